@@ -1,0 +1,60 @@
+# Overture — `make run` to try it, `make test` to check it. `make help` lists the rest.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test test-fast lint bench migrate demo clean chromium messages
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(STAMP) ## set up, migrate, load demo data if empty, and serve on http://127.0.0.1:8000
+	$(BIN)/overture migrate
+	$(BIN)/overture demo --if-empty
+	$(BIN)/overture serve
+
+chromium: ## install Debian's Chromium for the browser tests, if missing
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium from Debian packages…"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    >/dev/null || { echo "could not install chromium (run as root?)"; exit 1; }; }
+
+test: $(TEST_STAMP) chromium ## install what tests need and run the whole suite
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -n $${OVERTURE_TEST_WORKERS:-auto} $(PYTEST_ARGS)
+
+test-fast: $(TEST_STAMP) ## the suite without real-browser tests
+	$(BIN)/pytest -n auto -m "not e2e" $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP) ## ruff
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench || true
+
+bench: $(TEST_STAMP) ## benchmarks; figures go to docs/performance.md by hand
+	$(BIN)/python -m bench
+
+migrate: $(STAMP) ## apply migrations to OVERTURE_DATABASE_URL
+	$(BIN)/overture migrate
+
+demo: $(STAMP) ## create demo data
+	$(BIN)/overture demo
+
+messages: $(TEST_STAMP) ## re-extract translatable strings into the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -o src/overture/locale/messages.pot src
+	$(BIN)/pybabel update -i src/overture/locale/messages.pot -d src/overture/locale
+
+clean: ## remove the virtual environment and the local database
+	rm -rf $(VENV) overture.db overture.db-wal overture.db-shm

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from overture.kit.text import PlainName
+
+
+class SettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    agent_workspace_enabled: bool
+    messaging_enabled: bool
+    visit_timeout_minutes: int
+    default_locale: str
+    updated_at: datetime
+
+
+class SettingsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_workspace_enabled: bool | None = None
+    messaging_enabled: bool | None = None
+    visit_timeout_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    default_locale: Literal["en", "pt_BR"] | None = None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    name: str
+    role: str
+    locale: str | None
+    is_active: bool
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    name: PlainName
+    role: Literal["admin", "agent"]
+    password: str = Field(min_length=10, max_length=200)

@@ -1,0 +1,82 @@
+"""Users, API tokens and account settings. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from overture.accounts.models import ROLES, AccountSettings, ApiToken, User
+from overture.accounts.schemas import SettingsPatch
+from overture.kit.clock import utcnow
+from overture.kit.errors import Conflict, Invalid
+from overture.kit.passwords import hash_password, hash_token, new_token, verify_password
+from overture.kit.signals import settings_changed
+
+
+def get_settings_row(db: Session) -> AccountSettings:
+    row = db.get(AccountSettings, 1)
+    if row is None:
+        row = AccountSettings(id=1)
+        db.add(row)
+        db.flush()
+    return row
+
+
+def update_settings(db: Session, data: SettingsPatch) -> AccountSettings:
+    """Apply the fields given (None leaves a field as it is); the API and the page share this."""
+    row = get_settings_row(db)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(row, field, value)
+    db.flush()
+    settings_changed.send(db, row)
+    return row
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    user = db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    return user
+
+
+def create_user(db: Session, *, email: str, name: str, password: str, role: str) -> User:
+    if role not in ROLES:
+        raise Invalid("role", f"role must be one of: {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise Invalid("password", "password must have at least 10 characters")
+    email = email.strip().lower()
+    if db.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise Conflict(f"a user with email {email} already exists", code="email_taken")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def create_token(db: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the stored token and its secret, which is shown once and never again."""
+    secret = new_token()
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret))
+    db.add(token)
+    db.flush()
+    return token, secret
+
+
+def user_for_token(db: Session, secret: str) -> User | None:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None:
+        return None
+    user = db.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    # Avoid a write on every call: a minute's precision is plenty for "last used".
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+    return user
+
+
+def list_users(db: Session) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.name, User.id)))

@@ -1,0 +1,128 @@
+"""create_app(): settings, lifespan, routers, middleware, error rendering."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from overture.config import Settings, get_settings
+from overture.db import Database
+from overture.deps import LoginRequired
+from overture.kit.errors import DomainError, TooManyRequests
+from overture.kit.logs import setup_logging
+from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from overture.realtime.hub import make_hub
+from overture.web.middleware import BodyLimit, LocaleMiddleware
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/api/", "/widget/")) or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors():
+        loc = [p for p in err.get("loc", ()) if p != "body"]
+        out.append({"loc": loc, "msg": err.get("msg", "invalid"), "type": err.get("type")})
+    return out
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    from overture.web.templating import render
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, LoginRequired) and not _wants_json(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        if _wants_json(request):
+            return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+        response = render(request, "error.html", status_code=exc.status, error=exc)
+        response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = _validation_details(exc)
+        names = ", ".join(".".join(str(p) for p in d["loc"]) or "body" for d in details)
+        body = {"error": {"code": "validation_error", "message": f"invalid fields: {names}",
+                          "details": details}}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        err = DomainError(str(exc.detail), code="http_error")
+        err.status = exc.status_code
+        if _wants_json(request):
+            return JSONResponse(err.to_json(), status_code=exc.status_code)
+        return render(request, "error.html", status_code=exc.status_code, error=err)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    setup_logging(settings.log_level, settings.json_logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await app.state.hub.start()
+        try:
+            yield
+        finally:
+            await app.state.hub.stop()
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="Overture",
+        version="0.1.0",
+        summary="Proactive messages above your chat widget, replies handed to agents.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings.database_url)
+    app.state.hub = make_hub(settings.redis_url, prefix=settings.redis_prefix)
+    if settings.redis_url:
+        import redis
+
+        app.state.limiter = RedisRateLimiter(
+            redis.Redis.from_url(settings.redis_url), prefix=settings.redis_prefix + "rl:"
+        )
+    else:
+        app.state.limiter = MemoryRateLimiter()
+
+    _install_error_handlers(app)
+
+    from overture.routes import include_routers
+
+    include_routers(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    # Outermost last: sessions must be decoded before the locale is chosen.
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="overture_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,86 @@
+"""Admin pages for brands."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import func, select
+
+from overture.brands import service
+from overture.brands.schemas import BrandIn
+from overture.channels.models import Channel
+from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.i18n import gettext as _
+from overture.kit.errors import DomainError
+from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.templating import flash, render
+
+router = APIRouter(
+    prefix="/admin/brands", include_in_schema=False,
+    dependencies=[Depends(check_csrf), Depends(page_admin)],
+)
+
+
+@router.get("")
+def brands_page(request: Request, db: DB, user: PageAdmin):
+    counts = dict(db.execute(select(Channel.brand_id, func.count()).group_by(Channel.brand_id)).all())
+    return render(request, "admin/brands.html", brands=service.list_brands(db),
+                  channel_counts=counts)
+
+
+@router.get("/new")
+def new_brand(request: Request, user: PageAdmin):
+    return render(request, "admin/brand_form.html", brand=None, form={})
+
+
+@router.post("/new")
+async def create_brand(request: Request, db: DB, user: PageAdmin):
+    form = await form_dict(request)
+    data, errors = parse(BrandIn, form)
+    if data:
+        try:
+            service.create_brand(db, data)
+        except DomainError as exc:
+            errors = domain_errors(exc)
+    if errors:
+        return render(request, "admin/brand_form.html", status_code=422, brand=None, form=form,
+                      errors=errors)
+    flash(request, _("Brand created."))
+    return RedirectResponse("/admin/brands", status_code=303)
+
+
+@router.get("/{brand_id}")
+def edit_brand(brand_id: int, request: Request, db: DB, user: PageAdmin):
+    brand = service.access_brand(db, user, brand_id)
+    return render(request, "admin/brand_form.html", brand=brand, form={"name": brand.name})
+
+
+@router.post("/{brand_id}")
+async def update_brand(brand_id: int, request: Request, db: DB, user: PageAdmin):
+    brand = service.access_brand(db, user, brand_id)
+    form = await form_dict(request)
+    data, errors = parse(BrandIn, form)
+    if data:
+        try:
+            service.update_brand(db, brand, data)
+        except DomainError as exc:
+            errors = domain_errors(exc)
+    if errors:
+        return render(request, "admin/brand_form.html", status_code=422, brand=brand, form=form,
+                      errors=errors)
+    flash(request, _("Brand saved."))
+    return RedirectResponse("/admin/brands", status_code=303)
+
+
+@router.get("/{brand_id}/delete")
+def confirm_delete(brand_id: int, request: Request, db: DB, user: PageAdmin):
+    brand = service.access_brand(db, user, brand_id)
+    return render(request, "admin/confirm_delete.html", label=brand.name,
+                  action=f"/admin/brands/{brand.id}/delete", back="/admin/brands")
+
+
+@router.post("/{brand_id}/delete")
+def delete_brand(brand_id: int, request: Request, db: DB, user: PageAdmin):
+    service.delete_brand(db, service.access_brand(db, user, brand_id))
+    flash(request, _("Brand deleted."))
+    return RedirectResponse("/admin/brands", status_code=303)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from overture.brands import service
+from overture.brands.schemas import BrandIn, BrandOut
+from overture.deps import DB, ApiAdmin, ApiUser
+
+router = APIRouter(prefix="/api/v1/brands", tags=["brands"])
+
+
+@router.get("", response_model=list[BrandOut])
+def list_brands(db: DB, user: ApiUser):
+    return service.list_brands(db)
+
+
+@router.post("", response_model=BrandOut, status_code=201)
+def create_brand(data: BrandIn, db: DB, user: ApiAdmin):
+    return service.create_brand(db, data)
+
+
+@router.get("/{brand_id}", response_model=BrandOut)
+def get_brand(brand_id: int, db: DB, user: ApiUser):
+    return service.access_brand(db, user, brand_id)
+
+
+@router.patch("/{brand_id}", response_model=BrandOut)
+def update_brand(brand_id: int, data: BrandIn, db: DB, user: ApiAdmin):
+    return service.update_brand(db, service.access_brand(db, user, brand_id), data)
+
+
+@router.delete("/{brand_id}", status_code=204)
+def delete_brand(brand_id: int, db: DB, user: ApiAdmin):
+    service.delete_brand(db, service.access_brand(db, user, brand_id))
+    return Response(status_code=204)

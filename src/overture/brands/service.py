@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from overture.accounts.models import User
+from overture.brands.models import Brand
+from overture.brands.schemas import BrandIn
+from overture.channels.models import Channel
+from overture.kit.errors import Conflict, NotFound
+
+
+def access_brand(db: Session, user: User, brand_id: int) -> Brand:
+    """The one way to load a brand by id: every signed-in user of the account may read it."""
+    brand = db.get(Brand, brand_id)
+    if brand is None:
+        raise NotFound(f"brand {brand_id} not found")
+    return brand
+
+
+def list_brands(db: Session) -> list[Brand]:
+    return list(db.scalars(select(Brand).order_by(func.lower(Brand.name), Brand.id)))
+
+
+def _check_unique(db: Session, name: str, exclude: int | None = None) -> None:
+    q = select(Brand.id).where(func.lower(Brand.name) == name.lower())
+    if exclude is not None:
+        q = q.where(Brand.id != exclude)
+    if db.scalar(q) is not None:
+        raise Conflict(f"a brand named {name!r} already exists", code="name_taken")
+
+
+def create_brand(db: Session, data: BrandIn) -> Brand:
+    _check_unique(db, data.name)
+    brand = Brand(name=data.name)
+    db.add(brand)
+    db.flush()
+    return brand
+
+
+def update_brand(db: Session, brand: Brand, data: BrandIn) -> Brand:
+    _check_unique(db, data.name, exclude=brand.id)
+    brand.name = data.name
+    db.flush()
+    return brand
+
+
+def delete_brand(db: Session, brand: Brand) -> None:
+    channels = db.scalar(select(func.count(Channel.id)).where(Channel.brand_id == brand.id))
+    if channels:
+        raise Conflict(
+            f"brand {brand.name!r} still has {channels} channel(s); delete or move them first",
+            code="brand_in_use",
+        )
+    db.delete(brand)
+    db.flush()

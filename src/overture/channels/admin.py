@@ -1,0 +1,197 @@
+"""Admin pages for channels: list, form, embed snippet, identity secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from overture.brands.service import list_brands
+from overture.channels import service
+from overture.channels.models import KINDS, MESSAGING_KINDS, Channel
+from overture.channels.schemas import ChannelIn, ChannelPatch
+from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.i18n import gettext as _
+from overture.kit.errors import DomainError
+from overture.schedules.service import list_schedules
+from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.templating import flash, render
+
+router = APIRouter(
+    prefix="/admin/channels", include_in_schema=False,
+    dependencies=[Depends(check_csrf), Depends(page_admin)],
+)
+
+TEXT_FIELDS = ("name", "kind", "sender_name", "sender_avatar_url", "launcher_text", "color")
+
+
+def kind_labels() -> dict[str, str]:
+    """Every kind, in words; looked up per request so that it follows the page's language."""
+    return {
+        "web_widget": _("Web widget"),
+        "ios_sdk": _("iOS SDK"),
+        "android_sdk": _("Android SDK"),
+        "whatsapp": _("WhatsApp"),
+        "facebook_messenger": _("Facebook Messenger"),
+        "instagram": _("Instagram"),
+        "sms": _("SMS"),
+        "third_party_bot": _("Third-party bot"),
+    }
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "brand_id": _("Brand"),
+        "name": _("Name"),
+        "kind": _("Kind"),
+        "allowed_origins": _("Allowed origins"),
+        "sender_name": _("Sender name"),
+        "sender_avatar_url": _("Sender avatar URL"),
+        "launcher_text": _("Launcher text"),
+        "color": _("Colour"),
+        "schedule_id": _("Schedule"),
+    }
+
+
+def _one(form: dict[str, Any], key: str) -> str:
+    value = form.get(key, "")
+    if isinstance(value, list):  # a field sent twice: keep the first, like a browser would
+        value = value[0] if value else ""
+    return value
+
+
+def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """The form as ChannelIn input, and the textarea line number of each allowed origin."""
+    data: dict[str, Any] = {key: _one(form, key) for key in TEXT_FIELDS}
+    typed = _one(form, "allowed_origins").splitlines()
+    lines = [(n, line.strip()) for n, line in enumerate(typed, 1) if line.strip()]
+    data["allowed_origins"] = [line for _n, line in lines]
+    if _one(form, "brand_id"):
+        data["brand_id"] = _one(form, "brand_id")
+    data["schedule_id"] = _one(form, "schedule_id") or None
+    return data, [n for n, _line in lines]
+
+
+def _readable(errors: list[dict[str, str]], origin_lines: list[int]) -> list[dict[str, str]]:
+    """Field paths (allowed_origins.2) as the labels the admin sees beside the inputs."""
+    labels = _field_labels()
+    out = []
+    for err in errors:
+        parts = err["field"].split(".") if err["field"] else []
+        field = labels.get(parts[0], parts[0]) if parts else ""
+        if parts and parts[0] == "allowed_origins" and len(parts) > 1 and parts[1].isdigit():
+            index = int(parts[1])
+            line = origin_lines[index] if index < len(origin_lines) else index + 1
+            field = _("%(field)s, line %(line)s") % {"field": field, "line": line}
+        out.append({"field": field, "msg": err["msg"], "name": parts[0] if parts else ""})
+    return out
+
+
+def _form_of(channel: Channel) -> dict[str, str]:
+    return {
+        "brand_id": str(channel.brand_id),
+        "name": channel.name,
+        "kind": channel.kind,
+        "allowed_origins": "\n".join(channel.allowed_origins or []),
+        "sender_name": channel.sender_name,
+        "sender_avatar_url": channel.sender_avatar_url,
+        "launcher_text": channel.launcher_text,
+        "color": channel.color,
+        "schedule_id": str(channel.schedule_id) if channel.schedule_id is not None else "",
+    }
+
+
+def _render_form(request: Request, db: Session, channel: Channel | None, form: dict[str, Any],
+                 errors: list[dict[str, str]] | None = None, status_code: int = 200):
+    context: dict[str, Any] = {}
+    if channel is not None:
+        base = str(request.base_url).rstrip("/")
+        context["snippet"] = (
+            f'<script src="{base}/widget.js" data-channel="{channel.key}" async></script>'
+        )
+    return render(
+        request, "admin/channel_form.html", status_code=status_code, channel=channel, form=form,
+        errors=errors or [], brands=list_brands(db), schedules=list_schedules(db),
+        kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS, **context,
+    )
+
+
+@router.get("")
+def channels_page(request: Request, db: DB, user: PageAdmin):
+    brands = {b.id: b.name for b in list_brands(db)}
+    return render(request, "admin/channels.html", channels=service.list_channels(db),
+                  brand_names=brands, kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS)
+
+
+@router.get("/new")
+def new_channel(request: Request, db: DB, user: PageAdmin):
+    brands = list_brands(db)
+    form = {"kind": KINDS[0], "color": "#1f73b7",
+            "brand_id": str(brands[0].id) if len(brands) == 1 else ""}
+    return _render_form(request, db, None, form)
+
+
+@router.post("/new")
+async def create_channel(request: Request, db: DB, user: PageAdmin):
+    form = await form_dict(request)
+    raw, origin_lines = _from_form(form)
+    data, errors = parse(ChannelIn, raw)
+    if data:
+        try:
+            service.create_channel(db, data)
+        except DomainError as exc:
+            errors = domain_errors(exc)
+    if errors:
+        return _render_form(request, db, None, form, _readable(errors, origin_lines), 422)
+    flash(request, _("Channel created. Open it to copy its embed snippet."))
+    return RedirectResponse("/admin/channels", status_code=303)
+
+
+@router.get("/{channel_id}")
+def edit_channel(channel_id: int, request: Request, db: DB, user: PageAdmin):
+    channel = service.access_channel(db, user, channel_id)
+    return _render_form(request, db, channel, _form_of(channel))
+
+
+@router.post("/{channel_id}")
+async def update_channel(channel_id: int, request: Request, db: DB, user: PageAdmin):
+    channel = service.access_channel(db, user, channel_id)
+    form = await form_dict(request)
+    raw, origin_lines = _from_form(form)
+    data, errors = parse(ChannelIn, raw)
+    if data:
+        try:
+            # Every field is on the form, so the whole channel is replaced by what was posted.
+            service.update_channel(db, channel, ChannelPatch(**data.model_dump()))
+        except DomainError as exc:
+            errors = domain_errors(exc)
+    if errors:
+        return _render_form(request, db, channel, form, _readable(errors, origin_lines), 422)
+    flash(request, _("Channel saved."))
+    return RedirectResponse("/admin/channels", status_code=303)
+
+
+@router.post("/{channel_id}/rotate-secret")
+def rotate_secret(channel_id: int, request: Request, db: DB, user: PageAdmin):
+    service.rotate_secret(db, service.access_channel(db, user, channel_id))
+    flash(request, _("A new identity secret was made. Tokens signed with the old one are no "
+                     "longer accepted."))
+    return RedirectResponse(f"/admin/channels/{channel_id}", status_code=303)
+
+
+@router.get("/{channel_id}/delete")
+def confirm_delete(channel_id: int, request: Request, db: DB, user: PageAdmin):
+    channel = service.access_channel(db, user, channel_id)
+    warning = _("Websites and apps that embed this channel stop showing the widget, and proactive "
+                "messages sent through it can no longer be shown.")
+    return render(request, "admin/confirm_delete.html", label=channel.name, warning=warning,
+                  action=f"/admin/channels/{channel.id}/delete", back="/admin/channels")
+
+
+@router.post("/{channel_id}/delete")
+def delete_channel(channel_id: int, request: Request, db: DB, user: PageAdmin):
+    service.delete_channel(db, service.access_channel(db, user, channel_id))
+    flash(request, _("Channel deleted."))
+    return RedirectResponse("/admin/channels", status_code=303)

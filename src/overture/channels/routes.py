@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from overture.channels import service
+from overture.channels.schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelSecretOut
+from overture.deps import DB, ApiAdmin, ApiUser
+
+router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
+
+
+@router.get("", response_model=list[ChannelOut])
+def list_channels(db: DB, user: ApiUser, brand_id: int | None = None):
+    return service.list_channels(db, brand_id)
+
+
+@router.post("", response_model=ChannelSecretOut, status_code=201)
+def create_channel(data: ChannelIn, db: DB, user: ApiAdmin):
+    return service.create_channel(db, data)
+
+
+@router.get("/{channel_id}", response_model=ChannelOut)
+def get_channel(channel_id: int, db: DB, user: ApiUser):
+    return service.access_channel(db, user, channel_id)
+
+
+@router.patch("/{channel_id}", response_model=ChannelSecretOut)
+def update_channel(channel_id: int, data: ChannelPatch, db: DB, user: ApiAdmin):
+    return service.update_channel(db, service.access_channel(db, user, channel_id), data)
+
+
+@router.delete("/{channel_id}", status_code=204)
+def delete_channel(channel_id: int, db: DB, user: ApiAdmin):
+    service.delete_channel(db, service.access_channel(db, user, channel_id))
+    return Response(status_code=204)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from overture.accounts.models import User
+from overture.brands.models import Brand
+from overture.channels.models import Channel
+from overture.channels.schemas import ChannelIn, ChannelPatch
+from overture.kit.errors import Invalid, NotFound
+from overture.kit.passwords import new_key
+from overture.kit.signals import channel_changed, channel_deleted
+from overture.schedules.models import Schedule
+
+
+def access_channel(db: Session, user: User, channel_id: int) -> Channel:
+    channel = db.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound(f"channel {channel_id} not found")
+    return channel
+
+
+def list_channels(db: Session, brand_id: int | None = None) -> list[Channel]:
+    q = select(Channel).order_by(Channel.brand_id, Channel.name, Channel.id)
+    if brand_id is not None:
+        q = q.where(Channel.brand_id == brand_id)
+    return list(db.scalars(q))
+
+
+def channel_by_key(db: Session, key: str) -> Channel | None:
+    return db.scalar(select(Channel).where(Channel.key == key))
+
+
+def _check_refs(db: Session, brand_id: int | None, schedule_id: int | None) -> None:
+    if brand_id is not None and db.get(Brand, brand_id) is None:
+        raise Invalid("brand_id", f"brand {brand_id} does not exist")
+    if schedule_id is not None and db.get(Schedule, schedule_id) is None:
+        raise Invalid("schedule_id", f"schedule {schedule_id} does not exist")
+
+
+def create_channel(db: Session, data: ChannelIn) -> Channel:
+    _check_refs(db, data.brand_id, data.schedule_id)
+    channel = Channel(**data.model_dump(), key=new_key(), jwt_secret=secrets.token_urlsafe(32))
+    db.add(channel)
+    db.flush()
+    return channel
+
+
+def update_channel(db: Session, channel: Channel, data: ChannelPatch) -> Channel:
+    changes = data.model_dump(exclude_unset=True)
+    if "brand_id" in changes and changes["brand_id"] is None:
+        raise Invalid("brand_id", "a channel must belong to a brand")
+    if "name" in changes and changes["name"] is None:
+        raise Invalid("name", "name is required")
+    _check_refs(db, changes.get("brand_id"), changes.get("schedule_id"))
+    for field, value in changes.items():
+        if value is None and field not in ("schedule_id",):
+            continue
+        setattr(channel, field, value)
+    db.flush()
+    channel_changed.send(db, channel)
+    return channel
+
+
+def delete_channel(db: Session, channel: Channel) -> None:
+    channel_deleted.send(db, channel)
+    db.delete(channel)
+    db.flush()
+
+
+def rotate_secret(db: Session, channel: Channel) -> Channel:
+    channel.jwt_secret = secrets.token_urlsafe(32)
+    db.flush()
+    return channel
+
+
+def channels_using_schedule(db: Session, schedule_id: int) -> list[Channel]:
+    """Channels whose business hours come from this schedule (for the delete warning)."""
+    q = select(Channel).where(Channel.schedule_id == schedule_id).order_by(Channel.name, Channel.id)
+    return list(db.scalars(q))

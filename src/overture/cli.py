@@ -1,0 +1,127 @@
+"""`overture serve | migrate | demo | create-admin | create-token`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from overture.config import get_settings
+from overture.db import Database
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def migrate(database_url: str | None = None) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = database_url or get_settings().database_url
+    command.upgrade(cfg, "head")
+
+
+def _db() -> Database:
+    return Database(get_settings().database_url)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    migrate()
+    print("Database is up to date.")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from overture.demo import create_demo
+
+    db = _db()
+    with db.unit_of_work() as session:
+        created = create_demo(session, only_if_empty=args.if_empty)
+    print("Demo data created." if created else "Database already has data; demo skipped.")
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    from overture.accounts.service import create_user
+
+    password = args.password or getpass.getpass("Password (10+ characters): ")
+    with _db().unit_of_work() as session:
+        user = create_user(session, email=args.email, name=args.name or args.email,
+                           password=password, role=args.role)
+    print(f"Created {user.role} {user.email}.")
+
+
+def cmd_create_token(args: argparse.Namespace) -> None:
+    from sqlalchemy import func, select
+
+    from overture.accounts.models import User
+    from overture.accounts.service import create_token
+
+    with _db().unit_of_work() as session:
+        user = session.scalar(select(User).where(func.lower(User.email) == args.email.lower()))
+        if user is None:
+            sys.exit(f"No user with email {args.email}.")
+        _token, secret = create_token(session, user, args.name)
+    print("API token (shown once; store it now):")
+    print(secret)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from overture.app import create_app
+    from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
+
+    settings = get_settings()
+    migrate()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    base = f"http://{host}:{port}"
+    print(f"\n  Overture is running at {base}/admin")
+    print(f"  Demo site with the widget: {base}/demo")
+    print(f"  Sign in as {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD} (demo data only)\n",
+          flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level,
+                proxy_headers=True, ws="websockets-sansio")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="overture")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="migrate and start the server")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="create the demo account, channel, schedule and admin")
+    p.add_argument("--if-empty", action="store_true", help="only when the database has no users")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("create-admin", help="create a user (admin by default)")
+    p.add_argument("email")
+    p.add_argument("--name")
+    p.add_argument("--password", help="prompted for when omitted")
+    p.add_argument("--role", default="admin", choices=["admin", "agent"])
+    p.set_defaults(func=cmd_create_admin)
+
+    p = sub.add_parser("create-token", help="create an API token for a user (shown once)")
+    p.add_argument("email")
+    p.add_argument("--name", default="cli")
+    p.set_defaults(func=cmd_create_token)
+
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except Exception as exc:  # a clear line for the operator, not a traceback
+        from overture.kit.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            sys.exit(f"error: {exc.message}")
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Settings: the only place that reads the environment (prefix OVERTURE_)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_FILE = Path(".overture-secret")
+INSECURE_DEFAULT = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OVERTURE_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./overture.db"
+    redis_url: str | None = None
+    # Keys and pub/sub channels in Redis start with this, so installations can share a server.
+    redis_prefix: str = "overture:"
+    secret_key: str = INSECURE_DEFAULT
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    json_logs: bool = False
+    # Bounded request bodies: the widget API and forms never need more.
+    max_body_bytes: int = 256 * 1024
+    login_attempts_per_minute: int = 10
+    public_url: str = ""
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if self.secret_key == INSECURE_DEFAULT:
+            if self.environment == "production":
+                raise ValueError(
+                    "OVERTURE_SECRET_KEY must be set to a long random value in production"
+                )
+            self.secret_key = _dev_secret()
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _dev_secret() -> str:
+    """Generate once and keep it, so development sessions survive restarts."""
+    if DEV_SECRET_FILE.exists():
+        return DEV_SECRET_FILE.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    DEV_SECRET_FILE.write_text(key)
+    DEV_SECRET_FILE.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

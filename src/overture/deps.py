@@ -1,0 +1,134 @@
+"""Request dependencies: the unit of work, who is calling, and CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from overture.accounts.models import User
+from overture.accounts.service import user_for_token
+from overture.kit.errors import DomainError, Forbidden, Unauthorized
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.db.unit_of_work() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(get_db)]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show of the signed-in user; safe to use after the session has closed."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _remember(request: Request, user: User) -> None:
+    request.state.user = Viewer(user.id, user.name, user.email, user.role)
+
+
+class LoginRequired(DomainError):
+    """A page needs a signed-in user; rendered as a redirect to /login."""
+
+    status = 401
+    code = "login_required"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every unsafe request made with the session cookie must carry the session's token."""
+    if request.method not in UNSAFE:
+        return
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return  # tokens are not sent by browsers on their own: no CSRF exposure
+    expected = request.session.get("csrf")
+    given = request.headers.get("x-csrf-token")
+    ctype = request.headers.get("content-type", "")
+    if given is None and (
+        ctype.startswith("application/x-www-form-urlencoded")
+        or ctype.startswith("multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        given = value if isinstance(value, str) else None
+    if not expected or not given or not hmac.compare_digest(expected, given):
+        raise Forbidden(
+            "The form has expired or did not come from this site (CSRF check failed). "
+            "Reload the page and try again.",
+            code="csrf_failed",
+        )
+
+
+def _user_from_request(request: Request, db: Session) -> tuple[User | None, str | None]:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        user = user_for_token(db, auth[7:].strip())
+        if user is None:
+            raise Unauthorized("invalid or revoked API token", code="bad_token")
+        return user, "token"
+    uid = request.session.get("uid")
+    if uid is None:
+        return None, None
+    user = db.get(User, uid)
+    if user is None or not user.is_active:
+        request.session.clear()
+        return None, None
+    return user, "session"
+
+
+def api_user(request: Request, db: DB) -> User:
+    user, _how = _user_from_request(request, db)
+    if user is None:
+        raise Unauthorized("sign in or send an API token (Authorization: Bearer …)")
+    _remember(request, user)
+    return user
+
+
+def api_admin(user: Annotated[User, Depends(api_user)]) -> User:
+    if not user.is_admin:
+        raise Forbidden("this needs the admin role")
+    return user
+
+
+def page_user(request: Request, db: DB) -> User:
+    user, _how = _user_from_request(request, db)
+    if user is None:
+        raise LoginRequired("sign in to continue")
+    _remember(request, user)
+    return user
+
+
+def page_admin(user: Annotated[User, Depends(page_user)]) -> User:
+    if not user.is_admin:
+        raise Forbidden("this page is for admins")
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+ApiAdmin = Annotated[User, Depends(api_admin)]
+PageUser = Annotated[User, Depends(page_user)]
+PageAdmin = Annotated[User, Depends(page_admin)]

@@ -1,0 +1,23 @@
+"""Reusable text field types. Text is stored as typed and escaped wherever it is shown."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+PlainName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(_no_control_chars),
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=80), AfterValidator(_no_control_chars)
+]

@@ -1,0 +1,393 @@
+"""Redis hub: every process running a hub on the same Redis and prefix shares the topics.
+
+One pubsub connection per hub carries all local subscriptions; a listener task fans incoming
+messages out to the subscription queues and reconnects (re-subscribing) when the link drops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import re
+import uuid
+from collections import deque
+
+from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection, ConnectionPool, parse_url
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
+from overture.realtime.base import DEFAULT_QUEUE_SIZE, BaseHub, Subscription, log
+
+# What a broken or refused connection raises: redis-py wraps most socket errors, not all.
+_LINK_ERRORS = (RedisError, OSError)
+
+_PUBLISH_BATCH = 100
+
+
+def _client_name(prefix: str) -> str:
+    # CLIENT SETNAME refuses spaces and control characters.
+    return re.sub(r"[^!-~]", "_", f"{prefix}hub-{uuid.uuid4().hex[:12]}")
+
+
+class RedisHub(BaseHub):
+    """Hub on Redis pub/sub; channels are ``prefix + topic``, messages JSON.
+
+    ``client_name`` (set on all its connections) tells this hub's connections apart in
+    CLIENT LIST. ``confirm_timeout`` bounds how long entering a subscription waits for Redis,
+    ``ping_interval`` how long a silent pubsub link goes before it is probed.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "overture:",
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        confirm_timeout: float = 10.0,
+        ping_interval: float = 30.0,
+        outbox_size: int = 10_000,
+        backoff_min: float = 0.1,
+        backoff_max: float = 10.0,
+    ) -> None:
+        super().__init__(queue_size=queue_size)
+        self.prefix = prefix
+        self.client_name = _client_name(prefix)
+        self._url = url
+        self._confirm_timeout = confirm_timeout
+        self._ping_interval = ping_interval
+        self._outbox_size = outbox_size
+        self._backoff_min = backoff_min
+        self._backoff_max = backoff_max
+        self._client: Redis | None = None
+        self._link_pool: ConnectionPool | None = None
+        # The pubsub link and what was sent on it. All writes to it happen under _lock so
+        # that the PINGs, whose PONGs we count, go out in the order of _pongs.
+        self._link: AbstractConnection | None = None
+        self._link_up = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._wire: set[str] = set()  # topics whose last command on the link was SUBSCRIBE
+        self._sub_ready: dict[str, asyncio.Future[None]] = {}  # PONG after that SUBSCRIBE
+        self._pongs: deque[asyncio.Future[None]] = deque()
+        self._listener: asyncio.Task[None] | None = None
+        self._last_healthy: AbstractConnection | None = None  # last link that got a reply
+        # publish_threadsafe() goes through one ordered queue and one sender task, so messages
+        # from one thread reach Redis in the order they were published.
+        self._outbox: deque[tuple[str, str]] = deque()
+        self._outbox_ready = asyncio.Event()
+        self._outbox_full = False
+        self._sender: asyncio.Task[None] | None = None
+
+    def _channel(self, topic: str) -> str:
+        return self.prefix + topic
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def _start_backend(self) -> None:
+        self._client = Redis.from_url(
+            self._url,
+            client_name=self.client_name,
+            # Short retries: a realtime message is worthless after seconds.
+            retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.05), 3),
+            socket_connect_timeout=5,
+            socket_timeout=5,
+        )
+        options = parse_url(self._url)
+        # A connection of our own per attempt, never retried or re-subscribed by redis-py
+        # behind our back (we do both), speaking RESP2 so replies are plain lists.
+        self._link_pool = ConnectionPool(
+            **{
+                "socket_connect_timeout": 5,
+                **options,
+                "client_name": self.client_name,
+                "protocol": 2,
+                "retry": Retry(NoBackoff(), 0),
+                "health_check_interval": 0,
+            }
+        )
+        try:
+            link = await self._open_link()  # fail start() loudly if Redis is unreachable
+        except BaseException:
+            await self._close_clients()
+            raise
+        loop = asyncio.get_running_loop()
+        self._listener = loop.create_task(self._listen(link), name="overture-hub-listener")
+        self._sender = loop.create_task(self._send_outbox(), name="overture-hub-sender")
+
+    async def _stop_backend(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._link is not None:
+            link = self._link
+            self._link_failed(link)
+            with contextlib.suppress(Exception):
+                await link.disconnect(nowait=True)
+        # Wakes subscribers still waiting for a link: they find the hub stopped and raise.
+        self._link_up.set()
+        if self._sender is not None:
+            # The sender flushes what threads already published, then returns (hub stopped).
+            self._outbox_ready.set()
+            done, _ = await asyncio.wait({self._sender}, timeout=1.0)
+            if not done:
+                log.warning("realtime: dropped %d unsent message(s) at stop", len(self._outbox))
+                self._sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._sender
+        await self._close_clients()
+
+    async def _close_clients(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+        if self._link_pool is not None:
+            with contextlib.suppress(Exception):
+                await self._link_pool.disconnect()
+
+    # -- the pubsub link ----------------------------------------------------------------
+
+    async def _open_link(self) -> AbstractConnection:
+        """Connect and subscribe to every topic that has a local subscriber."""
+        assert self._link_pool is not None
+        conn = self._link_pool.make_connection()
+        try:
+            await conn.connect()
+            async with self._lock:
+                topics = sorted(self._subs)
+                self._pongs.clear()
+                if topics:
+                    channels = [self._channel(t) for t in topics]
+                    await conn.send_command("SUBSCRIBE", *channels, check_health=False)
+                ready = await self._ping(conn)
+                self._wire = set(topics)
+                self._sub_ready = dict.fromkeys(topics, ready)
+                self._link = conn
+                self._link_up.set()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.disconnect(nowait=True)
+            raise
+        return conn
+
+    async def _ping(self, conn: AbstractConnection) -> asyncio.Future[None]:
+        """Send PING (lock held); the future resolves once Redis has processed all before it."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Queued before sending: the PONG may be read while send_command is still draining.
+        self._pongs.append(fut)
+        await conn.send_command("PING", check_health=False)
+        return fut
+
+    def _link_failed(self, link: AbstractConnection) -> None:
+        """Forget a dead link; the listener opens the next one."""
+        if self._link is not link:
+            return
+        self._link = None
+        self._link_up.clear()
+        self._wire.clear()
+        self._sub_ready.clear()
+        for fut in self._pongs:  # their waiters retry on the next link
+            fut.cancel()
+        self._pongs.clear()
+
+    async def _listen(self, link: AbstractConnection | None) -> None:
+        delay = self._backoff_min
+        while True:
+            try:
+                if link is None:
+                    link = await self._open_link()
+                    log.info("realtime: Redis pubsub reconnected (%d topics)", len(self._wire))
+                await self._read(link)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if link is not None:
+                    self._link_failed(link)
+                    with contextlib.suppress(Exception):
+                        await link.disconnect(nowait=True)
+                    if link is self._last_healthy:
+                        delay = self._backoff_min  # it was working: retry fast
+                link = None
+                log.warning(
+                    "realtime: Redis pubsub link failed (%s: %s); reconnecting in ~%.1fs",
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+            # Jitter spreads the reconnects of many processes after a Redis restart.
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+            delay = min(delay * 2, self._backoff_max)
+
+    async def _read(self, link: AbstractConnection) -> None:
+        """Read replies until the link fails; probe it with PING when it goes quiet."""
+        awaiting_pong = False
+        while True:
+            reply = await link.read_response(timeout=self._ping_interval)
+            if reply is None:  # quiet for ping_interval
+                if awaiting_pong:
+                    raise RedisConnectionError("no reply to PING")
+                async with self._lock:
+                    if self._link is not link:
+                        raise RedisConnectionError("link was dropped")
+                    await self._ping(link)
+                awaiting_pong = True
+                continue
+            awaiting_pong = False
+            self._last_healthy = link
+            try:
+                self._on_reply(reply)
+            except Exception:
+                log.exception("realtime: failed to handle a Redis pubsub reply")
+
+    def _on_reply(self, reply: object) -> None:
+        if isinstance(reply, list) and reply:
+            kind = reply[0]
+            if kind == b"message" and len(reply) == 3:
+                self._on_message(reply[1], reply[2])
+            elif kind == b"pong":
+                self._on_pong()
+            # (un)subscribe confirmations need nothing: the PING sent after them is awaited.
+        elif reply == b"PONG":  # a PING while subscribed to nothing
+            self._on_pong()
+
+    def _on_pong(self) -> None:
+        if self._pongs:
+            fut = self._pongs.popleft()
+            if not fut.done():
+                fut.set_result(None)
+
+    def _on_message(self, channel: bytes, data: bytes) -> None:
+        name = channel.decode("utf-8", "replace")
+        if not name.startswith(self.prefix):
+            return
+        topic = name[len(self.prefix) :]
+        if topic not in self._subs:  # in flight when the last local subscriber left
+            return
+        try:
+            message = json.loads(data)
+        except ValueError:
+            log.warning("realtime: ignored a message on %r that is not JSON", name)
+            return
+        if not isinstance(message, dict):
+            log.warning("realtime: ignored a message on %r that is not a JSON object", name)
+            return
+        self._fanout(topic, message)
+
+    # -- subscriptions ------------------------------------------------------------------
+
+    async def _attach(self, sub: Subscription) -> None:
+        self._check_running("subscribe")
+        self._register(sub)
+        try:
+            async with asyncio.timeout(self._confirm_timeout):
+                while not await self._confirm(sub):
+                    pass
+        except TimeoutError:
+            await self._detach(sub)
+            raise TimeoutError(
+                f"Redis did not confirm a subscription to {sorted(sub.topics)} "
+                f"within {self._confirm_timeout}s"
+            ) from None
+        except BaseException:
+            await self._detach(sub)
+            raise
+
+    async def _confirm(self, sub: Subscription) -> bool:
+        """One try at making ``sub``'s topics live on the current link; False to retry."""
+        await self._link_up.wait()
+        self._check_running("subscribe")
+        async with self._lock:
+            link = self._link
+            if link is None:
+                return False
+            missing = [t for t in sub.topics if t not in self._wire]
+            if missing:
+                try:
+                    channels = [self._channel(t) for t in missing]
+                    await link.send_command("SUBSCRIBE", *channels, check_health=False)
+                    ready = await self._ping(link)
+                except _LINK_ERRORS as exc:
+                    log.warning("realtime: SUBSCRIBE failed (%s); waiting for reconnect", exc)
+                    self._link_failed(link)
+                    return False
+                self._wire.update(missing)
+                for topic in missing:
+                    self._sub_ready[topic] = ready
+            waits = {self._sub_ready[t] for t in sub.topics}
+        # The PONG after the latest SUBSCRIBE of each topic: Redis has subscribed by then.
+        # asyncio.wait, not await: other subscribers share these futures; never cancel them.
+        await asyncio.wait(waits)
+        return not any(fut.cancelled() for fut in waits)
+
+    async def _detach(self, sub: Subscription) -> None:
+        emptied = self._unregister(sub)
+        if not emptied or self._stopped:
+            return
+        async with self._lock:
+            link = self._link
+            # Re-checked under the lock: someone may have subscribed again meanwhile.
+            gone = [t for t in emptied if t not in self._subs and t in self._wire]
+            if link is None or not gone:
+                return
+            self._wire.difference_update(gone)
+            for topic in gone:
+                self._sub_ready.pop(topic, None)
+            try:
+                channels = [self._channel(t) for t in gone]
+                await link.send_command("UNSUBSCRIBE", *channels, check_health=False)
+            except _LINK_ERRORS as exc:
+                log.warning("realtime: UNSUBSCRIBE failed (%s); reconnecting", exc)
+                self._link_failed(link)
+
+    # -- publishing ---------------------------------------------------------------------
+
+    async def _publish(self, topic: str, payload: str) -> None:
+        assert self._client is not None
+        await self._client.publish(self._channel(topic), payload)
+
+    def _publish_soon(self, topic: str, payload: str) -> None:
+        if self._stopped:
+            log.warning("realtime: hub stopped; dropped a message for %r", topic)
+            return
+        if len(self._outbox) >= self._outbox_size:
+            self._outbox.popleft()
+            if not self._outbox_full:
+                self._outbox_full = True
+                log.warning(
+                    "realtime: Redis publish backlog full (%d); dropping the oldest",
+                    self._outbox_size,
+                )
+        self._outbox.append((self._channel(topic), payload))
+        self._outbox_ready.set()
+
+    async def _send_outbox(self) -> None:
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            await self._flush_outbox()
+            if self._stopped:
+                return
+
+    async def _flush_outbox(self) -> None:
+        assert self._client is not None
+        while self._outbox:
+            batch = [self._outbox.popleft() for _ in range(min(len(self._outbox), _PUBLISH_BATCH))]
+            if not self._outbox:
+                self._outbox_full = False
+            try:
+                # One round trip per batch; transaction=False keeps it a plain pipeline.
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for channel, payload in batch:
+                        pipe.publish(channel, payload)
+                    await pipe.execute()
+            except Exception as exc:
+                log.warning(
+                    "realtime: dropped %d published message(s): %s",
+                    len(batch),
+                    exc,
+                    exc_info=not isinstance(exc, _LINK_ERRORS),
+                )

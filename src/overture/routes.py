@@ -1,0 +1,26 @@
+"""Every router, in one place."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from overture.accounts import admin as accounts_admin
+from overture.accounts import routes as accounts
+from overture.brands import admin as brands_admin
+from overture.brands.routes import router as brands_api
+from overture.channels import admin as channels_admin
+from overture.channels.routes import router as channels_api
+from overture.deps import check_csrf
+from overture.schedules import admin as schedules_admin
+from overture.schedules.routes import router as schedules_api
+from overture.web import admin as admin_home
+
+
+def include_routers(app: FastAPI) -> None:
+    app.include_router(accounts.pages)
+    for router in (accounts.api, brands_api, channels_api, schedules_api):
+        # Session-authenticated API calls need the CSRF header too; token calls do not.
+        app.include_router(router, dependencies=[Depends(check_csrf)])
+    for router in (admin_home.router, brands_admin.router, channels_admin.router,
+                   schedules_admin.router, accounts_admin.router):
+        app.include_router(router)

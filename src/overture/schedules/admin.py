@@ -1,0 +1,235 @@
+"""Admin pages for business-hours schedules.
+
+The weekly hours and the holidays are rows of plain inputs, so the form works without
+JavaScript: empty rows are ignored, and a few spare ones are always offered.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+
+from overture.channels.service import channels_using_schedule
+from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.i18n import gettext as _
+from overture.kit.clock import utcnow
+from overture.kit.errors import DomainError
+from overture.schedules import service
+from overture.schedules.hours import is_open
+from overture.schedules.models import Schedule
+from overture.schedules.schemas import ScheduleIn, SchedulePatch
+from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.templating import flash, render
+
+router = APIRouter(
+    prefix="/admin/schedules", include_in_schema=False,
+    dependencies=[Depends(check_csrf), Depends(page_admin)],
+)
+
+MIN_INTERVAL_ROWS = 10
+MIN_HOLIDAY_ROWS = 4
+SPARE_ROWS = 3
+_SECONDS = re.compile(r"^(\d\d:\d\d):00(\.0+)?$")
+
+
+@cache
+def time_zones() -> list[str]:
+    return sorted(available_timezones())
+
+
+def weekday_names() -> list[str]:
+    return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+            _("Saturday"), _("Sunday")]
+
+
+def _list(form: dict[str, Any], key: str) -> list[str]:
+    value = form.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _one(form: dict[str, Any], key: str) -> str:
+    value = form.get(key, "")
+    return value if isinstance(value, str) else (value[0] if value else "")
+
+
+def _clock(value: str) -> str:
+    """A browser's time input may add seconds (09:00:00); the schema wants HH:MM."""
+    value = value.strip()
+    match = _SECONDS.match(value)
+    return match.group(1) if match else value
+
+
+def _rows(form: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """The posted rows, as typed (for showing the form again)."""
+    weekdays, starts, ends = (_list(form, k) for k in ("weekday", "start", "end"))
+    intervals = [
+        {"weekday": weekdays[i] if i < len(weekdays) else "0",
+         "start": starts[i] if i < len(starts) else "",
+         "end": ends[i] if i < len(ends) else ""}
+        for i in range(max(len(weekdays), len(starts), len(ends)))
+    ]
+    names, firsts, lasts = (_list(form, k) for k in ("holiday_name", "first_day", "last_day"))
+    holidays = [
+        {"name": names[i] if i < len(names) else "",
+         "first_day": firsts[i] if i < len(firsts) else "",
+         "last_day": lasts[i] if i < len(lasts) else ""}
+        for i in range(max(len(names), len(firsts), len(lasts)))
+    ]
+    return intervals, holidays
+
+
+def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """ScheduleIn input without the empty rows, and the row number of each row kept."""
+    intervals, holidays = _rows(form)
+    data: dict[str, Any] = {"name": _one(form, "name"), "timezone": _one(form, "timezone").strip(),
+                            "intervals": [], "holidays": []}
+    rows: dict[str, list[int]] = {"intervals": [], "holidays": []}
+    for n, row in enumerate(intervals, 1):
+        start, end = _clock(row["start"]), _clock(row["end"])
+        if not start and not end:
+            continue
+        if start and end == "00:00":
+            end = "24:00"  # a time input cannot say 24:00; midnight as the end means end of day
+        data["intervals"].append({"weekday": row["weekday"], "start": start, "end": end})
+        rows["intervals"].append(n)
+    for n, row in enumerate(holidays, 1):
+        name, first, last = row["name"].strip(), row["first_day"].strip(), row["last_day"].strip()
+        if not (name or first or last):
+            continue
+        data["holidays"].append({"name": name, "first_day": first, "last_day": last or first})
+        rows["holidays"].append(n)
+    return data, rows
+
+
+def _readable(errors: list[dict[str, str]], rows: dict[str, list[int]]) -> list[dict[str, str]]:
+    labels = {"name": _("Name"), "timezone": _("Time zone"), "intervals": _("Weekly hours"),
+              "holidays": _("Holidays"), "weekday": _("Day"), "start": _("Start"),
+              "end": _("End"), "first_day": _("First day"), "last_day": _("Last day")}
+    out = []
+    for err in errors:
+        parts = err["field"].split(".") if err["field"] else []
+        words = [labels.get(parts[0], parts[0])] if parts else []
+        if len(parts) > 1 and parts[0] in rows and parts[1].isdigit():
+            index = int(parts[1])
+            kept = rows[parts[0]]
+            words.append(_("row %(n)s") % {"n": kept[index] if index < len(kept) else index + 1})
+            words.extend(labels.get(p, p) for p in parts[2:])
+        else:
+            words.extend(labels.get(p, p) for p in parts[1:])
+        out.append({"field": ", ".join(words), "msg": err["msg"]})
+    return out
+
+
+def _form_of(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "name": schedule.name,
+        "timezone": schedule.timezone,
+        "intervals": [{"weekday": str(i["weekday"]), "start": i["start"], "end": i["end"]}
+                      for i in schedule.intervals],
+        "holidays": [dict(h) for h in schedule.holidays],
+    }
+
+
+def _padded(rows: list[dict], minimum: int, blank: dict) -> list[dict]:
+    return rows + [dict(blank) for _n in range(max(SPARE_ROWS, minimum - len(rows)))]
+
+
+def _render_form(request: Request, schedule: Schedule | None, form: dict[str, Any],
+                 errors: list[dict[str, str]] | None = None, status_code: int = 200):
+    intervals = _padded(form.get("intervals", []), MIN_INTERVAL_ROWS,
+                        {"weekday": "0", "start": "", "end": ""})
+    for row in intervals:
+        if row["end"] == "24:00":  # shown as midnight; saved back as 24:00 (see _from_form)
+            row["end"] = "00:00"
+    holidays = _padded(form.get("holidays", []), MIN_HOLIDAY_ROWS,
+                       {"name": "", "first_day": "", "last_day": ""})
+    return render(request, "admin/schedule_form.html", status_code=status_code,
+                  schedule=schedule, form=form, intervals=intervals, holidays=holidays,
+                  weekdays=weekday_names(), zones=time_zones(), errors=errors or [])
+
+
+def _redisplay(form: dict[str, Any]) -> dict[str, Any]:
+    intervals, holidays = _rows(form)
+    keep = [r for r in intervals if r["start"].strip() or r["end"].strip()]
+    days = [h for h in holidays if any(v.strip() for v in h.values())]
+    return {"name": _one(form, "name"), "timezone": _one(form, "timezone"),
+            "intervals": keep, "holidays": days}
+
+
+@router.get("")
+def schedules_page(request: Request, db: DB, user: PageAdmin):
+    schedules = service.list_schedules(db)
+    now = utcnow()
+    open_now = {s.id: is_open(s.hours(), now) for s in schedules}
+    return render(request, "admin/schedules.html", schedules=schedules, open_now=open_now)
+
+
+@router.get("/new")
+def new_schedule(request: Request, user: PageAdmin):
+    return _render_form(request, None, {"name": "", "timezone": "", "intervals": [],
+                                        "holidays": []})
+
+
+@router.post("/new")
+async def create_schedule(request: Request, db: DB, user: PageAdmin):
+    form = await form_dict(request)
+    raw, rows = _from_form(form)
+    data, errors = parse(ScheduleIn, raw)
+    if data:
+        try:
+            service.create_schedule(db, data)
+        except DomainError as exc:
+            errors = domain_errors(exc)
+    if errors:
+        return _render_form(request, None, _redisplay(form), _readable(errors, rows), 422)
+    flash(request, _("Schedule created."))
+    return RedirectResponse("/admin/schedules", status_code=303)
+
+
+@router.get("/{schedule_id}")
+def edit_schedule(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+    schedule = service.access_schedule(db, user, schedule_id)
+    return _render_form(request, schedule, _form_of(schedule))
+
+
+@router.post("/{schedule_id}")
+async def update_schedule(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+    schedule = service.access_schedule(db, user, schedule_id)
+    form = await form_dict(request)
+    raw, rows = _from_form(form)
+    data, errors = parse(ScheduleIn, raw)
+    if data:
+        try:
+            # The form holds the whole schedule: every field is replaced by what was posted.
+            service.update_schedule(db, schedule, SchedulePatch(**data.model_dump()))
+        except DomainError as exc:
+            errors = domain_errors(exc)
+    if errors:
+        return _render_form(request, schedule, _redisplay(form), _readable(errors, rows), 422)
+    flash(request, _("Schedule saved."))
+    return RedirectResponse("/admin/schedules", status_code=303)
+
+
+@router.get("/{schedule_id}/delete")
+def confirm_delete(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+    schedule = service.access_schedule(db, user, schedule_id)
+    using = channels_using_schedule(db, schedule.id)
+    warning = None
+    if using:
+        warning = _("These channels use this schedule and will have no business hours: "
+                    "%(names)s. Proactive messages shown during or outside these hours will "
+                    "stop.") % {"names": ", ".join(c.name for c in using)}
+    return render(request, "admin/confirm_delete.html", label=schedule.name, warning=warning,
+                  action=f"/admin/schedules/{schedule.id}/delete", back="/admin/schedules")
+
+
+@router.post("/{schedule_id}/delete")
+def delete_schedule(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+    service.delete_schedule(db, service.access_schedule(db, user, schedule_id))
+    flash(request, _("Schedule deleted."))
+    return RedirectResponse("/admin/schedules", status_code=303)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from overture.kit.text import PlainName
+from overture.schedules.hours import Interval, validate_intervals
+from overture.schedules.models import to_minutes
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _zone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Sao_Paulo)")
+    return value
+
+
+def _hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError(f"{value!r} is not a time like 09:00 (24:00 ends the day)")
+    if to_minutes(value) % 15:
+        raise ValueError(f"{value!r} is not on a 15-minute step")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
+HHMM = Annotated[str, AfterValidator(_hhmm)]
+
+
+class IntervalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    start: HHMM
+    end: HHMM
+
+    @model_validator(mode="after")
+    def _order(self) -> IntervalIn:
+        if to_minutes(self.start) >= to_minutes(self.end):
+            raise ValueError("start must be before end (an interval may not cross midnight)")
+        return self
+
+
+class HolidayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: PlainName
+    first_day: date
+    last_day: date
+
+    @model_validator(mode="after")
+    def _order(self) -> HolidayIn:
+        if self.last_day < self.first_day:
+            raise ValueError("last_day must not be before first_day")
+        return self
+
+
+def _intervals_ok(intervals: list[IntervalIn]) -> list[IntervalIn]:
+    problems = validate_intervals(
+        [Interval(i.weekday, to_minutes(i.start), to_minutes(i.end)) for i in intervals]
+    )
+    if problems:
+        raise ValueError("; ".join(problems))
+    return intervals
+
+
+Intervals = Annotated[list[IntervalIn], Field(max_length=7 * 96), AfterValidator(_intervals_ok)]
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: PlainName
+    timezone: TimeZone
+    intervals: Intervals = Field(default_factory=list)
+    holidays: list[HolidayIn] = Field(default_factory=list, max_length=366)
+
+
+class SchedulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: PlainName | None = None
+    timezone: TimeZone | None = None
+    intervals: Intervals | None = None
+    holidays: list[HolidayIn] | None = Field(default=None, max_length=366)
+
+
+class ScheduleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    timezone: str
+    intervals: list[dict]
+    holidays: list[dict]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScheduleStatus(BaseModel):
+    open: bool
+    next_change: datetime | None

@@ -1,0 +1,50 @@
+"""Jinja2 environment (autoescape on) with the i18n extension and shared helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from overture import i18n
+from overture.deps import csrf_token
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def _tojson_attr(value: Any) -> Markup:
+    # For data-* attributes: JSON, then HTML-escaped by markupsafe.
+    return Markup.escape(json.dumps(value))
+
+
+env.filters["json_attr"] = _tojson_attr
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("user", getattr(request.state, "user", None))
+    context["request"] = request
+    context["csrf_token"] = csrf_token(request)
+    context["locale"] = i18n.current_locale.get()
+    context["locales"] = i18n.LOCALE_NAMES
+    flash = request.session.pop("flash", None)
+    context.setdefault("flash", flash)
+    html = env.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message

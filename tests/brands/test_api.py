@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+
+def test_brand_crud(client, admin):
+    h = admin.headers
+    r = client.post("/api/v1/brands", json={"name": "  Acme  "}, headers=h)
+    assert r.status_code == 201
+    brand = r.json()
+    assert brand["name"] == "Acme"
+    assert client.get(f"/api/v1/brands/{brand['id']}", headers=h).json()["name"] == "Acme"
+    r = client.patch(f"/api/v1/brands/{brand['id']}", json={"name": "Acme Inc"}, headers=h)
+    assert r.json()["name"] == "Acme Inc"
+    assert [b["name"] for b in client.get("/api/v1/brands", headers=h).json()] == ["Acme Inc"]
+    assert client.delete(f"/api/v1/brands/{brand['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/brands/{brand['id']}", headers=h).status_code == 404
+
+
+def test_duplicate_name_is_a_conflict(client, admin):
+    client.post("/api/v1/brands", json={"name": "Acme"}, headers=admin.headers)
+    r = client.post("/api/v1/brands", json={"name": "acme"}, headers=admin.headers)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "name_taken"
+
+
+def test_deleting_a_brand_with_channels_is_refused(client, admin):
+    h = admin.headers
+    brand = client.post("/api/v1/brands", json={"name": "Acme"}, headers=h).json()
+    client.post("/api/v1/channels", json={"brand_id": brand["id"], "name": "Web"}, headers=h)
+    r = client.delete(f"/api/v1/brands/{brand['id']}", headers=h)
+    assert r.status_code == 409
+    assert "channel" in r.json()["error"]["message"]
+    assert client.get(f"/api/v1/brands/{brand['id']}", headers=h).status_code == 200
+
+
+def test_bad_input(client, admin):
+    h = admin.headers
+    for body, field in [({}, "name"), ({"name": ""}, "name"), ({"name": 5}, "name"),
+                        ({"name": "x" * 121}, "name"), ({"name": "A", "extra": 1}, "extra")]:
+        r = client.post("/api/v1/brands", json=body, headers=h)
+        assert r.status_code == 422, body
+        assert [field] in [d["loc"] for d in r.json()["error"]["details"]], body
+    r = client.post("/api/v1/brands", content=b"{not json", headers={**h, "content-type": "application/json"})
+    assert r.status_code == 422
+    assert client.get("/api/v1/brands/999", headers=h).status_code == 404
+    assert client.get("/api/v1/brands/abc", headers=h).status_code == 422
+    big = client.post("/api/v1/brands", content=b"x" * 400_000, headers={**h, "content-type": "application/json"})
+    assert big.status_code == 413
+    assert client.get("/api/v1/brands", headers=h).json() == []
+
+
+def test_script_in_name_is_stored_as_typed_and_escaped_in_pages(client, admin):
+    from tests.conftest import login
+
+    name = "<script>alert(1)</script>"
+    client.post("/api/v1/brands", json={"name": name}, headers=admin.headers)
+    assert client.get("/api/v1/brands", headers=admin.headers).json()[0]["name"] == name
+    login(client, admin.email)
+    page = client.get("/admin/brands").text
+    assert name not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,0 +1,100 @@
+"""Real-browser tests: the app served by uvicorn in a thread, driven by headless Chromium.
+
+Playwright never downloads a browser here: it launches Debian's /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS,
+            "headless": True}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThreadedServer:
+    def __init__(self, app):
+        self.port = _free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off", ws="websockets-sansio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def _server(app) -> Iterator[ThreadedServer]:
+    # Lifespan already ran through the session TestClient in `app`; the server reuses that app.
+    server = ThreadedServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(_server) -> str:
+    return _server.url
+
+
+@pytest.fixture
+def demo(app) -> None:
+    """The demo data of `overture demo` (admin, agent, brand, schedule, widget channel)."""
+    with app.state.db.unit_of_work() as session:
+        create_demo(session)
+
+
+def sign_in(page, base_url: str, email: str = DEMO_ADMIN_EMAIL,
+            password: str = DEMO_ADMIN_PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def admin_page(page, live_server, demo):
+    """A browser page signed in as the demo admin."""
+    sign_in(page, live_server)
+    return page

@@ -110,7 +110,8 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+    for key in [k for k in session.info if k == "after_commit" or k.startswith("pending:")]:
+        session.info.pop(key, None)
 
 
 def utcnow() -> datetime:

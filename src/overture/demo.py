@@ -15,7 +15,7 @@ from overture.schedules.schemas import ScheduleIn
 from overture.schedules.service import create_schedule
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
-DEMO_ADMIN_PASSWORD = "overture-demo"  # noqa: S105 - demo data only, printed at start
+DEMO_ADMIN_PASSWORD = "overture-demo"
 DEMO_AGENT_EMAIL = "agent@example.com"
 DEMO_CHANNEL_KEY = "demo-widget"
 DEMO_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]

@@ -11,6 +11,7 @@ from overture.brands.routes import router as brands_api
 from overture.channels import admin as channels_admin
 from overture.channels.routes import router as channels_api
 from overture.deps import check_csrf
+from overture.proactive.routes import router as proactive_api
 from overture.schedules import admin as schedules_admin
 from overture.schedules.routes import router as schedules_api
 from overture.web import admin as admin_home
@@ -18,7 +19,7 @@ from overture.web import admin as admin_home
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(accounts.pages)
-    for router in (accounts.api, brands_api, channels_api, schedules_api):
+    for router in (accounts.api, brands_api, channels_api, schedules_api, proactive_api):
         # Session-authenticated API calls need the CSRF header too; token calls do not.
         app.include_router(router, dependencies=[Depends(check_csrf)])
     for router in (admin_home.router, brands_admin.router, channels_admin.router,

@@ -64,7 +64,8 @@ def _one(form: dict[str, Any], key: str) -> str:
 
 def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     """The form as ChannelIn input, and the textarea line number of each allowed origin."""
-    data: dict[str, Any] = {key: _one(form, key) for key in TEXT_FIELDS}
+    # A field left out of the post takes the schema's default, as through the API.
+    data: dict[str, Any] = {key: _one(form, key) for key in TEXT_FIELDS if key in form}
     typed = _one(form, "allowed_origins").splitlines()
     lines = [(n, line.strip()) for n, line in enumerate(typed, 1) if line.strip()]
     data["allowed_origins"] = [line for _n, line in lines]
@@ -85,7 +86,12 @@ def _readable(errors: list[dict[str, str]], origin_lines: list[int]) -> list[dic
             index = int(parts[1])
             line = origin_lines[index] if index < len(origin_lines) else index + 1
             field = _("%(field)s, line %(line)s") % {"field": field, "line": line}
-        out.append({"field": field, "msg": err["msg"], "name": parts[0] if parts else ""})
+        msg = err["msg"]
+        if msg == "Field required":
+            msg = _("this field is required")
+        elif parts and parts[0] == "color":
+            msg = _("must be a colour like #1f73b7")
+        out.append({"field": field, "msg": msg})
     return out
 
 

@@ -65,9 +65,10 @@ def update_channel(db: Session, channel: Channel, data: ChannelPatch) -> Channel
 
 
 def delete_channel(db: Session, channel: Channel) -> None:
-    channel_deleted.send(db, channel)
+    channel_id = channel.id
     db.delete(channel)
     db.flush()
+    channel_deleted.send(db, channel_id)
 
 
 def rotate_secret(db: Session, channel: Channel) -> Channel:

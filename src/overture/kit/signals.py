@@ -21,6 +21,7 @@ class Signal:
         return receiver
 
     def send(self, db: Any, obj: Any) -> None:
+        """`obj` is the changed object, or the id of a deleted one."""
         for receiver in list(self._receivers):
             receiver(db, obj)
 

@@ -43,6 +43,7 @@ def update_schedule(db: Session, schedule: Schedule, data: SchedulePatch) -> Sch
 
 
 def delete_schedule(db: Session, schedule: Schedule) -> None:
-    schedule_deleted.send(db, schedule)
+    schedule_id = schedule.id
     db.delete(schedule)
     db.flush()
+    schedule_deleted.send(db, schedule_id)

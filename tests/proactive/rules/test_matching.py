@@ -143,7 +143,6 @@ def test_table_covers_every_field_and_operator() -> None:
                 wanted |= {(f"attribute.NAME:{kind}", op, e) for op in ops for e in (True, False)}
         else:
             wanted |= {(field, op, e) for op in entry["operators"] for e in (True, False)}
-    # visit_history has a single operator, 'is'; the rest need both outcomes per operator.
     assert wanted - covered == set()
 
 

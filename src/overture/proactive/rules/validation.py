@@ -211,8 +211,13 @@ class _Checker:
             return None
         if isinstance(value, str) and LANGUAGE_TAG_RE.fullmatch(value):
             return value
-        shown = f"{value!r} is not a language tag" if isinstance(value, str) else "value must be"
-        self.problem(loc, f"{shown}; use a language code such as 'pt' or 'pt-BR'", value)
+        if not isinstance(value, str):
+            msg = "value must be a language code such as 'pt' or 'pt-BR'"
+        elif not value.strip():
+            msg = "value must not be empty"
+        else:
+            msg = f"{value!r} is not a language tag; use a language code such as 'pt' or 'pt-BR'"
+        self.problem(loc, msg, value)
         return None
 
     def _attribute_value(self, operator: str | None, value: Any, loc: Loc) -> Any:
@@ -289,7 +294,8 @@ class _Checker:
         issues = []
         if self.too_deep:
             issues.append(Issue((), _DEPTH_MSG, raw))
-        if self.nested and self.conditions < MIN_CONDITIONS_TO_NEST:
+        # Too deep means uncounted conditions below the cut, so the count would mislead.
+        if self.nested and not self.too_deep and self.conditions < MIN_CONDITIONS_TO_NEST:
             issues.append(
                 Issue(
                     (),

@@ -1,0 +1,88 @@
+"""REST API for proactive messages (SPEC §7)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
+
+from overture.deps import DB, ApiAdmin
+from overture.proactive import service
+from overture.proactive.models import ProactiveMessage
+from overture.proactive.schemas import MessageIn, MessageOut, MessagePatch, VisitIn, VisitVerdict
+from overture.proactive.testvisit import test_visit
+
+router = APIRouter(prefix="/api/v1/proactive-messages", tags=["proactive messages"])
+
+Sort = Literal["name", "status", "channel", "sent", "opened", "replied", "updated_at"]
+Order = Literal["asc", "desc"]
+
+
+def to_out(db: Session, m: ProactiveMessage, channel_name: str | None = None,
+           settings=None) -> MessageOut:
+    found = service.problems(db, m, settings)
+    return MessageOut(
+        id=m.id, name=m.name, brand_id=m.brand_id, channel_id=m.channel_id,
+        channel_name=channel_name if channel_name is not None else service.channel_name(db, m),
+        message=m.message, response=m.response, conditions=m.conditions, trigger=m.trigger,
+        tags=m.tags, timing=m.timing, frequency=m.frequency, priority=m.priority,
+        status=m.status, actions=service.actions(db, m, found), problems=found,
+        stats={"sent": m.sent, "opened": m.opened, "replied": m.replied},
+        version=m.version, created_at=m.created_at, updated_at=m.updated_at,
+        published_at=m.published_at,
+    )
+
+
+@router.get("", response_model=list[MessageOut])
+def list_messages(db: DB, user: ApiAdmin, sort: Sort = "updated_at", order: Order = "desc"):
+    from overture.accounts.service import get_settings_row
+
+    settings = get_settings_row(db)
+    return [to_out(db, m, name, settings) for m, name in service.list_messages(db, sort, order)]
+
+
+@router.post("", response_model=MessageOut, status_code=201)
+def create_message(data: MessageIn, db: DB, user: ApiAdmin):
+    return to_out(db, service.create_message(db, data))
+
+
+@router.get("/{message_id}", response_model=MessageOut)
+def get_message(message_id: int, db: DB, user: ApiAdmin):
+    return to_out(db, service.access_message(db, user, message_id))
+
+
+@router.patch("/{message_id}", response_model=MessageOut)
+def update_message(message_id: int, patch: MessagePatch, db: DB, user: ApiAdmin):
+    m = service.access_message(db, user, message_id, for_update=True)
+    return to_out(db, service.update_message(db, m, service.merge_patch(m, patch)))
+
+
+@router.delete("/{message_id}", status_code=204)
+def delete_message(message_id: int, db: DB, user: ApiAdmin):
+    service.delete_message(db, service.access_message(db, user, message_id, for_update=True))
+    return Response(status_code=204)
+
+
+def _action(name: str):
+    def run(message_id: int, db: DB, user: ApiAdmin):
+        m = service.access_message(db, user, message_id, for_update=True)
+        return to_out(db, getattr(service, name)(db, m))
+
+    run.__name__ = f"{name}_message"
+    run.__doc__ = f"{name.title()} the message (409 when the action is not offered in its status)."
+    return run
+
+
+for _name in ("publish", "pause", "resume"):
+    router.add_api_route(f"/{{message_id}}/{_name}", _action(_name), methods=["POST"],
+                         response_model=MessageOut)
+router.add_api_route("/{message_id}/clone", _action("clone"), methods=["POST"],
+                     response_model=MessageOut, status_code=201)
+
+
+@router.post("/{message_id}/test", response_model=VisitVerdict)
+def test_message(message_id: int, visit: VisitIn, db: DB, user: ApiAdmin):
+    """Test a visit: which conditions hold, whether the whole tree matches, and whether the
+    message would be shown now to a new visitor with this visit — and why not."""
+    return test_visit(db, service.access_message(db, user, message_id), visit)

@@ -1,0 +1,231 @@
+"""The proactive message as the API and the admin editor send it, and as they get it back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from overture.proactive.rules import ConditionTree
+
+_TAG = re.compile(r"^[a-z0-9_:\-]{1,50}$")
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+PLACEHOLDERS = ("first_name", "full_name")
+# Emoji and pictographs: the follow-up is plain text only.
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+_FORMATTING = re.compile(r"(\*\*|__|\*|_|~~|`|\[[^\]]*\]\([^)]*\))")
+
+
+def _no_html(value: str) -> str:
+    if _HTML_TAG.search(value):
+        raise ValueError("HTML is not allowed here; write plain text (Markdown in messages)")
+    return value
+
+
+def _placeholders(value: str) -> str:
+    for name in _PLACEHOLDER.findall(value):
+        if name not in PLACEHOLDERS:
+            raise ValueError(
+                f"unknown placeholder {{{{{name}}}}}; use {{{{first_name}}}} or {{{{full_name}}}}"
+            )
+    return value
+
+
+def _plain_text(value: str) -> str:
+    if _EMOJI.search(value):
+        raise ValueError("the follow-up message is plain text: no emojis")
+    if _FORMATTING.search(value):
+        raise ValueError("the follow-up message is plain text: no formatting or links")
+    return _no_html(value)
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(_no_html),
+]
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1000),
+    AfterValidator(_no_html), AfterValidator(_placeholders),
+]
+FollowUp = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_plain_text)
+]
+
+
+class AgentResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["agent"] = "agent"
+    collect: list[Literal["name", "email"]] = Field(default_factory=lambda: ["name", "email"])
+    follow_up: FollowUp = ""
+
+    @field_validator("collect")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return [f for f in ("name", "email") if f in value]
+
+
+class BotResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["bot"]
+    bot_id: int | None = None
+    answer_id: int | None = None
+
+
+Response = Annotated[AgentResponse | BotResponse, Field(discriminator="type")]
+
+
+class PageLoad(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: Literal["page_load"] = "page_load"
+
+
+class OnPage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: Literal["on_page"]
+    seconds: int = Field(ge=1, le=3600)
+
+
+Trigger = Annotated[PageLoad | OnPage, Field(discriminator="event")]
+
+
+class AnyTime(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    when: Literal["any_time"] = "any_time"
+
+
+class InHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    when: Literal["business_hours", "outside_business_hours"]
+    schedule_id: int | None = None
+
+
+Timing = Annotated[AnyTime | InHours, Field(discriminator="when")]
+Frequency = Literal["once_per_customer", "once_per_visit", "every_time"]
+
+
+def _tags(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, raw in enumerate(values):
+        tag = raw.strip().lower()
+        if not _TAG.match(tag):
+            raise ValueError(
+                f"tag {i + 1} ({raw[:50]!r}) must be one word of letters, digits, _, - or :"
+            )
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+Tags = Annotated[list[str], Field(max_length=20), AfterValidator(_tags)]
+
+
+class MessageIn(BaseModel):
+    """A whole message. Drafts may leave channel, text and follow-up empty (see problems)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    brand_id: int | None = None
+    channel_id: int | None = None
+    message: MessageText = ""
+    response: Response = Field(default_factory=AgentResponse)
+    conditions: ConditionTree = Field(default_factory=ConditionTree.everyone)
+    trigger: Trigger = Field(default_factory=PageLoad)
+    tags: Tags = Field(default_factory=list)
+    timing: Timing = Field(default_factory=AnyTime)
+    frequency: Frequency = "once_per_visit"
+    priority: int = Field(default=1, ge=1, le=1000)
+
+
+class MessagePatch(BaseModel):
+    """Only the fields given change; the result is validated as a whole message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    brand_id: int | None = None
+    channel_id: int | None = None
+    message: MessageText | None = None
+    response: Response | None = None
+    conditions: ConditionTree | None = None
+    trigger: Trigger | None = None
+    tags: Tags | None = None
+    timing: Timing | None = None
+    frequency: Frequency | None = None
+    priority: int | None = Field(default=None, ge=1, le=1000)
+
+
+class Problem(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class Stats(BaseModel):
+    sent: int
+    opened: int
+    replied: int
+
+
+class MessageOut(BaseModel):
+    id: int
+    name: str
+    brand_id: int | None
+    channel_id: int | None
+    channel_name: str | None
+    message: str
+    response: dict
+    conditions: dict
+    trigger: dict
+    tags: list[str]
+    timing: dict
+    frequency: str
+    priority: int
+    status: Literal["draft", "live", "paused", "error"]
+    actions: list[str]
+    problems: list[Problem]
+    stats: Stats
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class VisitIn(BaseModel):
+    """The test-a-visit panel: a visit you describe, checked against the message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(default="https://www.example.com/", max_length=2000)
+    title: str = Field(default="", max_length=500)
+    referrer: str = Field(default="", max_length=2000)
+    language: str = Field(default="en", max_length=35)
+    visit_history: Literal["new", "returning"] = "new"
+    device_type: Literal["desktop", "mobile", "tablet"] = "desktop"
+    visit_count: int = Field(default=1, ge=1, le=1_000_000)
+    pages_in_visit: int = Field(default=1, ge=1, le=1_000_000)
+    attributes: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=100)
+    seconds_on_page: int = Field(default=0, ge=0, le=86_400)
+
+
+class VisitVerdict(BaseModel):
+    matches: bool
+    conditions: dict
+    would_show: bool
+    reasons: list[str]

@@ -1,0 +1,348 @@
+"""Proactive messages: the lifecycle of SPEC §2.1, problems, and reactions to dependencies.
+
+Services flush, never commit. Every change that can alter what visitors see is announced
+after commit (`events.changed`) so that every process drops its compiled rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from overture.accounts.models import AccountSettings, User
+from overture.accounts.service import get_settings_row
+from overture.brands.models import Brand
+from overture.channels.models import MESSAGING_KINDS, Channel
+from overture.i18n import gettext as _
+from overture.kit import signals
+from overture.kit.clock import utcnow
+from overture.kit.errors import Conflict, NotFound
+from overture.proactive import events
+from overture.proactive.drafts import ready_made
+from overture.proactive.models import ProactiveMessage
+from overture.proactive.schemas import MessageIn, MessagePatch
+from overture.schedules.models import Schedule
+
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("edit", "clone", "publish", "delete"),
+    "live": ("edit", "clone", "pause", "delete"),
+    "paused": ("edit", "clone", "resume", "delete"),
+    "error": ("edit", "delete", "publish"),
+}
+STATUS_LABELS = {"draft": "Draft", "live": "Live", "paused": "Paused", "error": "Contains errors"}
+CONTENT_FIELDS = ("name", "brand_id", "channel_id", "message", "response", "conditions",
+                  "trigger", "tags", "timing", "frequency", "priority")
+
+
+def access_message(db: Session, user: User, message_id: int, *,
+                   for_update: bool = False) -> ProactiveMessage:
+    """Admins only reach these routes; the lock serialises concurrent actions on one row."""
+    q = select(ProactiveMessage).where(ProactiveMessage.id == message_id)
+    if for_update:
+        q = q.with_for_update()
+    message = db.scalar(q)
+    if message is None:
+        raise NotFound(f"proactive message {message_id} not found")
+    return message
+
+
+# -- problems -------------------------------------------------------------------------------
+
+
+def _problem(field: str, code: str, message: str) -> dict[str, str]:
+    return {"field": field, "code": code, "message": message}
+
+
+def problems(db: Session, m: ProactiveMessage,
+             settings: AccountSettings | None = None) -> list[dict[str, str]]:
+    """What stops this message from being live, in words an admin understands."""
+    settings = settings or get_settings_row(db)
+    out: list[dict[str, str]] = []
+    if not settings.messaging_enabled:
+        out.append(_problem("settings", "messaging_off",
+                            _("Messaging is switched off in Settings.")))
+    if not settings.agent_workspace_enabled:
+        out.append(_problem("settings", "agent_workspace_off",
+                            _("The agent workspace is switched off in Settings.")))
+    brand = db.get(Brand, m.brand_id) if m.brand_id else None
+    if brand is None:
+        out.append(_problem("brand_id", "missing", _("Choose a brand.")))
+    channel = db.get(Channel, m.channel_id) if m.channel_id else None
+    if channel is None:
+        out.append(_problem("channel_id", "missing",
+                            _("Choose a channel (the message has none, or it was deleted).")))
+    else:
+        if brand is not None and channel.brand_id != brand.id:
+            out.append(_problem("channel_id", "other_brand",
+                                _("The channel “%(name)s” belongs to another brand.")
+                                % {"name": channel.name}))
+        if channel.kind not in MESSAGING_KINDS:
+            out.append(_problem("channel_id", "kind",
+                                _("The channel “%(name)s” is a %(kind)s channel, which cannot "
+                                  "carry proactive messages.")
+                                % {"name": channel.name, "kind": channel.kind}))
+    if not (m.message or "").strip():
+        out.append(_problem("message", "missing", _("Write the message.")))
+    response = m.response or {}
+    if response.get("type") == "bot":
+        out.append(_problem("response", "bot_missing",
+                            _("A bot response needs a published bot connected to the channel; "
+                              "none is available.")))
+    elif not (response.get("follow_up") or "").strip():
+        out.append(_problem("response.follow_up", "missing",
+                            _("Write the follow-up message shown after the customer replies.")))
+    timing = m.timing or {}
+    if timing.get("when") in ("business_hours", "outside_business_hours"):
+        sid = timing.get("schedule_id")
+        if sid is None:
+            out.append(_problem("timing.schedule_id", "missing", _("Choose a schedule.")))
+        elif db.get(Schedule, sid) is None:
+            out.append(_problem("timing.schedule_id", "deleted",
+                                _("The schedule was deleted; choose another one.")))
+    return out
+
+
+def actions(db: Session, m: ProactiveMessage, found: list | None = None) -> list[str]:
+    offered = list(ACTIONS[m.status])
+    if m.status == "error" and (found if found is not None else problems(db, m)):
+        offered.remove("publish")  # offered once the problems are fixed
+    return offered
+
+
+def _require(db: Session, m: ProactiveMessage, action: str) -> None:
+    if action not in ACTIONS[m.status]:
+        label = STATUS_LABELS[m.status]
+        raise Conflict(
+            f"cannot {action} a message that is {label}; "
+            f"allowed: {', '.join(ACTIONS[m.status])}",
+            code="action_not_allowed",
+        )
+
+
+def _require_no_problems(db: Session, m: ProactiveMessage, verb: str) -> None:
+    found = problems(db, m)
+    if found:
+        raise Conflict(
+            f"cannot {verb}: " + " ".join(p["message"] for p in found),
+            code="has_problems", details=found,
+        )
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+
+
+def _apply(m: ProactiveMessage, data: MessageIn) -> None:
+    dumped = data.model_dump(mode="json")
+    for field in CONTENT_FIELDS:
+        setattr(m, field, dumped[field])
+    if m.brand_id is None and m.channel_id is not None:
+        m.brand_id = None  # resolved by _fill_brand
+
+
+def _fill_brand(db: Session, m: ProactiveMessage) -> None:
+    """A message given only a channel takes the channel's brand."""
+    if m.brand_id is None and m.channel_id is not None:
+        channel = db.get(Channel, m.channel_id)
+        if channel is not None:
+            m.brand_id = channel.brand_id
+
+
+def current_data(m: ProactiveMessage) -> dict[str, Any]:
+    return {field: getattr(m, field) for field in CONTENT_FIELDS}
+
+
+def create_message(db: Session, data: MessageIn) -> ProactiveMessage:
+    now = utcnow()
+    m = ProactiveMessage(status="draft", version=1, created_at=now, updated_at=now)
+    _apply(m, data)
+    _fill_brand(db, m)
+    db.add(m)
+    db.flush()
+    return m
+
+
+def merge_patch(m: ProactiveMessage, patch: MessagePatch) -> MessageIn:
+    """The message as it would be after the patch, validated as a whole."""
+    data = current_data(m)
+    data.update(patch.model_dump(mode="json", exclude_unset=True))
+    try:
+        return MessageIn.model_validate(data)
+    except ValidationError:
+        raise  # rendered as 422 naming the field, like any body error
+
+
+def update_message(db: Session, m: ProactiveMessage, data: MessageIn) -> ProactiveMessage:
+    _require(db, m, "edit")
+    before = current_data(m)
+    _apply(m, data)
+    _fill_brand(db, m)
+    if current_data(m) == before:
+        return m
+    if m.status in ("live", "paused"):
+        found = problems(db, m)
+        if found:
+            for field, value in before.items():
+                setattr(m, field, value)
+            raise Conflict(
+                "this change would leave the message with problems: "
+                + " ".join(p["message"] for p in found),
+                code="has_problems", details=found,
+            )
+    m.version += 1
+    m.updated_at = utcnow()
+    db.flush()
+    if m.status == "live":
+        events.changed(db, m.channel_id, before["channel_id"])
+    return m
+
+
+def publish(db: Session, m: ProactiveMessage) -> ProactiveMessage:
+    _require(db, m, "publish")
+    _require_no_problems(db, m, "publish")
+    now = utcnow()
+    m.status = "live"
+    m.published_at = now
+    m.updated_at = now
+    db.flush()
+    events.changed(db, m.channel_id)
+    return m
+
+
+def pause(db: Session, m: ProactiveMessage) -> ProactiveMessage:
+    _require(db, m, "pause")
+    m.status = "paused"
+    m.updated_at = utcnow()
+    db.flush()
+    events.changed(db, m.channel_id)
+    return m
+
+
+def resume(db: Session, m: ProactiveMessage) -> ProactiveMessage:
+    _require(db, m, "resume")
+    _require_no_problems(db, m, "resume")
+    m.status = "live"
+    m.updated_at = utcnow()
+    db.flush()
+    events.changed(db, m.channel_id)
+    return m
+
+
+def clone(db: Session, m: ProactiveMessage) -> ProactiveMessage:
+    _require(db, m, "clone")
+    now = utcnow()
+    copy = ProactiveMessage(status="draft", version=1, created_at=now, updated_at=now,
+                            **current_data(m))
+    copy.name = (_("Copy of %(name)s") % {"name": m.name})[:120]
+    db.add(copy)
+    db.flush()
+    return copy
+
+
+def delete_message(db: Session, m: ProactiveMessage) -> None:
+    _require(db, m, "delete")
+    channel_id, was_live = m.channel_id, m.status == "live"
+    db.delete(m)
+    db.flush()
+    if was_live:
+        events.changed(db, channel_id)
+
+
+# -- listing --------------------------------------------------------------------------------
+
+SORTS = {
+    "name": func.lower(ProactiveMessage.name),
+    "status": ProactiveMessage.status,
+    "channel": func.lower(Channel.name),
+    "sent": ProactiveMessage.sent,
+    "opened": ProactiveMessage.opened,
+    "replied": ProactiveMessage.replied,
+    "updated_at": ProactiveMessage.updated_at,
+}
+
+
+def list_messages(db: Session, sort: str = "updated_at",
+                  order: str = "desc") -> list[tuple[ProactiveMessage, str | None]]:
+    ensure_ready_made(db)
+    key = SORTS[sort]
+    direction = key.desc() if order == "desc" else key.asc()
+    tiebreak = ProactiveMessage.id.desc() if order == "desc" else ProactiveMessage.id.asc()
+    q = (select(ProactiveMessage, Channel.name)
+         .outerjoin(Channel, Channel.id == ProactiveMessage.channel_id)
+         .order_by(direction.nulls_last() if sort == "channel" else direction, tiebreak))
+    return [(m, name) for m, name in db.execute(q).all()]
+
+
+def channel_name(db: Session, m: ProactiveMessage) -> str | None:
+    channel = db.get(Channel, m.channel_id) if m.channel_id else None
+    return channel.name if channel else None
+
+
+def ensure_ready_made(db: Session) -> None:
+    """Create the three ready-made drafts once per account, on the first visit of the list."""
+    settings = get_settings_row(db)
+    if settings.drafts_seeded:
+        return
+    # Compare-and-set: of two first visits at once, only one creates the drafts.
+    claimed = db.execute(
+        update(AccountSettings)
+        .where(AccountSettings.id == settings.id, AccountSettings.drafts_seeded.is_(False))
+        .values(drafts_seeded=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.refresh(settings)
+    if claimed != 1:
+        return
+    channel = db.scalar(select(Channel).where(Channel.kind == "web_widget").order_by(Channel.id))
+    for spec in ready_made(settings.default_locale):
+        data = MessageIn.model_validate({
+            k: v for k, v in spec.items() if k != "key"
+        } | {"channel_id": channel.id if channel else None})
+        create_message(db, data)
+
+
+# -- reactions to what messages depend on -----------------------------------------------------
+
+
+def _mark_errors(db: Session, messages: list[ProactiveMessage]) -> None:
+    settings = get_settings_row(db)
+    for m in messages:
+        if m.status in ("live", "paused") and problems(db, m, settings):
+            was_live = m.status == "live"
+            m.status = "error"
+            m.updated_at = utcnow()
+            if was_live:
+                events.changed(db, m.channel_id)
+    db.flush()
+
+
+def _active(db: Session, *where) -> list[ProactiveMessage]:
+    q = select(ProactiveMessage).where(ProactiveMessage.status.in_(("live", "paused")), *where)
+    # populate_existing: the database may have changed rows behind the identity map (SET NULL).
+    return list(db.scalars(q.execution_options(populate_existing=True)))
+
+
+@signals.channel_changed.connect
+def _on_channel_changed(db: Session, channel: Channel) -> None:
+    _mark_errors(db, _active(db, ProactiveMessage.channel_id == channel.id))
+
+
+@signals.channel_deleted.connect
+def _on_channel_deleted(db: Session, channel_id: int) -> None:
+    # The database has set channel_id to NULL on the messages that used it.
+    affected = _active(db, ProactiveMessage.channel_id.is_(None))
+    events.changed(db, channel_id)
+    _mark_errors(db, affected)
+
+
+@signals.schedule_deleted.connect
+def _on_schedule_deleted(db: Session, schedule_id: int) -> None:
+    _mark_errors(db, [m for m in _active(db) if m.schedule_id == schedule_id])
+
+
+@signals.settings_changed.connect
+def _on_settings_changed(db: Session, settings: AccountSettings) -> None:
+    if not (settings.messaging_enabled and settings.agent_workspace_enabled):
+        _mark_errors(db, _active(db))

@@ -11,16 +11,19 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from overture.accounts.service import create_token, create_user, get_settings_row
+from overture.accounts.models import User
+from overture.accounts.service import create_token, get_settings_row
 from overture.app import create_app
 from overture.cli import migrate
 from overture.config import Settings
 from overture.kit.clock import clock
+from overture.kit.passwords import hash_password
 from overture.models import Base
 from tests.services import database_url, redis_url
 
@@ -126,10 +129,18 @@ class Caller:
     headers: dict[str, str]
 
 
+@cache
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per worker.
+    return hash_password(PASSWORD)
+
+
 def _make_user(app, role: str, email: str) -> Caller:
     with app.state.db.unit_of_work() as session:
         get_settings_row(session)
-        user = create_user(session, email=email, name=role.title(), password=PASSWORD, role=role)
+        user = User(email=email, name=role.title(), password_hash=_password_hash(), role=role)
+        session.add(user)
+        session.flush()
         _token, secret = create_token(session, user, "tests")
         return Caller(user.id, user.email, {"Authorization": f"Bearer {secret}"})
 

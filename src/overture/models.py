@@ -7,4 +7,7 @@ from overture.db import Base
 from overture.proactive.models import ProactiveMessage
 from overture.schedules.models import Schedule
 
-__all__ = ["AccountSettings", "ApiToken", "Base", "Brand", "Channel", "ProactiveMessage", "Schedule", "User"]
+__all__ = [
+    "AccountSettings", "ApiToken", "Base", "Brand", "Channel", "ProactiveMessage", "Schedule",
+    "User",
+]

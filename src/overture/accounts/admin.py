@@ -108,16 +108,17 @@ async def create_user(request: Request, db: DB, user: PageAdmin):
     form = await form_dict(request)
     raw = {key: _one(form, key) for key in ("email", "name", "role", "password")}
     data, errors = parse(UserIn, raw)
+    made = None
     if data:
         try:
-            service.create_user(db, email=data.email, name=data.name, password=data.password,
-                                role=data.role)
+            made = service.create_user(db, email=data.email, name=data.name,
+                                       password=data.password, role=data.role)
         except DomainError as exc:
             errors = domain_errors(exc)
             if exc.code == "email_taken":
                 errors = [{"field": "email", "msg": exc.message}]
-    if errors:
+    if errors or made is None:
         shown = {k: v for k, v in raw.items() if k != "password"}  # never echo a password
         return _users_page(request, db, shown, _readable(errors), 422)
-    flash(request, _("User %(email)s created.") % {"email": data.email if data else ""})
+    flash(request, _("User %(email)s created.") % {"email": made.email})
     return RedirectResponse("/admin/users", status_code=303)

@@ -23,7 +23,8 @@ router = APIRouter(
 
 @router.get("")
 def brands_page(request: Request, db: DB, user: PageAdmin):
-    counts = dict(db.execute(select(Channel.brand_id, func.count()).group_by(Channel.brand_id)).all())
+    by_brand = select(Channel.brand_id, func.count()).group_by(Channel.brand_id)
+    counts = dict(db.execute(by_brand).all())
     return render(request, "admin/brands.html", brands=service.list_brands(db),
                   channel_counts=counts)
 

@@ -226,7 +226,9 @@ class RedisHub(BaseHub):
         """Read replies until the link fails; probe it with PING when it goes quiet."""
         awaiting_pong = False
         while True:
-            reply = await link.read_response(timeout=self._ping_interval)
+            # disconnect_on_error=False: the link must be forgotten (_link_failed) before it
+            # is torn down, or a SUBSCRIBE could be written to it halfway through.
+            reply = await link.read_response(timeout=self._ping_interval, disconnect_on_error=False)
             if reply is None:  # quiet for ping_interval
                 if awaiting_pong:
                     raise RedisConnectionError("no reply to PING")
@@ -310,8 +312,9 @@ class RedisHub(BaseHub):
                     channels = [self._channel(t) for t in missing]
                     await link.send_command("SUBSCRIBE", *channels, check_health=False)
                     ready = await self._ping(link)
-                except _LINK_ERRORS as exc:
-                    log.warning("realtime: SUBSCRIBE failed (%s); waiting for reconnect", exc)
+                # Not only RedisError: a write racing the link's teardown can fail oddly.
+                except Exception as exc:
+                    log.warning("realtime: SUBSCRIBE failed (%r); waiting for reconnect", exc)
                     self._link_failed(link)
                     return False
                 self._wire.update(missing)
@@ -339,8 +342,8 @@ class RedisHub(BaseHub):
             try:
                 channels = [self._channel(t) for t in gone]
                 await link.send_command("UNSUBSCRIBE", *channels, check_health=False)
-            except _LINK_ERRORS as exc:
-                log.warning("realtime: UNSUBSCRIBE failed (%s); reconnecting", exc)
+            except Exception as exc:
+                log.warning("realtime: UNSUBSCRIBE failed (%r); reconnecting", exc)
                 self._link_failed(link)
 
     # -- publishing ---------------------------------------------------------------------

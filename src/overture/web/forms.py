@@ -43,5 +43,6 @@ async def form_dict(request: Request) -> dict[str, Any]:
         if key == "csrf_token":
             continue
         values = [v for v in form.getlist(key) if isinstance(v, str)]
-        out[key] = values if len(values) > 1 or key.endswith("[]") else (values[0] if values else "")
+        many = len(values) > 1 or key.endswith("[]")
+        out[key] = values if many else (values[0] if values else "")
     return {k.removesuffix("[]"): v for k, v in out.items()}

@@ -53,7 +53,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if _wants_json(request):
             return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
-        response = render(request, "error.html", status_code=exc.status, error=exc)
+        response = render(request, "error.html", status_code=exc.status, error=exc,
+                          new_session=False)
         response.headers.update(headers)
         return response
 
@@ -71,7 +72,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         err.status = exc.status_code
         if _wants_json(request):
             return JSONResponse(err.to_json(), status_code=exc.status_code)
-        return render(request, "error.html", status_code=exc.status_code, error=err)
+        return render(request, "error.html", status_code=exc.status_code, error=err,
+                      new_session=False)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

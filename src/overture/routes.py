@@ -11,6 +11,7 @@ from overture.brands.routes import router as brands_api
 from overture.channels import admin as channels_admin
 from overture.channels.routes import router as channels_api
 from overture.deps import check_csrf
+from overture.proactive import admin as proactive_admin
 from overture.proactive.routes import router as proactive_api
 from overture.schedules import admin as schedules_admin
 from overture.schedules.routes import router as schedules_api
@@ -23,5 +24,5 @@ def include_routers(app: FastAPI) -> None:
         # Session-authenticated API calls need the CSRF header too; token calls do not.
         app.include_router(router, dependencies=[Depends(check_csrf)])
     for router in (admin_home.router, brands_admin.router, channels_admin.router,
-                   schedules_admin.router, accounts_admin.router):
+                   schedules_admin.router, accounts_admin.router, proactive_admin.router):
         app.include_router(router)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 
 from overture.brands import service
 from overture.brands.schemas import BrandIn
-from overture.channels.models import Channel
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
@@ -23,10 +21,8 @@ router = APIRouter(
 
 @router.get("")
 def brands_page(request: Request, db: DB, user: PageAdmin):
-    by_brand = select(Channel.brand_id, func.count()).group_by(Channel.brand_id)
-    counts = dict(db.execute(by_brand).all())
     return render(request, "admin/brands.html", brands=service.list_brands(db),
-                  channel_counts=counts)
+                  channel_counts=service.channel_counts(db))
 
 
 @router.get("/new")

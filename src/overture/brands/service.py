@@ -54,3 +54,8 @@ def delete_brand(db: Session, brand: Brand) -> None:
         )
     db.delete(brand)
     db.flush()
+
+
+def channel_counts(db: Session) -> dict[int, int]:
+    by_brand = select(Channel.brand_id, func.count()).group_by(Channel.brand_id)
+    return {brand_id: n for brand_id, n in db.execute(by_brand).all()}

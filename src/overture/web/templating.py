@@ -34,10 +34,14 @@ def _tojson_attr(value: Any) -> Markup:
 env.filters["json_attr"] = _tojson_attr
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, *, new_session: bool = True,
+           **context: Any) -> HTMLResponse:
+    """`new_session=False` for error pages: a refused cross-site post arrives without the
+    session cookie, and answering it with a fresh session would sign the user out."""
     context.setdefault("user", getattr(request.state, "user", None))
     context["request"] = request
-    context["csrf_token"] = csrf_token(request)
+    context["csrf_token"] = (csrf_token(request) if new_session
+                             else request.session.get("csrf", ""))
     context["locale"] = i18n.current_locale.get()
     context["locales"] = i18n.LOCALE_NAMES
     flash = request.session.pop("flash", None)

@@ -1,0 +1,31 @@
+"""Portable INSERT … ON CONFLICT for SQLite and PostgreSQL: exact counters without savepoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def _insert(db: Session, table: Table):
+    dialect = db.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def insert_ignore(db: Session, table: Table, values: dict[str, Any],
+                  conflict: list[str] | None = None) -> bool:
+    """Insert a row unless it exists (by `conflict` columns); True when this call inserted it."""
+    stmt = _insert(db, table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    return db.execute(stmt).rowcount == 1
+
+
+def add_to(db: Session, table: Table, keys: dict[str, Any], increments: dict[str, int]) -> None:
+    """Create the row for `keys` or add `increments` to its counters, atomically."""
+    stmt = _insert(db, table).values(**keys, **increments)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={col: table.c[col] + n for col, n in increments.items()},
+    )
+    db.execute(stmt)

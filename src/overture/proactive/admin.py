@@ -1,0 +1,302 @@
+"""Admin pages for proactive messages: the list, the editor and the lifecycle actions.
+
+The editor posts one field, `payload`: the whole message as JSON, built in the browser by
+`proactive-editor.js`. All validation happens here, through the same schemas as the REST API,
+so an error names the field exactly as the API does (`conditions.all.1.any.0.operator`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from overture.brands.service import list_brands
+from overture.channels.models import MESSAGING_KINDS, Channel
+from overture.channels.service import list_channels
+from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.i18n import gettext as _
+from overture.kit.errors import DomainError, NotFound
+from overture.proactive import service
+from overture.proactive.models import ProactiveMessage
+from overture.proactive.rules import FIELDS, LIMITS
+from overture.proactive.schemas import MessageIn, MessagePatch
+from overture.schedules.service import list_schedules
+from overture.web.forms import field_errors, form_dict
+from overture.web.templating import flash, render
+
+BASE = "/admin/proactive-messages"
+
+router = APIRouter(
+    prefix=BASE, include_in_schema=False,
+    dependencies=[Depends(check_csrf), Depends(page_admin)],
+)
+
+COLUMNS = ("name", "status", "channel", "sent", "opened", "replied", "updated_at")
+# The order a column sorts in when it is first clicked: words A→Z, figures and dates biggest first.
+FIRST_ORDER = {"name": "asc", "status": "asc", "channel": "asc", "sent": "desc",
+               "opened": "desc", "replied": "desc", "updated_at": "desc"}
+NUMERIC = frozenset({"sent", "opened", "replied"})
+ACTIONS = ("publish", "pause", "resume", "clone")
+
+
+# -- the list -------------------------------------------------------------------------------
+
+
+def _columns(sort: str, order: str) -> list[dict[str, Any]]:
+    out = []
+    for key in COLUMNS:
+        active = key == sort
+        next_order = ("desc" if order == "asc" else "asc") if active else FIRST_ORDER[key]
+        out.append({"key": key, "active": active, "order": order if active else None,
+                    "numeric": key in NUMERIC,
+                    "href": f"{BASE}?sort={key}&order={next_order}"})
+    return out
+
+
+@router.get("")
+def list_page(request: Request, db: DB, user: PageAdmin, sort: str = "updated_at",
+              order: str = ""):
+    if sort not in service.SORTS:
+        sort = "updated_at"
+    if order not in ("asc", "desc"):
+        order = FIRST_ORDER[sort]
+    rows = [{"m": m, "channel": channel, "actions": service.actions(db, m)}
+            for m, channel in service.list_messages(db, sort, order)]
+    return render(request, "admin/proactive_list.html", rows=rows,
+                  columns=_columns(sort, order), sort=sort, order=order)
+
+
+# -- the editor -----------------------------------------------------------------------------
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "payload": _("Form"),
+        "name": _("Name"),
+        "brand_id": _("Brand"),
+        "channel_id": _("Channel"),
+        "message": _("Message"),
+        "response": _("Response"),
+        "conditions": _("Conditions"),
+        "trigger": _("Trigger"),
+        "tags": _("Tags"),
+        "timing": _("Timing"),
+        "frequency": _("Frequency"),
+        "priority": _("Priority"),
+        "settings": _("Settings"),
+    }
+
+
+def _readable(path: str, msg: str) -> dict[str, str]:
+    """An error as shown beside the form: the field in words, its exact path, the message."""
+    head = path.split(".", 1)[0]
+    label = _field_labels().get(head, head)
+    field = label if path == head else f"{label} ({path})"
+    return {"field": field, "path": path, "msg": msg}
+
+
+def _validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [_readable(e["field"], e["msg"]) for e in field_errors(exc)]
+
+
+def _domain_errors(exc: DomainError) -> list[dict[str, str]]:
+    details = exc.details if isinstance(exc.details, list) else []
+    problems = [d for d in details if isinstance(d, dict) and "message" in d]
+    if problems:
+        return [_readable(str(p.get("field", "")), str(p["message"])) for p in problems]
+    return [_readable("", exc.message)]
+
+
+def _read_payload(form: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    raw = form.get("payload", "")
+    if isinstance(raw, list):
+        raw = raw[0] if raw else ""
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return None, [_readable("payload", _("The form could not be read. Reload the page and "
+                                             "try again."))]
+    return data, []
+
+
+def _usable_channels(db: Session) -> list[Channel]:
+    return [c for c in list_channels(db) if c.kind in MESSAGING_KINDS]
+
+
+def _blank(db: Session) -> dict[str, Any]:
+    """A new message: the only brand and its first web widget chosen, when that is clear."""
+    brands = list_brands(db)
+    brand_id = brands[0].id if len(brands) == 1 else None
+    channels = [c for c in _usable_channels(db) if c.brand_id == brand_id]
+    channels.sort(key=lambda c: (c.kind != "web_widget", c.id))
+    return {
+        "name": "", "brand_id": brand_id, "channel_id": channels[0].id if channels else None,
+        "message": "",
+        "response": {"type": "agent", "collect": ["name", "email"], "follow_up": ""},
+        "conditions": {"all": []}, "trigger": {"event": "page_load"}, "tags": [],
+        "timing": {"when": "any_time"}, "frequency": "once_per_visit", "priority": 1,
+    }
+
+
+def _shown(posted: dict[str, Any] | None, base: dict[str, Any]) -> dict[str, Any]:
+    """What the editor shows after a refused save: what was typed, over what was there."""
+    if not posted:
+        return base
+    return base | {k: v for k, v in posted.items() if k in base}
+
+
+def _editor_context(db: Session, m: ProactiveMessage | None, data: dict[str, Any],
+                    errors: list[dict[str, str]]) -> dict[str, Any]:
+    channels = []
+    for c in list_channels(db):
+        usable = c.kind in MESSAGING_KINDS
+        if usable or (m is not None and c.id == m.channel_id):
+            channels.append({"id": c.id, "name": c.name, "brand_id": c.brand_id,
+                             "kind": c.kind, "sender_name": c.sender_name, "color": c.color,
+                             "usable": usable})
+    return {
+        "data": data,
+        "message_id": m.id if m is not None else None,
+        "test_url": f"/api/v1/proactive-messages/{m.id}/test" if m is not None else None,
+        "brands": [{"id": b.id, "name": b.name} for b in list_brands(db)],
+        "channels": channels,
+        "schedules": [{"id": s.id, "name": s.name, "timezone": s.timezone}
+                      for s in list_schedules(db)],
+        "fields": FIELDS,
+        "limits": LIMITS,
+        "errors": [{"path": e["path"], "msg": e["msg"]} for e in errors],
+    }
+
+
+def _render_editor(request: Request, db: Session, m: ProactiveMessage | None,
+                   data: dict[str, Any], errors: list[dict[str, str]] | None = None,
+                   status_code: int = 200):
+    errors = errors or []
+    found = service.problems(db, m) if m is not None else []
+    return render(
+        request, "admin/proactive_form.html", status_code=status_code, message=m,
+        problems=found, actions=service.actions(db, m, found) if m is not None else [],
+        channel_name=service.channel_name(db, m) if m is not None else None,
+        errors=errors, editor=_editor_context(db, m, data, errors),
+    )
+
+
+@router.get("/new")
+def new_message(request: Request, db: DB, user: PageAdmin):
+    return _render_editor(request, db, None, _blank(db))
+
+
+@router.post("/new")
+async def create_message(request: Request, db: DB, user: PageAdmin):
+    posted, errors = _read_payload(await form_dict(request))
+    if posted is not None:
+        try:
+            data = MessageIn.model_validate(posted)
+        except ValidationError as exc:
+            errors = _validation_errors(exc)
+        else:
+            m = service.create_message(db, data)
+            flash(request, _("Proactive message created."))
+            return RedirectResponse(f"{BASE}/{m.id}", status_code=303)
+    return _render_editor(request, db, None, _shown(posted, _blank(db)), errors, 422)
+
+
+# -- deletion (before /{id}/{action}, which would otherwise catch it) -----------------------
+
+
+@router.get("/{message_id}/delete")
+def confirm_delete(message_id: int, request: Request, db: DB, user: PageAdmin):
+    m = service.access_message(db, user, message_id)
+    warning = (_("Visitors stop seeing it at once. Its statistics are deleted too; tickets it "
+                 "started keep their tags.") if m.status == "live" else None)
+    return render(request, "admin/confirm_delete.html", label=m.name, warning=warning,
+                  action=f"{BASE}/{m.id}/delete", back=BASE)
+
+
+@router.post("/{message_id}/delete")
+def delete_message(message_id: int, request: Request, db: DB, user: PageAdmin):
+    m = service.access_message(db, user, message_id, for_update=True)
+    try:
+        service.delete_message(db, m)
+    except DomainError as exc:
+        flash(request, exc.message)
+    else:
+        flash(request, _("Proactive message deleted."))
+    return RedirectResponse(BASE, status_code=303)
+
+
+# -- lifecycle actions ----------------------------------------------------------------------
+
+
+def _done(action: str) -> str:
+    return {
+        "publish": _("Published: visitors who match can see it now."),
+        "pause": _("Paused: visitors no longer see it."),
+        "resume": _("Resumed: visitors who match can see it again."),
+        "clone": _("Copy made. It is a Draft; edit it and publish it when ready."),
+    }[action]
+
+
+def _refused(action: str, exc: DomainError) -> str:
+    if exc.code == "has_problems" and isinstance(exc.details, list):
+        reasons = " ".join(str(p.get("message", "")) for p in exc.details if isinstance(p, dict))
+        if action == "publish":
+            return _("Not published. %(reasons)s") % {"reasons": reasons}
+        return _("Not resumed. %(reasons)s") % {"reasons": reasons}
+    return exc.message
+
+
+@router.post("/{message_id}/{action}")
+async def run_action(message_id: int, action: str, request: Request, db: DB, user: PageAdmin):
+    if action not in ACTIONS:
+        raise NotFound(f"no action {action!r}")
+    form = await form_dict(request)
+    editor = f"{BASE}/{message_id}"
+    back = editor if form.get("back") == "edit" else BASE
+    m = service.access_message(db, user, message_id, for_update=True)
+    try:
+        result = getattr(service, action)(db, m)
+    except DomainError as exc:
+        flash(request, _refused(action, exc))
+        # With problems to fix, the editor is where they are listed.
+        return RedirectResponse(editor if exc.code == "has_problems" else back, status_code=303)
+    flash(request, _done(action))
+    if action == "clone":
+        return RedirectResponse(f"{BASE}/{result.id}", status_code=303)
+    return RedirectResponse(back, status_code=303)
+
+
+# -- editing a saved message ----------------------------------------------------------------
+
+
+@router.get("/{message_id}")
+def edit_message(message_id: int, request: Request, db: DB, user: PageAdmin):
+    m = service.access_message(db, user, message_id)
+    return _render_editor(request, db, m, service.current_data(m))
+
+
+@router.post("/{message_id}")
+async def update_message(message_id: int, request: Request, db: DB, user: PageAdmin):
+    m = service.access_message(db, user, message_id, for_update=True)
+    posted, errors = _read_payload(await form_dict(request))
+    status_code = 422
+    if posted is not None:
+        try:
+            data = service.merge_patch(m, MessagePatch.model_validate(posted))
+            service.update_message(db, m, data)
+        except ValidationError as exc:
+            errors = _validation_errors(exc)
+        except DomainError as exc:
+            errors, status_code = _domain_errors(exc), exc.status
+        else:
+            flash(request, _("Proactive message saved."))
+            return RedirectResponse(f"{BASE}/{m.id}", status_code=303)
+    return _render_editor(request, db, m, _shown(posted, service.current_data(m)), errors,
+                          status_code)

@@ -1,0 +1,180 @@
+"""Visitors, visits and page views; identity tokens (JWT) and the merge of anonymous history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from overture.channels.models import Channel
+from overture.kit.clock import utcnow
+from overture.kit.errors import Unauthorized
+from overture.visitors.models import PageView, Visit, Visitor
+
+MAX_MERGE_HOPS = 5
+
+
+def resolve_visitor(db: Session, anon_id: str, *, create: bool = True) -> Visitor | None:
+    """The customer behind a browser's id, following merges; created on first sight."""
+    visitor = db.scalar(select(Visitor).where(Visitor.anon_id == anon_id))
+    if visitor is None:
+        if not create:
+            return None
+        visitor = Visitor(anon_id=anon_id, attributes={})
+        db.add(visitor)
+        db.flush()
+        return visitor
+    for _ in range(MAX_MERGE_HOPS):
+        if visitor.merged_into_id is None:
+            break
+        target = db.get(Visitor, visitor.merged_into_id)
+        if target is None:
+            break
+        visitor = target
+    return visitor
+
+
+def remember(visitor: Visitor, language: str, attributes: dict) -> None:
+    if language:
+        visitor.language = language
+    if attributes:
+        merged = dict(visitor.attributes or {})
+        merged.update(attributes)
+        visitor.attributes = merged
+
+
+def record_page_view(db: Session, channel: Channel, visitor: Visitor, *, session_id: str,
+                     event_id: str, url: str, title: str, referrer: str,
+                     timeout_minutes: int) -> tuple[Visit, PageView, bool]:
+    """Returns the visit, the page view, and whether this event id had been seen already."""
+    seen = db.scalar(select(PageView).where(PageView.event_id == event_id))
+    if seen is not None:
+        if seen.visitor_id != visitor.id:
+            raise Unauthorized("this event id belongs to another visitor", code="bad_event")
+        return db.get(Visit, seen.visit_id), seen, True
+    now = utcnow()
+    visit = db.scalar(
+        select(Visit)
+        .where(Visit.visitor_id == visitor.id, Visit.channel_id == channel.id)
+        .order_by(Visit.last_seen.desc(), Visit.id.desc())
+        .limit(1)
+    )
+    if (visit is None or visit.session_id != session_id
+            or now - visit.last_seen > timedelta(minutes=timeout_minutes)):
+        visit = Visit(visitor_id=visitor.id, channel_id=channel.id, session_id=session_id,
+                      referrer=referrer, page_views=0, started_at=now, last_seen=now)
+        db.add(visit)
+        visitor.visit_count = (visitor.visit_count or 0) + 1
+    visit.page_views += 1
+    visit.last_seen = now
+    visitor.last_seen = now
+    page_view = PageView(visit_id=0, visitor_id=visitor.id, event_id=event_id, url=url,
+                         title=title, referrer=referrer, at=now)
+    db.flush()
+    page_view.visit_id = visit.id
+    db.add(page_view)
+    db.flush()
+    return visit, page_view, False
+
+
+def verify_identity(channel: Channel, token: str) -> dict:
+    """Verify an identity token signed with the channel's secret (HS256; exp required)."""
+    try:
+        claims = jwt.decode(token, channel.jwt_secret, algorithms=["HS256"],
+                            options={"require": ["exp", "external_id"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("the identity token has expired", code="bad_token") from None
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"the identity token is not valid: {exc}", code="bad_token") from None
+    external_id = claims.get("external_id")
+    if not isinstance(external_id, str) or not 1 <= len(external_id) <= 200:
+        raise Unauthorized("external_id must be text of 1 to 200 characters", code="bad_token")
+    return claims
+
+
+def identify(db: Session, channel: Channel, anon_id: str, token: str) -> Visitor:
+    """Make this browser mean the customer named by the token, on every device.
+
+    An anonymous visitor's history (visits, page views, deliveries, reach) moves to the
+    customer; the anonymous row stays as a pointer (`merged_into_id`) so the browser's id keeps
+    resolving to the customer.
+    """
+    from overture.proactive.models import Delivery, Reach
+
+    claims = verify_identity(channel, token)
+    external_id = claims["external_id"]
+    browser = db.scalar(select(Visitor).where(Visitor.anon_id == anon_id))
+    if browser is None:
+        browser = Visitor(anon_id=anon_id, attributes={})
+        db.add(browser)
+        db.flush()
+    current = resolve_visitor(db, anon_id)
+    assert current is not None
+    customer = db.scalar(select(Visitor).where(Visitor.external_id == external_id))
+    if customer is None:
+        if current.external_id is None:
+            current.external_id = external_id
+            customer = current
+        else:  # another customer signs in on this browser
+            customer = Visitor(external_id=external_id, attributes={})
+            db.add(customer)
+            db.flush()
+            _repoint(db, browser, customer)
+    elif customer.id != current.id:
+        if current.external_id is None:
+            for model in (Visit, PageView, Delivery):
+                db.execute(update(model).where(model.visitor_id == current.id)
+                           .values(visitor_id=customer.id)
+                           .execution_options(synchronize_session=False))
+            _merge_reach(db, Reach, current, customer)
+            customer.visit_count = (customer.visit_count or 0) + (current.visit_count or 0)
+            customer.attributes = {**(current.attributes or {}), **(customer.attributes or {})}
+            customer.language = customer.language or current.language
+            current.merged_into_id = customer.id
+        else:
+            _repoint(db, browser, customer)
+    if isinstance(claims.get("name"), str):
+        customer.name = claims["name"][:200]
+    if isinstance(claims.get("email"), str):
+        customer.email = claims["email"][:254]
+    customer.last_seen = utcnow()
+    db.flush()
+    return customer
+
+
+def _repoint(db: Session, browser: Visitor, customer: Visitor) -> None:
+    if browser.external_id is None:
+        browser.merged_into_id = customer.id
+        return
+    # The browser's row is itself a customer: move the browser id to a pointer row.
+    anon_id = browser.anon_id
+    browser.anon_id = None
+    db.flush()
+    db.add(Visitor(anon_id=anon_id, merged_into_id=customer.id, attributes={}))
+    db.flush()
+
+
+def _merge_reach(db: Session, reach, old: Visitor, new: Visitor) -> None:
+    """Keep one reach row per (message, customer): the earliest of the two."""
+    existing = {r.message_id: r for r in db.scalars(select(reach).where(
+        reach.visitor_id == new.id))}
+    for row in list(db.scalars(select(reach).where(reach.visitor_id == old.id))):
+        keep = existing.get(row.message_id)
+        if keep is None:
+            row.visitor_id = new.id
+        else:
+            keep.opened_at = keep.opened_at or row.opened_at
+            keep.replied_at = keep.replied_at or row.replied_at
+            db.delete(row)
+    db.flush()
+
+
+def device_from_user_agent(ua: str) -> str:
+    ua = ua.lower()
+    if "ipad" in ua or "tablet" in ua or ("android" in ua and "mobile" not in ua):
+        return "tablet"
+    if "mobi" in ua or "iphone" in ua or "android" in ua:
+        return "mobile"
+    return "desktop"

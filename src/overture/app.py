@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,10 +21,13 @@ from overture.deps import LoginRequired
 from overture.kit.errors import DomainError, TooManyRequests
 from overture.kit.logs import setup_logging
 from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from overture.proactive import events
+from overture.proactive.engine import RuleCache
 from overture.realtime.hub import make_hub
 from overture.web.middleware import BodyLimit, LocaleMiddleware
 
 log = logging.getLogger(__name__)
+RULES_TOPIC = "proactive-rules"
 STATIC = Path(__file__).parent / "web" / "static"
 
 
@@ -41,6 +46,12 @@ def _validation_details(exc: RequestValidationError) -> list[dict]:
     return out
 
 
+def _cors(request: Request) -> dict[str, str]:
+    """Widget errors carry the CORS header too, so the widget can read why it failed."""
+    origin = getattr(request.state, "cors_origin", None)
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     from overture.web.templating import render
 
@@ -48,7 +59,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, LoginRequired) and not _wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        headers = {}
+        headers = _cors(request)
         if isinstance(exc, TooManyRequests):
             headers["Retry-After"] = str(exc.retry_after)
         if _wants_json(request):
@@ -64,7 +75,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         names = ", ".join(".".join(str(p) for p in d["loc"]) or "body" for d in details)
         body = {"error": {"code": "validation_error", "message": f"invalid fields: {names}",
                           "details": details}}
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(body, status_code=422, headers=_cors(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -82,11 +93,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await app.state.hub.start()
+        hub = app.state.hub
+        await hub.start()
+        rules: RuleCache = app.state.rules
+
+        def on_change(channel_ids: set[int]) -> None:
+            # This process at once; the others through the hub.
+            rules.invalidate(channel_ids)
+            hub.publish_threadsafe(RULES_TOPIC, {"channels": sorted(channel_ids)})
+
+        async def follow_changes(ready: asyncio.Event) -> None:
+            async with hub.subscribe(RULES_TOPIC) as sub:
+                ready.set()
+                async for _topic, message in sub:
+                    rules.invalidate(message.get("channels") or [-1])
+
+        ready = asyncio.Event()
+        follower = asyncio.create_task(follow_changes(ready))
+        await asyncio.wait_for(ready.wait(), 10)
+        events.listen(on_change)
         try:
             yield
         finally:
-            await app.state.hub.stop()
+            events.unlisten(on_change)
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await follower
+            await hub.stop()
             app.state.db.dispose()
 
     app = FastAPI(
@@ -100,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     app.state.hub = make_hub(settings.redis_url, prefix=settings.redis_prefix)
+    app.state.rules = RuleCache()
     if settings.redis_url:
         import redis
 

@@ -46,4 +46,36 @@ def create_demo(db: Session, only_if_empty: bool = False) -> bool:
     # A stable, readable key, so the demo host page can embed it without a lookup.
     channel.key = DEMO_CHANNEL_KEY
     db.flush()
+    _demo_messages(db, channel.id)
     return True
+
+
+def _demo_messages(db: Session, channel_id: int) -> None:
+    """Two live messages, so a new user sees one on /demo within seconds."""
+    from overture.proactive.schemas import MessageIn
+    from overture.proactive.service import create_message, publish
+
+    welcome = create_message(db, MessageIn.model_validate({
+        "name": "Demo: welcome on the home page",
+        "channel_id": channel_id,
+        "message": "Hi 👋 Welcome to **Acme**! Questions about the product? Ask us here.",
+        "response": {"type": "agent", "collect": ["name", "email"],
+                     "follow_up": "Thanks! An agent will answer you here shortly."},
+        "conditions": {"all": [{"field": "page_url", "operator": "matches",
+                                "value": "*/demo"}]},
+        "trigger": {"event": "on_page", "seconds": 3},
+        "tags": ["demo", "welcome"], "frequency": "once_per_visit", "priority": 2,
+    }))
+    pricing = create_message(db, MessageIn.model_validate({
+        "name": "Demo: help on the pricing page",
+        "channel_id": channel_id,
+        "message": "Comparing plans? We can help you pick the *right one* for your team.",
+        "response": {"type": "agent", "collect": [],
+                     "follow_up": "Tell us about your team and we'll suggest a plan."},
+        "conditions": {"all": [{"field": "page_url", "operator": "contains",
+                                "value": ["/pricing"]}]},
+        "trigger": {"event": "page_load"},
+        "tags": ["demo", "pricing"], "frequency": "every_time", "priority": 1,
+    }))
+    publish(db, welcome)
+    publish(db, pricing)

@@ -16,6 +16,9 @@ from overture.proactive.routes import router as proactive_api
 from overture.schedules import admin as schedules_admin
 from overture.schedules.routes import router as schedules_api
 from overture.web import admin as admin_home
+from overture.widget import assets as widget_assets
+from overture.widget import demo as widget_demo
+from overture.widget.routes import router as widget_api
 
 
 def include_routers(app: FastAPI) -> None:
@@ -23,6 +26,9 @@ def include_routers(app: FastAPI) -> None:
     for router in (accounts.api, brands_api, channels_api, schedules_api, proactive_api):
         # Session-authenticated API calls need the CSRF header too; token calls do not.
         app.include_router(router, dependencies=[Depends(check_csrf)])
+    app.include_router(widget_api)
     for router in (admin_home.router, brands_admin.router, channels_admin.router,
-                   schedules_admin.router, accounts_admin.router, proactive_admin.router):
+                   schedules_admin.router, accounts_admin.router, proactive_admin.router,
+                   widget_assets.router,
+                   widget_demo.router):
         app.include_router(router)

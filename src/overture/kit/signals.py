@@ -28,5 +28,6 @@ class Signal:
 
 channel_changed = Signal("channel_changed")
 channel_deleted = Signal("channel_deleted")
+schedule_changed = Signal("schedule_changed")
 schedule_deleted = Signal("schedule_deleted")
 settings_changed = Signal("settings_changed")

@@ -18,7 +18,9 @@ def insert_ignore(db: Session, table: Table, values: dict[str, Any],
                   conflict: list[str] | None = None) -> bool:
     """Insert a row unless it exists (by `conflict` columns); True when this call inserted it."""
     stmt = _insert(db, table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return db.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    key = next(iter(table.primary_key.columns))
+    return db.execute(stmt.returning(key)).first() is not None
 
 
 def add_to(db: Session, table: Table, keys: dict[str, Any], increments: dict[str, int]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from overture.db import after_commit
 
+ALL_CHANNELS = -1  # in a change set: drop every channel's compiled rules
 _listeners: list[Callable[[set[int]], None]] = []
 
 

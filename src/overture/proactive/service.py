@@ -327,6 +327,12 @@ def _active(db: Session, *where) -> list[ProactiveMessage]:
 @signals.channel_changed.connect
 def _on_channel_changed(db: Session, channel: Channel) -> None:
     _mark_errors(db, _active(db, ProactiveMessage.channel_id == channel.id))
+    events.changed(db, channel.id)
+
+
+@signals.schedule_changed.connect
+def _on_schedule_changed(db: Session, schedule: Schedule) -> None:
+    events.changed(db, events.ALL_CHANNELS)
 
 
 @signals.channel_deleted.connect
@@ -340,6 +346,7 @@ def _on_channel_deleted(db: Session, channel_id: int) -> None:
 @signals.schedule_deleted.connect
 def _on_schedule_deleted(db: Session, schedule_id: int) -> None:
     _mark_errors(db, [m for m in _active(db) if m.schedule_id == schedule_id])
+    events.changed(db, events.ALL_CHANNELS)
 
 
 @signals.settings_changed.connect

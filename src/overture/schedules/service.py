@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.kit.errors import NotFound
-from overture.kit.signals import schedule_deleted
+from overture.kit.signals import schedule_changed, schedule_deleted
 from overture.schedules.models import Schedule
 from overture.schedules.schemas import ScheduleIn, SchedulePatch
 
@@ -39,6 +39,7 @@ def update_schedule(db: Session, schedule: Schedule, data: SchedulePatch) -> Sch
     for field, value in _dump(data, exclude_unset=True).items():
         setattr(schedule, field, value)
     db.flush()
+    schedule_changed.send(db, schedule)
     return schedule
 
 

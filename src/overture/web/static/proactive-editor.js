@@ -823,11 +823,14 @@
     var runButton = $("pe-test-run"), result = $("pe-test-result");
     if (!runButton || !ctx.test_url) return;
 
+    /* ✓ / ✗ for the eye; screen readers hear "— matches" after the condition instead. */
     function mark(ok) {
-      return h("span", {className: "mark " + (ok ? "yes" : "no")}, [
-        h("span", {"aria-hidden": "true", text: ok ? "✓" : "✗"}),
-        h("span", {className: "visually-hidden", text: ok ? T.sr_yes : T.sr_no}),
-      ]);
+      return h("span", {className: "mark " + (ok ? "yes" : "no"), "aria-hidden": "true",
+                        text: ok ? "✓" : "✗"});
+    }
+
+    function spoken(ok) {
+      return h("span", {className: "visually-hidden", text: " — " + (ok ? T.sr_yes : T.sr_no)});
     }
 
     function describe(cond) {
@@ -839,12 +842,13 @@
 
     function explained(node) {
       if (node && typeof node === "object" && "field" in node) {
-        return h("li", {className: "cb-result"}, [mark(!!node.result), " ", describe(node)]);
+        return h("li", {className: "cb-result"}, [mark(!!node.result), " ", describe(node),
+                                                   spoken(!!node.result)]);
       }
       var op = Array.isArray(node.any) ? "any" : "all";
       var children = Array.isArray(node[op]) ? node[op] : [];
       return h("li", {className: "cb-result"}, [
-        mark(!!node.result), " ", op === "any" ? T.group_any : T.group_all,
+        mark(!!node.result), " ", op === "any" ? T.group_any : T.group_all, spoken(!!node.result),
         h("ul", {}, children.map(explained)),
       ]);
     }
@@ -864,7 +868,7 @@
         children.length ? (v.matches ? T.tree_matches : T.tree_no_match) : T.no_conditions_match]));
       if (children.length) {
         parts.push(h("ul", {className: "tree"}, [h("li", {className: "cb-result"}, [
-          mark(!!tree.result), " ", op === "any" ? T.group_any : T.group_all,
+          mark(!!tree.result), " ", op === "any" ? T.group_any : T.group_all, spoken(!!tree.result),
           h("ul", {}, children.map(explained))])]));
       }
       result.replaceChildren.apply(result, parts);

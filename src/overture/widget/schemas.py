@@ -1,0 +1,105 @@
+"""Bodies of the widget / SDK API (docs/widget-protocol.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{16,64}$")]
+EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{8,64}$")]
+_ATTR_NAME = r"^[A-Za-z0-9_\-.]{1,64}$"
+AttrValue = Annotated[str, StringConstraints(max_length=500)] | int | float | bool
+
+
+class PageViewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: ClientId
+    session_id: ClientId
+    event_id: EventId
+    url: str = Field(min_length=1, max_length=2000)
+    title: str = Field(default="", max_length=500)
+    referrer: str = Field(default="", max_length=2000)
+    language: str = Field(default="", max_length=35)
+    device_type: Literal["desktop", "mobile", "tablet"] | None = None
+    attributes: dict[str, AttrValue] = Field(default_factory=dict, max_length=50)
+
+    @field_validator("attributes")
+    @classmethod
+    def _names(cls, value: dict) -> dict:
+        import re
+
+        for name in value:
+            if not re.match(_ATTR_NAME, name):
+                raise ValueError(f"attribute name {name[:64]!r} must be 1–64 letters, digits, "
+                                 "_, - or .")
+        return value
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: ClientId
+    page_view_id: int
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: ClientId
+    event_id: EventId
+    delivery_id: int
+    kind: Literal["opened", "dismissed", "replied"]
+
+
+class IdentifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: ClientId
+    token: str = Field(min_length=1, max_length=4000)
+
+
+class Sender(BaseModel):
+    name: str
+    avatar_url: str
+    kind: Literal["agent", "bot"]
+
+
+class Show(BaseModel):
+    delivery_id: int
+    message_id: int
+    version: int
+    text: list[dict]
+    plain_text: str
+    sender: Sender
+    response: dict
+    repeat: bool
+
+
+class DecisionOut(BaseModel):
+    visitor_id: str
+    visit_id: int
+    page_view_id: int
+    show: Show | None
+    pending: list[int]
+
+
+class EventOut(BaseModel):
+    ok: bool
+    duplicate: bool
+
+
+class IdentifyOut(BaseModel):
+    visitor_id: str
+    name: str
+    email: str
+
+
+class ConfigOut(BaseModel):
+    name: str
+    kind: str
+    color: str
+    launcher_text: str
+    sender: dict
+    locale: str

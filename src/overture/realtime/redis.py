@@ -29,6 +29,18 @@ _LINK_ERRORS = (RedisError, OSError)
 _PUBLISH_BATCH = 100
 
 
+async def _cancel(task: asyncio.Task[None] | None, name: str) -> None:
+    """Cancel a background task, waiting briefly: one stuck in a library must not hang stop()."""
+    if task is None:
+        return
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2.0)
+    if not done:
+        log.warning("realtime: the hub's %s task did not stop within 2s; abandoning it", name)
+    elif not task.cancelled() and task.exception() is not None:
+        log.error("realtime: the hub's %s task had crashed", name, exc_info=task.exception())
+
+
 def _client_name(prefix: str) -> str:
     # CLIENT SETNAME refuses spaces and control characters.
     return re.sub(r"[^!-~]", "_", f"{prefix}hub-{uuid.uuid4().hex[:12]}")
@@ -119,15 +131,13 @@ class RedisHub(BaseHub):
         self._sender = loop.create_task(self._send_outbox(), name="overture-hub-sender")
 
     async def _stop_backend(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-        if self._link is not None:
-            link = self._link
+        link = self._link
+        if link is not None:
             self._link_failed(link)
+            # Closing the socket first also wakes the listener if it is blocked reading.
             with contextlib.suppress(Exception):
                 await link.disconnect(nowait=True)
+        await _cancel(self._listener, "listener")
         # Wakes subscribers still waiting for a link: they find the hub stopped and raise.
         self._link_up.set()
         if self._sender is not None:
@@ -136,9 +146,7 @@ class RedisHub(BaseHub):
             done, _ = await asyncio.wait({self._sender}, timeout=1.0)
             if not done:
                 log.warning("realtime: dropped %d unsent message(s) at stop", len(self._outbox))
-                self._sender.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._sender
+                await _cancel(self._sender, "sender")
         await self._close_clients()
 
     async def _close_clients(self) -> None:
@@ -162,7 +170,7 @@ class RedisHub(BaseHub):
                 self._pongs.clear()
                 if topics:
                     channels = [self._channel(t) for t in topics]
-                    await conn.send_command("SUBSCRIBE", *channels, check_health=False)
+                    await self._send(conn, "SUBSCRIBE", *channels)
                 ready = await self._ping(conn)
                 self._wire = set(topics)
                 self._sub_ready = dict.fromkeys(topics, ready)
@@ -174,12 +182,21 @@ class RedisHub(BaseHub):
             raise
         return conn
 
+    @staticmethod
+    async def _send(conn: AbstractConnection, *args: str) -> None:
+        """Write a command to a pubsub link (lock held); never reconnects it implicitly."""
+        # redis-py reconnects a closed connection on send; for the link that would mean a
+        # socket subscribed to nothing, so a closed link is an error here.
+        if not conn.is_connected:
+            raise RedisConnectionError("the pubsub link is closed")
+        await conn.send_command(*args, check_health=False)
+
     async def _ping(self, conn: AbstractConnection) -> asyncio.Future[None]:
         """Send PING (lock held); the future resolves once Redis has processed all before it."""
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # Queued before sending: the PONG may be read while send_command is still draining.
         self._pongs.append(fut)
-        await conn.send_command("PING", check_health=False)
+        await self._send(conn, "PING")
         return fut
 
     def _link_failed(self, link: AbstractConnection) -> None:
@@ -310,7 +327,7 @@ class RedisHub(BaseHub):
             if missing:
                 try:
                     channels = [self._channel(t) for t in missing]
-                    await link.send_command("SUBSCRIBE", *channels, check_health=False)
+                    await self._send(link, "SUBSCRIBE", *channels)
                     ready = await self._ping(link)
                 # Not only RedisError: a write racing the link's teardown can fail oddly.
                 except Exception as exc:
@@ -341,7 +358,7 @@ class RedisHub(BaseHub):
                 self._sub_ready.pop(topic, None)
             try:
                 channels = [self._channel(t) for t in gone]
-                await link.send_command("UNSUBSCRIBE", *channels, check_health=False)
+                await self._send(link, "UNSUBSCRIBE", *channels)
             except Exception as exc:
                 log.warning("realtime: UNSUBSCRIBE failed (%r); reconnecting", exc)
                 self._link_failed(link)

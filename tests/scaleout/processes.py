@@ -1,0 +1,65 @@
+"""Real `overture serve` processes sharing PostgreSQL + Redis, for the scale-out tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    def __init__(self, database_url: str, redis_url: str, prefix: str, secret: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "OVERTURE_DATABASE_URL": database_url,
+               "OVERTURE_REDIS_URL": redis_url, "OVERTURE_REDIS_PREFIX": prefix,
+               "OVERTURE_SECRET_KEY": secret, "OVERTURE_ENVIRONMENT": "test",
+               "OVERTURE_LOG_LEVEL": "warning"}
+        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"overture-{self.port}.log"
+        self._log = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "overture.cli", "serve", "--port", str(self.port)],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/login", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+def start_pair(database_url: str, redis_url: str) -> tuple[ServerProcess, ServerProcess]:
+    prefix = f"overture-2p-{secrets.token_hex(4)}:"
+    secret = secrets.token_urlsafe(32)
+    a = ServerProcess(database_url, redis_url, prefix, secret)
+    a.wait_ready()  # the first one migrates; then the second starts on an up-to-date schema
+    b = ServerProcess(database_url, redis_url, prefix, secret)
+    b.wait_ready()
+    return a, b

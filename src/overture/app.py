@@ -41,7 +41,9 @@ def _wants_json(request: Request) -> bool:
 def _validation_details(exc: RequestValidationError) -> list[dict]:
     out = []
     for err in exc.errors():
-        loc = [p for p in err.get("loc", ()) if p != "body"]
+        loc = list(err.get("loc", ()))
+        if loc[:1] == ["body"]:
+            loc = loc[1:]
         out.append({"loc": loc, "msg": err.get("msg", "invalid"), "type": err.get("type")})
     return out
 
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         hub = app.state.hub
         await hub.start()
+        app.state.db.hub = hub
         rules: RuleCache = app.state.rules
 
         def on_change(channel_ids: set[int]) -> None:

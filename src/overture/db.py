@@ -73,6 +73,8 @@ def make_engine(url: str) -> Engine:
 class Database:
     def __init__(self, url: str):
         self.url = url
+        # The realtime hub, once the app has started: services publish through the session.
+        self.hub = None
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
@@ -80,6 +82,7 @@ class Database:
     def unit_of_work(self) -> Iterator[Session]:
         """Commit once at the end, or roll everything back."""
         session = self.sessions()
+        session.info["hub"] = self.hub
         try:
             yield session
             session.commit()
@@ -114,5 +117,8 @@ def _drop_after_commit(session: Session) -> None:
         session.info.pop(key, None)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def publish_after_commit(session: Session, topic: str, message: dict) -> None:
+    """Send `message` on the hub once this session commits (never for a rolled-back write)."""
+    hub = session.info.get("hub")
+    if hub is not None:
+        after_commit(session, lambda: hub.publish_threadsafe(topic, message))

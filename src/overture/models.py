@@ -3,13 +3,14 @@
 from overture.accounts.models import AccountSettings, ApiToken, User
 from overture.brands.models import Brand
 from overture.channels.models import Channel
+from overture.conversations.models import ChatMessage, Conversation, Ticket
 from overture.db import Base
 from overture.proactive.models import DailyStat, Delivery, DeliveryEvent, ProactiveMessage, Reach
 from overture.schedules.models import Schedule
 from overture.visitors.models import PageView, Visit, Visitor
 
 __all__ = [
-    "AccountSettings", "ApiToken", "Base", "Brand", "Channel", "DailyStat", "Delivery",
-    "DeliveryEvent", "PageView", "ProactiveMessage", "Reach", "Schedule", "User", "Visit",
-    "Visitor",
+    "AccountSettings", "ApiToken", "Base", "Brand", "Channel", "ChatMessage", "Conversation",
+    "DailyStat", "Delivery", "DeliveryEvent", "PageView", "ProactiveMessage", "Reach", "Schedule",
+    "Ticket", "User", "Visit", "Visitor",
 ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.requests import HTTPConnection
 
 from overture.channels.models import Channel
 from overture.channels.service import channel_by_key
 from overture.deps import DB
-from overture.kit.errors import Forbidden, NotFound
+from overture.kit.errors import DomainError, Forbidden, NotFound
 from overture.kit.ratelimit import enforce
 from overture.widget import service
 from overture.widget.schemas import (
@@ -33,13 +34,18 @@ PER_IP_PER_MINUTE = 600
 PER_VISITOR_PER_MINUTE = 120
 
 
-def origin_allowed(channel: Channel, origin: str, request: Request) -> bool:
-    own = f"{request.url.scheme}://{request.url.netloc}"
+def origin_allowed(channel: Channel, origin: str, request: HTTPConnection) -> bool:
+    scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
+    own = f"{scheme}://{request.url.netloc}"
     allowed = channel.allowed_origins or []
     return origin == own or "*" in allowed or origin.rstrip("/").lower() in allowed
 
 
 def widget_channel(channel_key: str, request: Request, response: Response, db: DB) -> Channel:
+    if request.headers.get("authorization"):
+        # Staff tokens have no business here: the widget API speaks only for visitors.
+        raise DomainError("the widget API takes no Authorization header; it acts for visitors "
+                          "identified by their visitor id", code="token_not_accepted")
     channel = channel_by_key(db, channel_key) if len(channel_key) <= 40 else None
     if channel is None:
         raise NotFound("no channel with this key", code="channel_not_found")

@@ -1,0 +1,105 @@
+"""Live sockets for the agent workspace: the queue feed and one conversation's chat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from overture.accounts.models import User
+from overture.conversations import service
+from overture.conversations.models import Conversation, Ticket
+from overture.conversations.schemas import AgentMessageIn, MessageOut
+from overture.kit.errors import Invalid
+from overture.realtime.ws import serve_chat
+
+router = APIRouter(prefix="/agent")
+
+
+def _same_origin(ws: WebSocket) -> bool:
+    """Cookies ride along on cross-site WebSockets too: only our own pages may connect."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    scheme = "https" if ws.url.scheme == "wss" else "http"
+    return origin == f"{scheme}://{ws.url.netloc}"
+
+
+def _agent(ws: WebSocket) -> int | None:
+    uid = ws.session.get("uid") if "session" in ws.scope else None
+    if uid is None or not _same_origin(ws):
+        return None
+    with ws.app.state.db.unit_of_work() as db:
+        user = db.get(User, uid)
+        return user.id if user is not None and user.is_active else None
+
+
+@router.websocket("/ws")
+async def queue_feed(ws: WebSocket):
+    """Tells the workspace when any conversation has new activity, so the queue refreshes."""
+    if await run_in_threadpool(_agent, ws) is None:
+        await ws.close(code=4401)
+        return
+    await ws.accept()
+    async with ws.app.state.hub.subscribe(service.QUEUE_TOPIC) as sub:
+
+        async def forward() -> None:
+            async for _topic, event in sub:
+                await ws.send_text(json.dumps(event))
+
+        async def drain() -> None:
+            while True:
+                await ws.receive_text()
+
+        tasks = [asyncio.create_task(forward()), asyncio.create_task(drain())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+
+
+@router.websocket("/conversations/{ticket_id}/ws")
+async def conversation_chat(ws: WebSocket, ticket_id: int, after: int = 0):
+    uid = await run_in_threadpool(_agent, ws)
+    database = ws.app.state.db
+
+    def conversation_of_ticket() -> int | None:
+        with database.unit_of_work() as db:
+            ticket = db.get(Ticket, ticket_id)
+            return ticket.conversation_id if ticket else None
+
+    conversation_id = await run_in_threadpool(conversation_of_ticket) if uid else None
+    if conversation_id is None:
+        await ws.close(code=4404)
+        return
+    await ws.accept()
+
+    def load(after_id: int) -> list[dict]:
+        with database.unit_of_work() as db:
+            return [MessageOut.model_validate(m).model_dump(mode="json")
+                    for m in service.messages_after(db, conversation_id, after_id)]
+
+    def store(client_id: str, body: str) -> None:
+        try:
+            AgentMessageIn.model_validate({"client_id": client_id, "body": body})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise Invalid(str(first["loc"][-1]), first["msg"]) from None
+        with database.unit_of_work() as db:
+            conv = db.get(Conversation, conversation_id)
+            service.agent_message(db, conv, db.get(User, uid), body, client_id)
+
+    async def on_message(client_id: str, body: str) -> None:
+        await run_in_threadpool(store, client_id, body)
+
+    await serve_chat(ws, ws.app.state.hub, service.conversation_topic(conversation_id),
+                     after=after, load_after=lambda a: run_in_threadpool(load, a),
+                     on_message=on_message)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+
+from overture.proactive.schemas import Tags
+from overture.widget.schemas import ClientId, EventId
+
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+TicketStatus = Literal["new", "open", "pending", "solved"]
+
+
+def _name(value: str) -> str:
+    if any(ord(c) < 32 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class StartConversationIn(BaseModel):
+    """The customer's first reply to a proactive message: the data form, or a first message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: ClientId
+    delivery_id: int
+    client_id: EventId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                    AfterValidator(_name)] | None = None
+    email: EmailStr | None = None
+    message: Body | None = None
+
+
+class CustomerMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor_id: ClientId
+    client_id: EventId
+    body: Body
+
+
+class AgentMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: EventId
+    body: Body
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: int
+    author: str
+    author_name: str
+    body: str
+    client_id: str | None
+    created_at: datetime
+
+
+class ConversationOut(BaseModel):
+    conversation_id: int
+    status: str
+    ticket_status: str
+    messages: list[MessageOut]
+
+
+class TicketPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: TicketStatus | None = None
+    assignee_id: int | None = None
+    tags: Tags | None = None
+
+
+class TicketOut(BaseModel):
+    id: int
+    conversation_id: int
+    channel_id: int
+    requester_name: str
+    requester_email: str
+    status: str
+    assignee_id: int | None
+    assignee_name: str | None
+    tags: list[str]
+    proactive_message_id: int | None
+    proactive_message_name: str
+    created_at: datetime
+    updated_at: datetime
+    last_activity: datetime
+    unassigned: bool
+
+
+class PageViewOut(BaseModel):
+    url: str
+    title: str
+    at: datetime
+
+
+class TicketDetail(TicketOut):
+    messages: list[MessageOut]
+    page_views: list[PageViewOut]
+    proactive_message_text: str | None
+    visitor_name: str
+    visitor_email: str
+
+

@@ -1,0 +1,229 @@
+"""Conversations, chat messages and tickets (SPEC §1, §5).
+
+A conversation starts at the customer's first reply to a proactive message — never on display
+or open. Messages are stored before they are delivered: hub events go out after commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from overture.accounts.models import User
+from overture.channels.models import Channel
+from overture.conversations.models import ChatMessage, Conversation, Ticket
+from overture.conversations.schemas import MessageOut, StartConversationIn, TicketPatch
+from overture.db import publish_after_commit
+from overture.kit.clock import utcnow
+from overture.kit.errors import Conflict, Invalid, NotFound
+from overture.proactive import render, stats
+from overture.proactive.models import Delivery, ProactiveMessage
+from overture.visitors.models import PageView, Visitor
+
+QUEUE_TOPIC = "agent-queue"
+
+
+def conversation_topic(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def _announce(db: Session, conv: Conversation, message: ChatMessage | None = None) -> None:
+    if message is not None:
+        payload = MessageOut.model_validate(message).model_dump(mode="json")
+        publish_after_commit(db, conversation_topic(conv.id), {"type": "message",
+                                                               "message": payload})
+    publish_after_commit(db, QUEUE_TOPIC, {"type": "activity", "conversation_id": conv.id})
+
+
+def _add(db: Session, conv: Conversation, author: str, body: str, *, name: str = "",
+         client_id: str | None = None, user_id: int | None = None) -> ChatMessage:
+    now = utcnow()
+    message = ChatMessage(conversation_id=conv.id, author=author, author_name=name, body=body,
+                          client_id=client_id, user_id=user_id, created_at=now)
+    db.add(message)
+    conv.last_activity = now
+    db.flush()
+    _announce(db, conv, message)
+    return message
+
+
+def has_open_conversation(db: Session, channel: Channel, visitor: Visitor) -> bool:
+    """SPEC §4 rule 1: nothing is shown to a customer with an open conversation."""
+    return db.scalar(select(Conversation.id).where(
+        Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,
+        Conversation.status == "open").limit(1)) is not None
+
+
+def access_visitor_conversation(db: Session, channel: Channel, visitor: Visitor | None,
+                                conversation_id: int) -> Conversation:
+    conv = db.get(Conversation, conversation_id)
+    if (conv is None or visitor is None or conv.visitor_id != visitor.id
+            or conv.channel_id != channel.id):
+        # The same answer whether it doesn't exist or isn't theirs: ids reveal nothing.
+        raise NotFound("conversation not found", code="conversation_not_found")
+    return conv
+
+
+def start_conversation(db: Session, channel: Channel, visitor: Visitor,
+                       body: StartConversationIn) -> Conversation:
+    delivery = db.get(Delivery, body.delivery_id)
+    if (delivery is None or delivery.visitor_id != visitor.id
+            or delivery.channel_id != channel.id):
+        raise NotFound("delivery not found for this visitor", code="delivery_not_found")
+    if delivery.conversation_id is not None:  # a retry: the conversation exists already
+        conv = db.get(Conversation, delivery.conversation_id)
+        if conv is not None:
+            return conv
+    message = db.get(ProactiveMessage, delivery.message_id)
+    if message is None:
+        raise Conflict("this proactive message no longer exists", code="message_gone")
+    response = message.response or {}
+    collect = response.get("collect", []) if response.get("type") == "agent" else []
+    if "name" in collect and not body.name:
+        raise Invalid("name", "please tell us your name")
+    if "email" in collect and not body.email:
+        raise Invalid("email", "please tell us your email")
+    if not collect and not body.message:
+        raise Invalid("message", "write a message")
+    first, full = _names(visitor)
+    shown_text = render.plain(render.runs(message.message, first, full))  # as the customer saw it
+    if body.name:
+        visitor.name = visitor.name or body.name
+    if body.email:
+        visitor.email = visitor.email or str(body.email)
+    now = utcnow()
+    conv = Conversation(channel_id=channel.id, visitor_id=visitor.id, delivery_id=delivery.id,
+                        status="open", created_at=now, last_activity=now)
+    db.add(conv)
+    db.flush()
+    sender = channel.sender_name or channel.name
+    _add(db, conv, "sender", shown_text, name=sender)
+    if collect:
+        details = ", ".join(v for v in (body.name, str(body.email) if body.email else None) if v)
+        _add(db, conv, "customer", details, name=body.name or "", client_id=body.client_id)
+        _add(db, conv, "sender", response.get("follow_up", ""), name=sender)
+    if body.message:
+        _add(db, conv, "customer", body.message, name=visitor.name,
+             client_id=None if collect else body.client_id)
+    db.add(Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
+                  requester_email=str(body.email) if body.email else visitor.email,
+                  status="new", tags=list(message.tags or []), proactive_message_id=message.id,
+                  proactive_message_name=message.name, created_at=now, updated_at=now))
+    delivery.conversation_id = conv.id
+    db.flush()
+    stats.apply_event(db, delivery, "replied", f"reply-{delivery.id}", now)
+    return conv
+
+
+def _names(visitor: Visitor) -> tuple[str, str]:
+    full = (visitor.name or "").strip()
+    return (full.split()[0] if full else ""), full
+
+
+def _ticket(db: Session, conv: Conversation) -> Ticket:
+    ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conv.id))
+    assert ticket is not None
+    return ticket
+
+
+def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: str,
+                     client_id: str) -> ChatMessage:
+    existing = db.scalar(select(ChatMessage).where(
+        ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
+    if existing is not None:
+        return existing
+    ticket = _ticket(db, conv)
+    if conv.status == "solved":  # the customer writes again: reopen
+        conv.status = "open"
+        ticket.status = "open"
+        ticket.solved_at = None
+    elif ticket.status == "pending":
+        ticket.status = "open"
+    ticket.updated_at = utcnow()
+    return _add(db, conv, "customer", body, name=visitor.name, client_id=client_id)
+
+
+def agent_message(db: Session, conv: Conversation, user: User, body: str,
+                  client_id: str) -> ChatMessage:
+    existing = db.scalar(select(ChatMessage).where(
+        ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
+    if existing is not None:
+        return existing
+    ticket = _ticket(db, conv)
+    if conv.status == "solved":
+        raise Conflict("the ticket is solved; reopen it to reply", code="ticket_solved")
+    if ticket.status == "new":
+        ticket.status = "open"
+    if ticket.assignee_id is None:
+        ticket.assignee_id = user.id
+    ticket.updated_at = utcnow()
+    return _add(db, conv, "agent", body, name=user.name, client_id=client_id, user_id=user.id)
+
+
+def messages_after(db: Session, conversation_id: int, after: int = 0,
+                   limit: int = 500) -> list[ChatMessage]:
+    return list(db.scalars(select(ChatMessage).where(
+        ChatMessage.conversation_id == conversation_id, ChatMessage.id > after)
+        .order_by(ChatMessage.id).limit(limit)))
+
+
+# -- tickets --------------------------------------------------------------------------------
+
+
+def access_ticket(db: Session, user: User, ticket_id: int, *,
+                  for_update: bool = False) -> Ticket:
+    """Agents and admins see every ticket of the account."""
+    q = select(Ticket).where(Ticket.id == ticket_id)
+    ticket = db.scalar(q.with_for_update() if for_update else q)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def list_tickets(db: Session, tag: str | None = None,
+                 status: str | None = None) -> list[tuple[Ticket, Conversation]]:
+    q = (select(Ticket, Conversation).join(Conversation, Conversation.id == Ticket.conversation_id)
+         .order_by(Conversation.last_activity.desc(), Ticket.id.desc()))
+    if status == "unsolved":
+        q = q.where(Ticket.status != "solved")
+    elif status:
+        q = q.where(Ticket.status == status)
+    rows = list(db.execute(q).all())
+    if tag:
+        tag = tag.strip().lower()
+        rows = [r for r in rows if tag in (r[0].tags or [])]
+    return [(t, c) for t, c in rows]
+
+
+def update_ticket(db: Session, ticket: Ticket, patch: TicketPatch) -> Ticket:
+    changes = patch.model_dump(exclude_unset=True)
+    conv = db.get(Conversation, ticket.conversation_id)
+    assert conv is not None
+    if "assignee_id" in changes and changes["assignee_id"] is not None:
+        user = db.get(User, changes["assignee_id"])
+        if user is None or not user.is_active:
+            raise Invalid("assignee_id", f"user {changes['assignee_id']} does not exist")
+    if "assignee_id" in changes:
+        ticket.assignee_id = changes["assignee_id"]
+    if changes.get("tags") is not None:
+        ticket.tags = changes["tags"]
+    status = changes.get("status")
+    if status is not None and status != ticket.status:
+        ticket.status = status
+        if status == "solved":
+            ticket.solved_at = utcnow()
+            conv.status = "solved"  # lifts the open-conversation suppression of §4
+        else:
+            ticket.solved_at = None
+            conv.status = "open"
+        publish_after_commit(db, conversation_topic(conv.id), {
+            "type": "status", "status": conv.status, "ticket_status": ticket.status})
+    ticket.updated_at = utcnow()
+    db.flush()
+    publish_after_commit(db, QUEUE_TOPIC, {"type": "activity", "conversation_id": conv.id})
+    return ticket
+
+
+def recent_page_views(db: Session, visitor_id: int, limit: int = 20) -> list[PageView]:
+    return list(db.scalars(select(PageView).where(PageView.visitor_id == visitor_id)
+                           .order_by(PageView.at.desc(), PageView.id.desc()).limit(limit)))

@@ -1,0 +1,127 @@
+"""The customer's side of a conversation, in the widget API (HTTP, and WebSocket for live)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, WebSocket
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from overture.channels.service import channel_by_key
+from overture.conversations import service
+from overture.conversations.models import Conversation, Ticket
+from overture.conversations.schemas import (
+    ConversationOut,
+    CustomerMessageIn,
+    MessageOut,
+    StartConversationIn,
+)
+from overture.deps import DB
+from overture.kit.errors import DomainError, Invalid, NotFound
+from overture.realtime.ws import serve_chat
+from overture.visitors.models import Visitor
+from overture.visitors.service import resolve_visitor
+from overture.widget import service as widget_service
+from overture.widget.routes import WidgetChannel, _visitor_limit, origin_allowed
+
+router = APIRouter(prefix="/widget/v1/{channel_key}/conversations", tags=["widget"])
+
+# SPEC §4 rule 1: a customer with an open conversation on the channel sees no proactive message.
+if service.has_open_conversation not in widget_service.suppressors:
+    widget_service.suppressors.append(service.has_open_conversation)
+
+
+def _out(db, conv) -> ConversationOut:
+    ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conv.id))
+    return ConversationOut(
+        conversation_id=conv.id, status=conv.status, ticket_status=ticket.status,
+        messages=[MessageOut.model_validate(m) for m in service.messages_after(db, conv.id)])
+
+
+@router.post("", response_model=ConversationOut, status_code=201)
+def start(body: StartConversationIn, channel: WidgetChannel, request: Request, db: DB):
+    """The customer's first reply to a proactive message (data form or first message) starts
+    the conversation and its ticket. Retrying with the same delivery returns the same one."""
+    _visitor_limit(request, body.visitor_id)
+    visitor = resolve_visitor(db, body.visitor_id, create=False)
+    if visitor is None:
+        raise NotFound("delivery not found for this visitor", code="delivery_not_found")
+    conv = service.start_conversation(db, channel, visitor, body)
+    return _out(db, conv)
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut)
+def get(conversation_id: int, visitor_id: str, channel: WidgetChannel, db: DB,
+        after: int = 0):
+    visitor = resolve_visitor(db, visitor_id, create=False)
+    conv = service.access_visitor_conversation(db, channel, visitor, conversation_id)
+    out = _out(db, conv)
+    out.messages = [m for m in out.messages if m.id > after]
+    return out
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
+def post_message(conversation_id: int, body: CustomerMessageIn, channel: WidgetChannel,
+                 request: Request, db: DB):
+    """HTTP fallback for sending; the same client_id is stored once."""
+    _visitor_limit(request, body.visitor_id)
+    visitor = resolve_visitor(db, body.visitor_id, create=False)
+    conv = service.access_visitor_conversation(db, channel, visitor, conversation_id)
+    return service.customer_message(db, conv, visitor, body.body, body.client_id)
+
+
+@router.websocket("/{conversation_id}/ws")
+async def live(ws: WebSocket, channel_key: str, conversation_id: int, visitor_id: str = "",
+               after: int = 0):
+    app = ws.app
+    database = app.state.db
+
+    def authorise():
+        with database.unit_of_work() as db:
+            channel = channel_by_key(db, channel_key)
+            if channel is None:
+                return None
+            origin = ws.headers.get("origin")
+            if origin is not None and not origin_allowed(channel, origin, ws):
+                return None
+            visitor = resolve_visitor(db, visitor_id, create=False)
+            try:
+                conv = service.access_visitor_conversation(db, channel, visitor,
+                                                           conversation_id)
+            except DomainError:
+                return None
+            return channel.id, conv.id, visitor.id
+
+    found = await run_in_threadpool(authorise)
+    if found is None:
+        await ws.close(code=4404)
+        return
+    await ws.accept()
+
+    def load(after_id: int) -> list[dict]:
+        with database.unit_of_work() as db:
+            return [MessageOut.model_validate(m).model_dump(mode="json")
+                    for m in service.messages_after(db, conversation_id, after_id)]
+
+    def store(client_id: str, body: str) -> None:
+        CustomerMessageIn.model_validate(
+            {"visitor_id": visitor_id, "client_id": client_id, "body": body})
+        with database.unit_of_work() as db:
+            conv = db.get(Conversation, conversation_id)
+            visitor = db.get(Visitor, found[2])
+            service.customer_message(db, conv, visitor, body, client_id)
+
+    async def on_message(client_id: str, body: str) -> None:
+        await run_in_threadpool(_validated, store, client_id, body)
+
+    await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
+                     after=after, load_after=lambda a: run_in_threadpool(load, a),
+                     on_message=on_message)
+
+
+def _validated(store, client_id: str, body: str) -> None:
+    try:
+        store(client_id, body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise Invalid(str(first["loc"][-1]), first["msg"]) from None

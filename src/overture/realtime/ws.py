@@ -1,0 +1,132 @@
+"""A chat WebSocket over the hub: resume from the last message id, heartbeats, flood control.
+
+Protocol (JSON text frames):
+  server → client  {"type": "message", "message": {...}}   stored messages, ids ascending
+                   {"type": "status", ...}                  conversation/ticket status changes
+                   {"type": "ping"}                         every `heartbeat` seconds
+                   {"type": "error", "code": …, "message": …}
+  client → server  {"type": "message", "client_id": "…", "body": "…"}
+                   {"type": "pong"}
+
+The socket subscribes to the topic *before* reading what was missed, then skips anything
+already sent, so a reconnect with `after=<last id>` delivers every message once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from overture.kit.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+LoadAfter = Callable[[int], Awaitable[list[dict[str, Any]]]]
+OnMessage = Callable[[str, str], Awaitable[None]]
+
+
+class FloodGate:
+    """At most `limit` messages per `window` seconds per connection."""
+
+    def __init__(self, limit: int = 20, window: float = 10.0) -> None:
+        self.limit, self.window = limit, window
+        self.stamps: list[float] = []
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.stamps = [t for t in self.stamps if now - t < self.window]
+        if len(self.stamps) >= self.limit:
+            return False
+        self.stamps.append(now)
+        return True
+
+
+async def serve_chat(ws: WebSocket, hub, topic: str, *, after: int, load_after: LoadAfter,
+                     on_message: OnMessage, heartbeat: float = 20.0,
+                     gate: FloodGate | None = None) -> None:
+    gate = gate or FloodGate()
+    last_sent = after
+    sent: set[int] = set()
+    send_lock = asyncio.Lock()
+
+    async def send(data: dict[str, Any]) -> None:
+        async with send_lock:
+            await ws.send_text(json.dumps(data))
+
+    async def send_message(message: dict[str, Any]) -> None:
+        nonlocal last_sent
+        mid = message["id"]
+        if mid in sent or (mid <= after):
+            return  # already delivered (caught up from the database, or a duplicate)
+        sent.add(mid)
+        last_sent = max(last_sent, mid)
+        await send({"type": "message", "message": message})
+
+    async with hub.subscribe(topic) as sub:
+        for message in await load_after(after):
+            await send_message(message)
+
+        async def forward() -> None:
+            async for _topic, event in sub:
+                if event.get("type") == "message":
+                    # Read back from the database: hub events of concurrent writers may
+                    # arrive out of id order, and the database has them all, in order.
+                    for message in await load_after(last_sent):
+                        await send_message(message)
+                    await send_message(event["message"])  # a late lower id: still sent once
+                else:
+                    await send(event)
+
+        async def ping() -> None:
+            while True:
+                await asyncio.sleep(heartbeat)
+                await send({"type": "ping"})
+
+        async def receive() -> None:
+            while True:
+                raw = await ws.receive_text()
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    await send({"type": "error", "code": "bad_json", "message": "not JSON"})
+                    continue
+                if not isinstance(data, dict) or data.get("type") == "pong":
+                    continue
+                if data.get("type") != "message":
+                    await send({"type": "error", "code": "bad_type",
+                                "message": "type must be message or pong"})
+                    continue
+                if not gate.allow():
+                    await send({"type": "error", "code": "rate_limited",
+                                "message": "too many messages; slow down"})
+                    continue
+                body, client_id = data.get("body"), data.get("client_id")
+                if not isinstance(body, str) or not isinstance(client_id, str):
+                    await send({"type": "error", "code": "invalid",
+                                "message": "body and client_id must be text"})
+                    continue
+                try:
+                    await on_message(client_id, body)
+                except DomainError as exc:
+                    await send({"type": "error", "code": exc.code, "message": exc.message})
+
+        tasks = [asyncio.create_task(t()) for t in (forward, ping, receive)]
+        try:
+            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                exc = task.exception()
+                if exc is not None and not isinstance(exc, WebSocketDisconnect):
+                    log.warning("chat socket ended: %r", exc)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task

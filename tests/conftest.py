@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -166,3 +170,50 @@ def login(client: TestClient, email: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").text)
     return client.post("/login", data={"email": email, "password": password,
                                        "csrf_token": token}, follow_redirects=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThreadedServer:
+    def __init__(self, app):
+        self.port = _free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off", ws="websockets-sansio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def _server(app) -> Iterator[ThreadedServer]:
+    # Lifespan already ran through the session TestClient in `app`; the server reuses that app.
+    server = ThreadedServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(_server) -> str:
+    return _server.url
+
+

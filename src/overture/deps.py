@@ -23,7 +23,8 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-DB = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so nothing is acknowledged unstored.
+DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from overture.brands import admin as brands_admin
 from overture.brands.routes import router as brands_api
 from overture.channels import admin as channels_admin
 from overture.channels.routes import router as channels_api
+from overture.conversations import agent as agent_pages
 from overture.conversations import agent_socket
 from overture.conversations import widget_routes as conversation_widget
 from overture.conversations.routes import router as tickets_api
@@ -35,6 +36,6 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(agent_socket.router)
     for router in (admin_home.router, brands_admin.router, channels_admin.router,
                    schedules_admin.router, accounts_admin.router, proactive_admin.router,
-                   widget_assets.router,
+                   agent_pages.router, widget_assets.router,
                    widget_demo.router):
         app.include_router(router)

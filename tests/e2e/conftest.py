@@ -5,13 +5,7 @@ Playwright never downloads a browser here: it launches Debian's /usr/bin/chromiu
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-
 import pytest
-import uvicorn
 
 from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
 
@@ -30,51 +24,6 @@ def pytest_collection_modifyitems(items):
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS,
             "headless": True}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ThreadedServer:
-    def __init__(self, app):
-        self.port = _free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", ws="websockets-sansio")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-
-@pytest.fixture(scope="session")
-def _server(app) -> Iterator[ThreadedServer]:
-    # Lifespan already ran through the session TestClient in `app`; the server reuses that app.
-    server = ThreadedServer(app)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def live_server(_server) -> str:
-    return _server.url
 
 
 @pytest.fixture

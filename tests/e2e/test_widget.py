@@ -258,10 +258,24 @@ def test_attributes_and_callbacks_through_the_command_queue(page: Page, site: De
 
     page.evaluate("Overture('open')")
     expect(messenger(page)).to_be_visible()
-    page.evaluate("Overture('close')")
+    launcher(page).click()  # the launcher's close button, without a reply: dismissed
     expect(messenger(page)).to_be_hidden()
     assert page.evaluate("seen.map(function (s) { return s[0] })") == [
         "proactiveMessageDisplayed", "proactiveMessageClicked", "proactiveMessageDismissed"]
+
+    # Without a message, open and close only open and close an empty messenger.
+    page.evaluate("Overture('open')")
+    expect(messenger(page)).to_be_visible()
+    expect(messenger(page).locator(".msg")).to_have_count(0)
+    page.evaluate("Overture('close')")
+    expect(messenger(page)).to_be_hidden()
+    assert len(page.evaluate("seen")) == 3
+
+    with page.expect_response(is_page_view) as answer:
+        page.evaluate("Overture('pageView', {url: '/demo/virtual?step=2', title: 'Step 2'})")
+    body = json.loads(answer.value.request.post_data or "{}")
+    assert (body["url"], body["title"]) == (site.url("/demo/virtual?step=2"), "Step 2")
+    assert body["attributes"] == {"plan": "pro"}
     # Nothing global but window.Overture.
     assert page.evaluate("Object.keys(window).filter(k => /overture/i.test(k))") == ["Overture"]
 
@@ -367,6 +381,33 @@ def test_closing_the_messenger_without_replying_is_a_dismissal(page: Page, site:
     expect(dialog).to_be_hidden()
     expect(launcher(page)).to_be_focused()
     assert goto(page, site.url("/demo/pricing"))["show"] is None
+
+
+def test_the_bubble_is_reachable_by_keyboard_and_respects_reduced_motion(
+        browser: Browser, site: DemoSite):
+    site.live_message("Tab to me")
+    focused = ("(() => { const e = document.querySelector('overture-widget').shadowRoot"
+               ".activeElement; return e && [e.className, getComputedStyle(e).outlineStyle] })()")
+    for motion, animation in (("no-preference", "ov-in"), ("reduce", "none")):
+        page = new_page(browser, reduced_motion=motion)
+        goto(page, site.url("/demo"))
+        expect(bubble(page)).to_be_visible()
+        assert bubble(page).evaluate("e => getComputedStyle(e).animationName") == animation
+        reached = []
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            state = page.evaluate(focused)
+            if state:
+                reached.append(state[0])
+                assert state[1] == "solid"  # a visible focus ring
+            if state and state[0] == "launcher":
+                break
+        assert reached == ["open", "x", "launcher"]
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Enter")
+        expect(messenger(page)).to_be_visible()
+        page.context.close()
 
 
 # -- isolation and safety ----------------------------------------------------------------------

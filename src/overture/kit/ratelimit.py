@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Protocol
 
+from overture.kit.clock import utcnow
 from overture.kit.errors import TooManyRequests
 
 
@@ -20,7 +20,7 @@ class MemoryRateLimiter:
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: int, window: int) -> bool:
-        slot = int(time.monotonic() // window)
+        slot = int(utcnow().timestamp() // window)
         with self._lock:
             if len(self._counts) > 100_000:  # bounded memory: forget old windows
                 self._counts = {k: v for k, v in self._counts.items() if k[1] >= slot - 1}
@@ -35,7 +35,7 @@ class RedisRateLimiter:
         self._prefix = prefix
 
     def hit(self, key: str, limit: int, window: int) -> bool:
-        slot = int(time.time() // window)
+        slot = int(utcnow().timestamp() // window)
         name = f"{self._prefix}{key}:{slot}"
         pipe = self._redis.pipeline()
         pipe.incr(name)

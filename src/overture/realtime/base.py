@@ -64,6 +64,7 @@ class Subscription:
         self._ready = asyncio.Event()
         self._state = _NEW
         self._overflowing = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"<Subscription {sorted(self.topics)} {self._state} queued={len(self._items)}>"
@@ -71,9 +72,10 @@ class Subscription:
     async def __aenter__(self) -> Subscription:
         if self._state != _NEW:
             raise RuntimeError("a subscription can be entered only once")
+        self._loop = asyncio.get_running_loop()
         self._state = _RUNNING
         try:
-            await self._hub._attach(self)
+            await self._on_hub_loop(self._hub._attach)
         except BaseException:
             self._close()
             raise
@@ -87,7 +89,15 @@ class Subscription:
     ) -> None:
         if self._state == _RUNNING:
             self._close()
-            await self._hub._detach(self)
+            await self._on_hub_loop(self._hub._detach)
+
+    async def _on_hub_loop(self, step) -> None:
+        """Run a hub step on the hub's own loop (its connections live there)."""
+        hub_loop = self._hub._loop
+        if hub_loop is None or hub_loop is asyncio.get_running_loop():
+            await step(self)
+            return
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(step(self), hub_loop))
 
     def __aiter__(self) -> Subscription:
         return self
@@ -114,9 +124,23 @@ class Subscription:
         return item
 
     def _deliver(self, topic: str, message: Message) -> None:
-        """Queue a message; on the hub's loop only. Never blocks: drops the oldest instead."""
+        """Queue a message. Never blocks: drops the oldest instead.
+
+        A subscriber may live on another event loop than the hub's (a server thread beside
+        the hub's own loop): then the message is handed over to the subscriber's loop.
+        """
         if self._state == _STOPPED:
             return
+        loop = self._loop
+        if loop is not None:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is not loop:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self._deliver, topic, message)
+                return
         if len(self._items) >= self._maxsize:
             self._items.popleft()
             self.dropped += 1

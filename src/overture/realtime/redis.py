@@ -21,12 +21,14 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from overture.realtime.base import DEFAULT_QUEUE_SIZE, BaseHub, Subscription, log
+from overture.realtime.base import DEFAULT_QUEUE_SIZE, BaseHub, HubClosed, Subscription, log
 
 # What a broken or refused connection raises: redis-py wraps most socket errors, not all.
 _LINK_ERRORS = (RedisError, OSError)
 
 _PUBLISH_BATCH = 100
+_CONNECT_TIMEOUT = 5.0
+_STABLE_LINK = 5.0  # a link that lived this long (seconds) resets the reconnect backoff
 
 
 async def _cancel(task: asyncio.Task[None] | None, name: str) -> None:
@@ -36,9 +38,9 @@ async def _cancel(task: asyncio.Task[None] | None, name: str) -> None:
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=2.0)
     if not done:
-        log.warning("realtime: the hub's %s task did not stop within 2s; abandoning it", name)
+        log.warning("the hub's %s task did not stop within 2s; abandoning it", name)
     elif not task.cancelled() and task.exception() is not None:
-        log.error("realtime: the hub's %s task had crashed", name, exc_info=task.exception())
+        log.error("the hub's %s task had crashed", name, exc_info=task.exception())
 
 
 def _client_name(prefix: str) -> str:
@@ -64,7 +66,7 @@ class RedisHub(BaseHub):
         ping_interval: float = 30.0,
         outbox_size: int = 10_000,
         backoff_min: float = 0.1,
-        backoff_max: float = 10.0,
+        backoff_max: float = 5.0,
     ) -> None:
         super().__init__(queue_size=queue_size)
         self.prefix = prefix
@@ -86,7 +88,6 @@ class RedisHub(BaseHub):
         self._sub_ready: dict[str, asyncio.Future[None]] = {}  # PONG after that SUBSCRIBE
         self._pongs: deque[asyncio.Future[None]] = deque()
         self._listener: asyncio.Task[None] | None = None
-        self._last_healthy: AbstractConnection | None = None  # last link that got a reply
         # publish_threadsafe() goes through one ordered queue and one sender task, so messages
         # from one thread reach Redis in the order they were published.
         self._outbox: deque[tuple[str, str]] = deque()
@@ -105,20 +106,24 @@ class RedisHub(BaseHub):
             client_name=self.client_name,
             # Short retries: a realtime message is worthless after seconds.
             retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.05), 3),
-            socket_connect_timeout=5,
+            socket_connect_timeout=_CONNECT_TIMEOUT,
             socket_timeout=5,
         )
         options = parse_url(self._url)
         # A connection of our own per attempt, never retried or re-subscribed by redis-py
         # behind our back (we do both), speaking RESP2 so replies are plain lists.
+        # No socket_timeout: with one, redis-py writes through asyncio.wait_for, which on
+        # Python 3.11 can swallow a cancellation (then stop() could not stop the listener).
+        # Reads and the handshake get explicit timeouts instead.
         self._link_pool = ConnectionPool(
             **{
-                "socket_connect_timeout": 5,
+                "socket_connect_timeout": _CONNECT_TIMEOUT,
                 **options,
                 "client_name": self.client_name,
                 "protocol": 2,
                 "retry": Retry(NoBackoff(), 0),
                 "health_check_interval": 0,
+                "socket_timeout": None,
             }
         )
         try:
@@ -131,13 +136,11 @@ class RedisHub(BaseHub):
         self._sender = loop.create_task(self._send_outbox(), name="overture-hub-sender")
 
     async def _stop_backend(self) -> None:
-        link = self._link
-        if link is not None:
-            self._link_failed(link)
-            # Closing the socket first also wakes the listener if it is blocked reading.
-            with contextlib.suppress(Exception):
-                await link.disconnect(nowait=True)
+        if self._link is not None:
+            await self._drop_link(self._link)
         await _cancel(self._listener, "listener")
+        if self._link is not None:  # opened by the listener just before it was cancelled
+            await self._drop_link(self._link)
         # Wakes subscribers still waiting for a link: they find the hub stopped and raise.
         self._link_up.set()
         if self._sender is not None:
@@ -145,7 +148,7 @@ class RedisHub(BaseHub):
             self._outbox_ready.set()
             done, _ = await asyncio.wait({self._sender}, timeout=1.0)
             if not done:
-                log.warning("realtime: dropped %d unsent message(s) at stop", len(self._outbox))
+                log.warning("dropped %d unsent message(s) at stop", len(self._outbox))
                 await _cancel(self._sender, "sender")
         await self._close_clients()
 
@@ -164,8 +167,11 @@ class RedisHub(BaseHub):
         assert self._link_pool is not None
         conn = self._link_pool.make_connection()
         try:
-            await conn.connect()
+            async with asyncio.timeout(_CONNECT_TIMEOUT * 2):  # TCP connect, then handshake
+                await conn.connect()
             async with self._lock:
+                if self._stopped:
+                    raise HubClosed("the hub stopped while reconnecting")
                 topics = sorted(self._subs)
                 self._pongs.clear()
                 if topics:
@@ -199,8 +205,14 @@ class RedisHub(BaseHub):
         await self._send(conn, "PING")
         return fut
 
+    async def _drop_link(self, link: AbstractConnection) -> None:
+        """Forget the link and close it, which also wakes the listener to reconnect."""
+        self._link_failed(link)
+        with contextlib.suppress(Exception):
+            await link.disconnect(nowait=True)
+
     def _link_failed(self, link: AbstractConnection) -> None:
-        """Forget a dead link; the listener opens the next one."""
+        """Forget a dead link (synchronously, so no send can slip in); see _drop_link."""
         if self._link is not link:
             return
         self._link = None
@@ -212,25 +224,28 @@ class RedisHub(BaseHub):
         self._pongs.clear()
 
     async def _listen(self, link: AbstractConnection | None) -> None:
+        loop = asyncio.get_running_loop()
         delay = self._backoff_min
-        while True:
+        opened_at = loop.time()
+        while not self._stopped:
             try:
                 if link is None:
                     link = await self._open_link()
-                    log.info("realtime: Redis pubsub reconnected (%d topics)", len(self._wire))
+                    opened_at = loop.time()
+                    log.info("Redis pubsub reconnected (%d topics)", len(self._wire))
                 await self._read(link)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self._stopped:
+                    return
                 if link is not None:
-                    self._link_failed(link)
-                    with contextlib.suppress(Exception):
-                        await link.disconnect(nowait=True)
-                    if link is self._last_healthy:
+                    await self._drop_link(link)
+                    if loop.time() - opened_at > _STABLE_LINK:
                         delay = self._backoff_min  # it was working: retry fast
                 link = None
                 log.warning(
-                    "realtime: Redis pubsub link failed (%s: %s); reconnecting in ~%.1fs",
+                    "Redis pubsub link failed (%s: %s); reconnecting in ~%.1fs",
                     type(exc).__name__,
                     exc,
                     delay,
@@ -256,11 +271,10 @@ class RedisHub(BaseHub):
                 awaiting_pong = True
                 continue
             awaiting_pong = False
-            self._last_healthy = link
             try:
                 self._on_reply(reply)
             except Exception:
-                log.exception("realtime: failed to handle a Redis pubsub reply")
+                log.exception("failed to handle a Redis pubsub reply")
 
     def _on_reply(self, reply: object) -> None:
         if isinstance(reply, list) and reply:
@@ -289,10 +303,10 @@ class RedisHub(BaseHub):
         try:
             message = json.loads(data)
         except ValueError:
-            log.warning("realtime: ignored a message on %r that is not JSON", name)
+            log.warning("ignored a message on %r that is not JSON", name)
             return
         if not isinstance(message, dict):
-            log.warning("realtime: ignored a message on %r that is not a JSON object", name)
+            log.warning("ignored a message on %r that is not a JSON object", name)
             return
         self._fanout(topic, message)
 
@@ -331,8 +345,8 @@ class RedisHub(BaseHub):
                     ready = await self._ping(link)
                 # Not only RedisError: a write racing the link's teardown can fail oddly.
                 except Exception as exc:
-                    log.warning("realtime: SUBSCRIBE failed (%r); waiting for reconnect", exc)
-                    self._link_failed(link)
+                    log.warning("SUBSCRIBE failed (%r); waiting for reconnect", exc)
+                    await self._drop_link(link)
                     return False
                 self._wire.update(missing)
                 for topic in missing:
@@ -360,25 +374,30 @@ class RedisHub(BaseHub):
                 channels = [self._channel(t) for t in gone]
                 await self._send(link, "UNSUBSCRIBE", *channels)
             except Exception as exc:
-                log.warning("realtime: UNSUBSCRIBE failed (%r); reconnecting", exc)
-                self._link_failed(link)
+                log.warning("UNSUBSCRIBE failed (%r); reconnecting", exc)
+                await self._drop_link(link)
 
     # -- publishing ---------------------------------------------------------------------
 
     async def _publish(self, topic: str, payload: str) -> None:
         assert self._client is not None
-        await self._client.publish(self._channel(topic), payload)
+        try:
+            await self._client.publish(self._channel(topic), payload)
+        except Exception as exc:
+            if self._stopped:  # the client was closed under us: say so, not AttributeError
+                raise HubClosed("cannot publish: the hub stopped") from exc
+            raise
 
     def _publish_soon(self, topic: str, payload: str) -> None:
         if self._stopped:
-            log.warning("realtime: hub stopped; dropped a message for %r", topic)
+            log.warning("hub stopped; dropped a message for %r", topic)
             return
         if len(self._outbox) >= self._outbox_size:
             self._outbox.popleft()
             if not self._outbox_full:
                 self._outbox_full = True
                 log.warning(
-                    "realtime: Redis publish backlog full (%d); dropping the oldest",
+                    "Redis publish backlog full (%d); dropping the oldest",
                     self._outbox_size,
                 )
         self._outbox.append((self._channel(topic), payload))
@@ -406,7 +425,7 @@ class RedisHub(BaseHub):
                     await pipe.execute()
             except Exception as exc:
                 log.warning(
-                    "realtime: dropped %d published message(s): %s",
+                    "dropped %d published message(s): %s",
                     len(batch),
                     exc,
                     exc_info=not isinstance(exc, _LINK_ERRORS),

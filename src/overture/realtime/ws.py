@@ -48,9 +48,17 @@ class FloodGate:
         return True
 
 
-async def serve_chat(ws: WebSocket, hub, topic: str, *, after: int, load_after: LoadAfter,
-                     on_message: OnMessage, heartbeat: float = 20.0,
-                     gate: FloodGate | None = None) -> None:
+async def serve_chat(
+    ws: WebSocket,
+    hub,
+    topic: str,
+    *,
+    after: int,
+    load_after: LoadAfter,
+    on_message: OnMessage,
+    heartbeat: float = 20.0,
+    gate: FloodGate | None = None,
+) -> None:
     gate = gate or FloodGate()
     last_sent = after
     sent: set[int] = set()
@@ -100,17 +108,32 @@ async def serve_chat(ws: WebSocket, hub, topic: str, *, after: int, load_after: 
                 if not isinstance(data, dict) or data.get("type") == "pong":
                     continue
                 if data.get("type") != "message":
-                    await send({"type": "error", "code": "bad_type",
-                                "message": "type must be message or pong"})
+                    await send(
+                        {
+                            "type": "error",
+                            "code": "bad_type",
+                            "message": "type must be message or pong",
+                        }
+                    )
                     continue
                 if not gate.allow():
-                    await send({"type": "error", "code": "rate_limited",
-                                "message": "too many messages; slow down"})
+                    await send(
+                        {
+                            "type": "error",
+                            "code": "rate_limited",
+                            "message": "too many messages; slow down",
+                        }
+                    )
                     continue
                 body, client_id = data.get("body"), data.get("client_id")
                 if not isinstance(body, str) or not isinstance(client_id, str):
-                    await send({"type": "error", "code": "invalid",
-                                "message": "body and client_id must be text"})
+                    await send(
+                        {
+                            "type": "error",
+                            "code": "invalid",
+                            "message": "body and client_id must be text",
+                        }
+                    )
                     continue
                 try:
                     await on_message(client_id, body)

@@ -12,12 +12,14 @@ from .support import verdict, visit
 SPEC_EXAMPLE = {
     "all": [
         {"field": "page_url", "operator": "contains", "value": ["/pricing", "/plans"]},
-        {"any": [
-            {"field": "visit_history", "operator": "is", "value": "returning"},
-            {"field": "language", "operator": "is", "value": "pt"},
-        ]},
+        {
+            "any": [
+                {"field": "visit_history", "operator": "is", "value": "returning"},
+                {"field": "language", "operator": "is", "value": "pt"},
+            ]
+        },
     ]
-}  # fmt: skip
+}
 
 
 def test_explain_marks_every_node() -> None:
@@ -32,8 +34,12 @@ def test_explain_marks_every_node() -> None:
             },
             {
                 "any": [
-                    {"field": "visit_history", "operator": "is", "value": "returning",
-                     "result": False},
+                    {
+                        "field": "visit_history",
+                        "operator": "is",
+                        "value": "returning",
+                        "result": False,
+                    },
                     {"field": "language", "operator": "is", "value": "pt", "result": True},
                 ],
                 "result": True,
@@ -41,7 +47,7 @@ def test_explain_marks_every_node() -> None:
         ],
         "result": True,
         "matches": True,
-    }  # fmt: skip
+    }
 
 
 def test_explain_evaluates_every_node_even_after_a_miss() -> None:
@@ -72,13 +78,16 @@ C_PT = {"field": "language", "operator": "is", "value": "pt"}
         pytest.param({"any": [C_MOBILE]}, False, id="single-child-any"),
         pytest.param({"all": [C_NEW, C_PT, C_MOBILE, {"all": []}]}, False, id="all-empty-dropped"),
         pytest.param({"all": [C_NEW, C_PT, C_NEW, {"any": []}]}, False, id="any-empty-in-all"),
-        pytest.param({"any": [C_MOBILE, C_MOBILE, C_MOBILE, {"all": []}]}, True,
-                     id="all-empty-in-any"),
-        pytest.param({"any": [C_MOBILE, C_MOBILE, C_MOBILE, {"any": []}]}, False,
-                     id="any-empty-in-any"),
+        pytest.param(
+            {"any": [C_MOBILE, C_MOBILE, C_MOBILE, {"all": []}]}, True, id="all-empty-in-any"
+        ),
+        pytest.param(
+            {"any": [C_MOBILE, C_MOBILE, C_MOBILE, {"any": []}]}, False, id="any-empty-in-any"
+        ),
         pytest.param({"all": [C_NEW, C_PT, {"any": [C_MOBILE, C_NEW]}]}, True, id="nested"),
-        pytest.param({"any": [C_MOBILE, {"all": [C_PT, {"any": [C_MOBILE]}]}, C_MOBILE]}, False,
-                     id="depth-3"),
+        pytest.param(
+            {"any": [C_MOBILE, {"all": [C_PT, {"any": [C_MOBILE]}]}, C_MOBILE]}, False, id="depth-3"
+        ),
     ],
 )
 def test_constant_folding_and_flattening(data: dict[str, Any], expected: bool) -> None:

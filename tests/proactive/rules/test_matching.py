@@ -134,7 +134,7 @@ def test_table_covers_every_field_and_operator() -> None:
         field = condition["field"]
         if field.startswith("attribute."):
             kind = type(condition["value"]).__name__
-            field = f"attribute.NAME:{ {'bool': 'boolean', 'int': 'number'}.get(kind, 'text')}"
+            field = f"attribute.NAME:{ {'bool': 'boolean', 'int': 'number'}.get(kind, 'text') }"
         covered.add((field, condition["operator"], expected))
     wanted = set()
     for field, entry in FIELDS.items():
@@ -149,24 +149,51 @@ def test_table_covers_every_field_and_operator() -> None:
 @pytest.mark.parametrize(
     ("condition", "ctx"),
     [
-        pytest.param({"field": "page_title", "operator": "is", "value": "PRICING"},
-                     visit(title="pricing"), id="is-upper-value"),
-        pytest.param({"field": "page_title", "operator": "is", "value": "pricing"},
-                     visit(title="PRICING"), id="is-upper-visit"),
-        pytest.param({"field": "page_url", "operator": "contains", "value": ["/PLANS"]},
-                     visit(url="https://Shop.Example/plans"), id="contains"),
-        pytest.param({"field": "referrer", "operator": "starts_with", "value": "HTTPS://GOOGLE."},
-                     visit(referrer="https://google.com/"), id="starts_with"),
-        pytest.param({"field": "page_url", "operator": "matches", "value": "*/CHECKOUT/*"},
-                     visit(url="https://shop.example/checkout/Done"), id="matches"),
-        pytest.param({"field": "page_title", "operator": "is", "value": "ÉTÉ"},
-                     visit(title="été"), id="accented"),
-        pytest.param({"field": "page_title", "operator": "is", "value": "STRASSE"},
-                     visit(title="Straße"), id="casefold-sharp-s"),
-        pytest.param({"field": "attribute.plan", "operator": "is", "value": "GOLD"},
-                     visit(attributes={"plan": "gold"}), id="attribute"),
-        pytest.param({"field": "language", "operator": "is", "value": "PT-br"},
-                     visit(language="pt-BR"), id="language"),
+        pytest.param(
+            {"field": "page_title", "operator": "is", "value": "PRICING"},
+            visit(title="pricing"),
+            id="is-upper-value",
+        ),
+        pytest.param(
+            {"field": "page_title", "operator": "is", "value": "pricing"},
+            visit(title="PRICING"),
+            id="is-upper-visit",
+        ),
+        pytest.param(
+            {"field": "page_url", "operator": "contains", "value": ["/PLANS"]},
+            visit(url="https://Shop.Example/plans"),
+            id="contains",
+        ),
+        pytest.param(
+            {"field": "referrer", "operator": "starts_with", "value": "HTTPS://GOOGLE."},
+            visit(referrer="https://google.com/"),
+            id="starts_with",
+        ),
+        pytest.param(
+            {"field": "page_url", "operator": "matches", "value": "*/CHECKOUT/*"},
+            visit(url="https://shop.example/checkout/Done"),
+            id="matches",
+        ),
+        pytest.param(
+            {"field": "page_title", "operator": "is", "value": "ÉTÉ"},
+            visit(title="été"),
+            id="accented",
+        ),
+        pytest.param(
+            {"field": "page_title", "operator": "is", "value": "STRASSE"},
+            visit(title="Straße"),
+            id="casefold-sharp-s",
+        ),
+        pytest.param(
+            {"field": "attribute.plan", "operator": "is", "value": "GOLD"},
+            visit(attributes={"plan": "gold"}),
+            id="attribute",
+        ),
+        pytest.param(
+            {"field": "language", "operator": "is", "value": "PT-br"},
+            visit(language="pt-BR"),
+            id="language",
+        ),
     ],
 )
 def test_text_ignores_case(condition: dict[str, Any], ctx: Any) -> None:
@@ -175,7 +202,9 @@ def test_text_ignores_case(condition: dict[str, Any], ctx: Any) -> None:
 
 def test_url_is_compared_as_the_absolute_url() -> None:
     ctx = visit(url="https://shop.example/pricing")
-    assert verdict(tree_of({"field": "page_url", "operator": "is", "value": "/pricing"}), ctx) is False
+    assert (
+        verdict(tree_of({"field": "page_url", "operator": "is", "value": "/pricing"}), ctx) is False
+    )
     absolute = {"field": "page_url", "operator": "is", "value": "https://shop.example/pricing"}
     assert verdict(tree_of(absolute), ctx) is True
 
@@ -260,9 +289,18 @@ def _attr(op: str, value: Any, attributes: dict[str, Any], expected: bool, label
         *[
             _attr(op, value, {}, op in ("is_not", "not_contains", "ne"), f"missing-{op}")
             for op, value in [
-                ("is", "a"), ("is_not", "a"), ("contains", ["a"]), ("not_contains", ["a"]),
-                ("starts_with", "a"), ("matches", "*"), ("eq", 1), ("ne", 1), ("gt", 1),
-                ("gte", 1), ("lt", 1), ("lte", 1),
+                ("is", "a"),
+                ("is_not", "a"),
+                ("contains", ["a"]),
+                ("not_contains", ["a"]),
+                ("starts_with", "a"),
+                ("matches", "*"),
+                ("eq", 1),
+                ("ne", 1),
+                ("gt", 1),
+                ("gte", 1),
+                ("lt", 1),
+                ("lte", 1),
             ]
         ],
         _attr("is", True, {}, False, "missing-bool-is"),

@@ -22,7 +22,10 @@ from overture.proactive.rules.matching import wildcard_match
 ALPHABET = "aAb/.?"
 texts = st.text(alphabet=ALPHABET, min_size=0, max_size=6)
 values = st.text(alphabet=ALPHABET, min_size=1, max_size=3).filter(str.strip)
-patterns = st.text(alphabet=ALPHABET + "**", min_size=1, max_size=5).filter(str.strip)
+patterns = st.one_of(
+    st.sampled_from(["*", "**", "a*", "*/*"]),
+    st.text(alphabet=ALPHABET + "**", min_size=1, max_size=5).filter(str.strip),
+)
 tags = st.sampled_from(["pt", "pt-BR", "pt_br", "PT", "en", "zh-Hant"])
 visit_languages = st.sampled_from(
     ["pt", "pt-BR", "pt_br", "PT-pt", "ptx", "pt-BR-x", "en", "", "portuguese", "zh-Hant-TW"]

@@ -19,9 +19,19 @@ from overture.proactive.rules import (
 from .support import errors_of, tree_of, verdict, visit
 
 ALL_OPERATORS = (
-    "is", "is_not", "contains", "not_contains", "starts_with", "matches",
-    "eq", "ne", "gt", "gte", "lt", "lte",
-)  # fmt: skip
+    "is",
+    "is_not",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "matches",
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+)
 
 VALID_VALUES: dict[str, Any] = {
     "page_url": "https://shop.example/",
@@ -105,48 +115,70 @@ def test_operator_message_lists_the_allowed_operators() -> None:
     [
         pytest.param(cond("page_url", "is", 5), ("value",), "must be text", id="number-for-text"),
         pytest.param(cond("page_url", "is", True), ("value",), "must be text", id="bool-for-text"),
-        pytest.param(cond("page_url", "contains", 5), ("value",), "text or a list", id="contains-5"),
         pytest.param(
-            cond("page_url", "is", ["a", "b"]), ("value",), "single text value, not a list",
+            cond("page_url", "contains", 5), ("value",), "text or a list", id="contains-5"
+        ),
+        pytest.param(
+            cond("page_url", "is", ["a", "b"]),
+            ("value",),
+            "single text value, not a list",
             id="list-for-is",
         ),
         pytest.param(
-            cond("page_title", "starts_with", ["a"]), ("value",), "not a list",
+            cond("page_title", "starts_with", ["a"]),
+            ("value",),
+            "not a list",
             id="list-for-starts_with",
         ),
         pytest.param(
-            cond("attribute.plan", "matches", ["a*"]), ("value",), "not a list",
+            cond("attribute.plan", "matches", ["a*"]),
+            ("value",),
+            "not a list",
             id="attribute-list-for-matches",
         ),
         pytest.param(cond("page_url", "is", ""), ("value",), "must not be empty", id="empty"),
         pytest.param(cond("page_url", "is", "  "), ("value",), "must not be empty", id="blank"),
         pytest.param(
-            cond("page_url", "is", "x" * 2001), ("value",),
-            "too long (2,001 characters); at most 2,000", id="2001-chars",
+            cond("page_url", "is", "x" * 2001),
+            ("value",),
+            "too long (2,001 characters); at most 2,000",
+            id="2001-chars",
         ),
         pytest.param(
-            cond("referrer", "contains", ["ok", "x" * 2001]), ("value", 1), "too long",
+            cond("referrer", "contains", ["ok", "x" * 2001]),
+            ("value", 1),
+            "too long",
             id="2001-chars-in-list",
         ),
         pytest.param(cond("page_url", "contains", []), ("value",), "at least one", id="empty-list"),
         pytest.param(
-            cond("page_url", "contains", [f"/{i}" for i in range(21)]), ("value",),
-            "too many values (21); at most 20", id="21-items",
+            cond("page_url", "contains", [f"/{i}" for i in range(21)]),
+            ("value",),
+            "too many values (21); at most 20",
+            id="21-items",
         ),
         pytest.param(
-            cond("page_url", "not_contains", ["a", 3]), ("value", 1), "must be text",
+            cond("page_url", "not_contains", ["a", 3]),
+            ("value", 1),
+            "must be text",
             id="number-in-list",
         ),
         pytest.param(
-            cond("page_url", "contains", ["a", ""]), ("value", 1), "must not be empty",
+            cond("page_url", "contains", ["a", ""]),
+            ("value", 1),
+            "must not be empty",
             id="empty-in-list",
         ),
         pytest.param(
-            cond("visit_count", "gt", True), ("value",), "whole number, not true/false",
+            cond("visit_count", "gt", True),
+            ("value",),
+            "whole number, not true/false",
             id="bool-as-integer",
         ),
         pytest.param(
-            cond("pages_in_visit", "eq", False), ("value",), "not true/false",
+            cond("pages_in_visit", "eq", False),
+            ("value",),
+            "not true/false",
             id="false-as-integer",
         ),
         pytest.param(cond("visit_count", "gt", 2.5), ("value",), "whole number", id="float"),
@@ -156,64 +188,92 @@ def test_operator_message_lists_the_allowed_operators() -> None:
         pytest.param(cond("visit_count", "lt", 1_000_001), ("value",), "between", id="too-big"),
         pytest.param(cond("visit_count", "lt", [1]), ("value",), "not a list", id="int-list"),
         pytest.param(
-            cond("visit_history", "is", "old"), ("value",), "one of: new, returning",
+            cond("visit_history", "is", "old"),
+            ("value",),
+            "one of: new, returning",
             id="bad-history",
         ),
         pytest.param(
-            cond("visit_history", "is", "NEW"), ("value",), "one of: new, returning",
+            cond("visit_history", "is", "NEW"),
+            ("value",),
+            "one of: new, returning",
             id="history-case",
         ),
         pytest.param(
-            cond("device_type", "is", "phone"), ("value",), "one of: desktop, mobile, tablet",
+            cond("device_type", "is", "phone"),
+            ("value",),
+            "one of: desktop, mobile, tablet",
             id="bad-device",
         ),
         pytest.param(
-            cond("language", "is", "portuguese"), ("value",), "'portuguese' is not a language tag",
+            cond("language", "is", "portuguese"),
+            ("value",),
+            "'portuguese' is not a language tag",
             id="language-name",
         ),
         pytest.param(cond("language", "is", 5), ("value",), "language code", id="language-5"),
         pytest.param(cond("language", "is", ""), ("value",), "not be empty", id="language-empty"),
         pytest.param(
-            cond("attribute.plan", "is", None), ("value",), "text, a number, or true/false",
+            cond("attribute.plan", "is", None),
+            ("value",),
+            "text, a number, or true/false",
             id="attribute-null",
         ),
         pytest.param(
-            cond("attribute.plan", "is", {"a": 1}), ("value",), "text, a number",
+            cond("attribute.plan", "is", {"a": 1}),
+            ("value",),
+            "text, a number",
             id="attribute-object",
         ),
         pytest.param(
-            cond("attribute.plan", "is", ""), ("value",), "must not be empty",
+            cond("attribute.plan", "is", ""),
+            ("value",),
+            "must not be empty",
             id="attribute-empty-text",
         ),
         pytest.param(cond("colour", "is", "red"), ("field",), "unknown field 'colour'", id="field"),
         pytest.param(cond("Page_URL", "is", "x"), ("field",), "unknown field", id="field-case"),
         pytest.param(cond(5, "is", "x"), ("field",), "field must be text", id="field-number"),
         pytest.param(
-            cond("attribute.", "is", "x"), ("field",), "attribute name '' is not valid",
+            cond("attribute.", "is", "x"),
+            ("field",),
+            "attribute name '' is not valid",
             id="attribute-no-name",
         ),
         pytest.param(
-            cond("attribute.bad name", "is", "x"), ("field",), "is not valid",
+            cond("attribute.bad name", "is", "x"),
+            ("field",),
+            "is not valid",
             id="attribute-space",
         ),
         pytest.param(
-            cond("attribute." + "a" * 65, "is", "x"), ("field",), "1 to 64",
+            cond("attribute." + "a" * 65, "is", "x"),
+            ("field",),
+            "1 to 64",
             id="attribute-65-chars",
         ),
         pytest.param(
-            cond("page_url", 5, "x"), ("operator",), "operator must be text",
+            cond("page_url", 5, "x"),
+            ("operator",),
+            "operator must be text",
             id="operator-number",
         ),
         pytest.param(
-            {**cond("page_url", "is", "x"), "negate": True}, ("negate",), "unknown key 'negate'",
+            {**cond("page_url", "is", "x"), "negate": True},
+            ("negate",),
+            "unknown key 'negate'",
             id="unknown-key",
         ),
         pytest.param(
-            {"field": "page_url", "operator": "is"}, ("value",), "value is required",
+            {"field": "page_url", "operator": "is"},
+            ("value",),
+            "value is required",
             id="missing-value",
         ),
         pytest.param(
-            {"field": "page_url", "value": "x"}, ("operator",), "operator is required",
+            {"field": "page_url", "value": "x"},
+            ("operator",),
+            "operator is required",
             id="missing-operator",
         ),
     ],
@@ -275,11 +335,19 @@ def test_error_locs_name_the_place_in_the_tree() -> None:
     data = {
         "all": [
             cond("page_url", "contains", ["/pricing"]),
-            {"any": [cond("page_url", "gt", "x"), cond("language", "is", "pt"), {"all": [
-                cond("visit_count", "gt", True),
-            ]}]},
+            {
+                "any": [
+                    cond("page_url", "gt", "x"),
+                    cond("language", "is", "pt"),
+                    {
+                        "all": [
+                            cond("visit_count", "gt", True),
+                        ]
+                    },
+                ]
+            },
         ]
-    }  # fmt: skip
+    }
     assert [loc for loc, _ in errors_of(data)] == [
         ("all", 1, "any", 0, "operator"),
         ("all", 1, "any", 2, "all", 0, "value"),
@@ -287,9 +355,13 @@ def test_error_locs_name_the_place_in_the_tree() -> None:
 
 
 def test_every_error_is_reported_at_once() -> None:
-    data = {"all": [cond("colour", "is", "x"), cond("page_url", "is", ""), *[
-        cond("visit_count", "gt", 1) for _ in range(30)
-    ]]}  # fmt: skip
+    data = {
+        "all": [
+            cond("colour", "is", "x"),
+            cond("page_url", "is", ""),
+            *[cond("visit_count", "gt", 1) for _ in range(30)],
+        ]
+    }
     locs = [loc for loc, _ in errors_of(data)]
     assert locs == [("all", 0, "field"), ("all", 1, "value"), ()]
 
@@ -359,11 +431,17 @@ C = cond("page_url", "contains", ["/a"])
         pytest.param({"all": [C, {"any": [C]}]}, "(this one has 2)", id="2-conditions-nested"),
         pytest.param({"all": [{"any": [C, C]}]}, "(this one has 2)", id="2-conditions-in-group"),
         pytest.param({"all": [{"any": []}]}, "(this one has 0)", id="empty-nested"),
-        pytest.param({"any": [C, {"all": [C, {"any": [C, {"all": [C]}]}]}]}, "more than 3 levels",
-                     id="depth-4"),
+        pytest.param(
+            {"any": [C, {"all": [C, {"any": [C, {"all": [C]}]}]}]},
+            "more than 3 levels",
+            id="depth-4",
+        ),
         pytest.param({"all": [C] * 31}, "this rule has 31 conditions; at most 30", id="31-flat"),
-        pytest.param({"all": [C, {"any": [C] * 15}, {"all": [{"any": [C] * 15}]}]},
-                     "31 conditions", id="31-nested"),
+        pytest.param(
+            {"all": [C, {"any": [C] * 15}, {"all": [{"any": [C] * 15}]}]},
+            "31 conditions",
+            id="31-nested",
+        ),
     ],
 )
 def test_tree_limits_are_refused_at_the_root(data: dict[str, Any], fragment: str) -> None:
@@ -413,17 +491,23 @@ def test_empty_any_matches_no_one() -> None:
     "data",
     [
         pytest.param(
-            {"all": [
-                {"field": "page_url", "operator": "contains", "value": ["/pricing", "/plans"]},
-                {"any": [
-                    {"field": "visit_history", "operator": "is", "value": "returning"},
-                    {"field": "language", "operator": "is", "value": "pt"},
-                ]},
-            ]},
+            {
+                "all": [
+                    {"field": "page_url", "operator": "contains", "value": ["/pricing", "/plans"]},
+                    {
+                        "any": [
+                            {"field": "visit_history", "operator": "is", "value": "returning"},
+                            {"field": "language", "operator": "is", "value": "pt"},
+                        ]
+                    },
+                ]
+            },
             id="spec-example",
-        ),  # fmt: skip
-        pytest.param({"any": [cond("attribute.vip", "is", True), cond("visit_count", "gte", 2)]},
-                     id="bool-and-int"),
+        ),
+        pytest.param(
+            {"any": [cond("attribute.vip", "is", True), cond("visit_count", "gte", 2)]},
+            id="bool-and-int",
+        ),
         pytest.param({"all": [cond("attribute.score", "lt", 2.5)]}, id="float"),
         pytest.param({"all": [cond("page_title", "matches", "Pri*ng")]}, id="matches"),
     ],
@@ -439,9 +523,15 @@ def test_round_trip(data: dict[str, Any]) -> None:
 
 
 def test_types_survive_validation() -> None:
-    tree = parse_tree({"all": [
-        cond("attribute.a", "is", True), cond("attribute.b", "eq", 1), cond("attribute.c", "eq", 1.5),
-    ]})  # fmt: skip
+    tree = parse_tree(
+        {
+            "all": [
+                cond("attribute.a", "is", True),
+                cond("attribute.b", "eq", 1),
+                cond("attribute.c", "eq", 1.5),
+            ]
+        }
+    )
     assert [type(c.value) for c in tree.conditions()] == [bool, int, float]
 
 

@@ -13,9 +13,8 @@ a constant, flattens single-child groups and orders cheap checks before expensiv
 The result always equals `evaluate(tree, ctx)` for the same visit.
 """
 
-import operator
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final
 
 from .context import PreparedContext
 from .fields import INTEGER_FIELDS, NEGATIVE_OPERATORS, TEXT_FIELD_SOURCES, attribute_name
@@ -23,10 +22,19 @@ from .matching import Number, Wildcard, fold, normalize_language
 from .tree import Condition, ConditionTree, Group
 
 Predicate = Callable[[PreparedContext], bool]
-TextTest = Callable[[str], bool]
+_Factory = Callable[[str, Any], Predicate]
 
+# One closure per (operator, field key): a dict lookup and a comparison, no further calls.
+# Built-in number fields are always present in `PreparedContext.number`.
+_NUMBER_FIELD: Final[dict[str, _Factory]] = {
+    "eq": lambda key, n: lambda c: c.number[key] == n,
+    "ne": lambda key, n: lambda c: c.number[key] != n,
+    "gt": lambda key, n: lambda c: c.number[key] > n,
+    "gte": lambda key, n: lambda c: c.number[key] >= n,
+    "lt": lambda key, n: lambda c: c.number[key] < n,
+    "lte": lambda key, n: lambda c: c.number[key] <= n,
+}
 _NUMBER_TESTS: Final[dict[str, Callable[[Number], Callable[[Number], bool]]]] = {
-    # Not n.__lt__ and friends: int.__lt__(float) returns NotImplemented, which is truthy.
     "eq": lambda n: lambda x: x == n,
     "ne": lambda n: lambda x: x != n,
     "gt": lambda n: lambda x: x > n,
@@ -34,6 +42,14 @@ _NUMBER_TESTS: Final[dict[str, Callable[[Number], Callable[[Number], bool]]]] = 
     "lt": lambda n: lambda x: x < n,
     "lte": lambda n: lambda x: x <= n,
 }
+# A missing attribute reads as "": values are never empty, so "" fails is, contains and
+# starts_with and passes is_not and not_contains, exactly the missing-attribute rule.
+_TEXT: Final[dict[str, _Factory]] = {
+    "is": lambda key, v: lambda c: c.text.get(key, "") == v,
+    "is_not": lambda key, v: lambda c: c.text.get(key, "") != v,
+    "starts_with": lambda key, v: lambda c: c.text.get(key, "").startswith(v),
+}
+_COSTS: Final = {"is": 1, "is_not": 1, "starts_with": 1, "contains": 2, "not_contains": 2}
 
 
 def _always(_: PreparedContext) -> bool:
@@ -82,6 +98,9 @@ def _all_of(predicates: Sequence[Predicate]) -> Predicate:
     if len(predicates) == 2:
         first, second = predicates
         return lambda c: first(c) and second(c)
+    if len(predicates) == 3:
+        first, second, third = predicates
+        return lambda c: first(c) and second(c) and third(c)
 
     def all_of(c: PreparedContext) -> bool:
         # A plain loop: faster than all() over a generator, and this runs on every page view.
@@ -97,6 +116,9 @@ def _any_of(predicates: Sequence[Predicate]) -> Predicate:
     if len(predicates) == 2:
         first, second = predicates
         return lambda c: first(c) or second(c)
+    if len(predicates) == 3:
+        first, second, third = predicates
+        return lambda c: first(c) or second(c) or third(c)
 
     def any_of(c: PreparedContext) -> bool:
         for predicate in predicates:  # noqa: SIM110
@@ -109,14 +131,10 @@ def _any_of(predicates: Sequence[Predicate]) -> Predicate:
 
 def _compile_condition(cond: Condition) -> tuple[Predicate, int]:
     field, op, value = cond.field, cond.operator, cond.value
-    if field in TEXT_FIELD_SOURCES:
-        get_text = operator.attrgetter(TEXT_FIELD_SOURCES[field])
-        test, cost = _text_test(op, value)  # type: ignore[arg-type]
-        return (lambda c: test(get_text(c))), cost
+    if field in TEXT_FIELD_SOURCES or (attribute_name(field) and isinstance(value, str | list)):
+        return _text_predicate(field, op, value), _COSTS.get(op, 4)
     if field in INTEGER_FIELDS:
-        get_number = operator.attrgetter(field)
-        number_test = _NUMBER_TESTS[op](value)  # type: ignore[arg-type]
-        return (lambda c: number_test(get_number(c))), 0
+        return _NUMBER_FIELD[op](field, value), 0
     if field == "visit_history":
         return (lambda c: c.visit_history == value), 0
     if field == "device_type":
@@ -124,14 +142,46 @@ def _compile_condition(cond: Condition) -> tuple[Predicate, int]:
             return (lambda c: c.device_type == value), 0
         return (lambda c: c.device_type != value), 0
     if field == "language":
-        return _language_predicate(op, value), 1  # type: ignore[arg-type]
-    name = attribute_name(field)
-    if name is None:
+        return _language_predicate(op, value), 1
+    if attribute_name(field) is None:
         raise ValueError(f"unknown field {field!r}")
-    return _attribute_predicate(name, op, value)
+    if isinstance(value, bool):
+        return (lambda c: c.flag.get(field) is value), 0
+    return _attribute_number_predicate(field, op, value), 0
 
 
-def _language_predicate(op: str, tag: str) -> Predicate:
+def _text_predicate(key: str, op: str, value: Any) -> Predicate:
+    if op in _TEXT:
+        return _TEXT[op](key, fold(value))
+    if op == "matches":
+        match = Wildcard(fold(value)).match
+
+        def matches(c: PreparedContext) -> bool:
+            text = c.text.get(key)
+            # Not the "" shortcut: "*" matches "", but a missing attribute matches nothing.
+            return text is not None and match(text)
+
+        return matches
+    needles = tuple(dict.fromkeys(fold(needle) for needle in value))
+    if len(needles) == 1:
+        (needle,) = needles
+        if op == "contains":
+            return lambda c: needle in c.text.get(key, "")
+        return lambda c: needle not in c.text.get(key, "")
+
+    def contains_any(c: PreparedContext) -> bool:
+        text = c.text.get(key, "")
+        for needle in needles:  # noqa: SIM110
+            if needle in text:
+                return True
+        return False
+
+    if op == "contains":
+        return contains_any
+    return lambda c: not contains_any(c)
+
+
+def _language_predicate(op: str, tag: Any) -> Predicate:
     wanted = normalize_language(tag)
     below = wanted + "-"
 
@@ -144,61 +194,15 @@ def _language_predicate(op: str, tag: str) -> Predicate:
     return lambda c: not language_is(c)
 
 
-def _attribute_predicate(name: str, op: str, value: object) -> tuple[Predicate, int]:
-    if_missing = op in NEGATIVE_OPERATORS
-    if isinstance(value, bool):
-        return (lambda c: c.attr_bool.get(name) is value), 0
-    if isinstance(value, int | float):
-        number_test = _NUMBER_TESTS[op](value)
+def _attribute_number_predicate(key: str, op: str, value: Any) -> Predicate:
+    test = _NUMBER_TESTS[op](value)
+    if_absent = op in NEGATIVE_OPERATORS
 
-        def number_matches(c: PreparedContext) -> bool:
-            actual = c.attr_number.get(name)
-            if actual is None:
-                # Present but not a number never matches; absent matches only `ne`.
-                return if_missing and name not in c.attr_text
-            return number_test(actual)
+    def number_matches(c: PreparedContext) -> bool:
+        actual = c.number.get(key)
+        if actual is None:
+            # Present but not a number never matches; absent matches only `ne`.
+            return if_absent and key not in c.text
+        return test(actual)
 
-        return number_matches, 0
-    test, cost = _text_test(op, value)  # type: ignore[arg-type]
-
-    def text_matches(c: PreparedContext) -> bool:
-        actual = c.attr_text.get(name)
-        return if_missing if actual is None else test(actual)
-
-    return text_matches, cost
-
-
-def _text_test(op: str, value: str | list[str]) -> tuple[TextTest, int]:
-    """A test on already-folded text, with a rough cost."""
-    if op in ("contains", "not_contains"):
-        needles = tuple(dict.fromkeys(fold(needle) for needle in value))
-        contains = _contains_any(needles)
-        cost = 2 + len(needles)
-        if op == "contains":
-            return contains, cost
-        return (lambda text: not contains(text)), cost
-    assert isinstance(value, str)
-    folded = fold(value)
-    if op == "is":
-        return folded.__eq__, 1
-    if op == "is_not":
-        return folded.__ne__, 1
-    if op == "starts_with":
-        return (lambda text: text.startswith(folded)), 1
-    if op == "matches":
-        return Wildcard(folded).match, 4
-    raise ValueError(f"unknown text operator {op!r}")
-
-
-def _contains_any(needles: tuple[str, ...]) -> TextTest:
-    if len(needles) == 1:
-        (needle,) = needles
-        return lambda text: needle in text
-
-    def contains_any(text: str) -> bool:
-        for needle in needles:  # noqa: SIM110
-            if needle in text:
-                return True
-        return False
-
-    return contains_any
+    return number_matches

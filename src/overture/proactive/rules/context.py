@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .fields import ATTRIBUTE_PREFIX
 from .matching import Number, attribute_number, attribute_text, fold, normalize_language
 
 AttributeValue = str | int | float | bool
@@ -30,47 +31,52 @@ class VisitContext:
 
 @dataclass(frozen=True, slots=True)
 class PreparedContext:
-    """A `VisitContext` folded once per page view, shared by every compiled rule."""
+    """A `VisitContext` folded once per page view, shared by every compiled rule.
 
-    url: str
-    title: str
-    referrer: str
+    Values are keyed by condition field name (``page_url``, ``visit_count``, ``attribute.plan``),
+    so a compiled condition needs a single dict lookup.
+    """
+
+    # Case-folded text of page_url, page_title, referrer and every present attribute; so
+    # ``"attribute.NAME" in text`` means the attribute is present.
+    text: dict[str, str]
+    # visit_count, pages_in_visit and every attribute that is or parses as a number.
+    number: dict[str, Number]
+    # Every boolean attribute.
+    flag: dict[str, bool]
     language: str
     visit_history: str
     device_type: str
-    visit_count: int
-    pages_in_visit: int
-    # Every present attribute has a text form, so `name in attr_text` means "present".
-    attr_text: dict[str, str]
-    attr_number: dict[str, Number]
-    attr_bool: dict[str, bool]
 
 
 def prepare(ctx: VisitContext) -> PreparedContext:
     """Fold the visit's text once, for all the compiled predicates of one page view."""
-    attr_text: dict[str, str] = {}
-    attr_number: dict[str, Number] = {}
-    attr_bool: dict[str, bool] = {}
+    text = {
+        "page_url": fold(ctx.url),
+        "page_title": fold(ctx.title),
+        "referrer": fold(ctx.referrer),
+    }
+    number: dict[str, Number] = {
+        "visit_count": ctx.visit_count,
+        "pages_in_visit": ctx.pages_in_visit,
+    }
+    flag: dict[str, bool] = {}
     for name, value in ctx.attributes.items():
         if value is None:
             continue
-        attr_text[name] = fold(attribute_text(value))
+        key = ATTRIBUTE_PREFIX + name
+        text[key] = fold(attribute_text(value))
         if isinstance(value, bool):
-            attr_bool[name] = value
+            flag[key] = value
             continue
-        number = attribute_number(value)
-        if number is not None:
-            attr_number[name] = number
+        parsed = attribute_number(value)
+        if parsed is not None:
+            number[key] = parsed
     return PreparedContext(
-        url=fold(ctx.url),
-        title=fold(ctx.title),
-        referrer=fold(ctx.referrer),
+        text=text,
+        number=number,
+        flag=flag,
         language=normalize_language(ctx.language),
         visit_history=ctx.visit_history,
         device_type=ctx.device_type,
-        visit_count=ctx.visit_count,
-        pages_in_visit=ctx.pages_in_visit,
-        attr_text=attr_text,
-        attr_number=attr_number,
-        attr_bool=attr_bool,
     )

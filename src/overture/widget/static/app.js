@@ -139,9 +139,10 @@
     lastUrl = url;
     var mine = ++seq;
     clearTimers();
-    pageStart = Date.now();
     return later(function () {
       if (dead) return;
+      // Every page view is reported; only the latest one's answer is used.
+      if (mine === seq) pageStart = Date.now();  // the server's clock starts about now too
       return call('POST', 'page-views', {
         visitor_id: visitor, session_id: session, event_id: rid('e_'),
         url: url.slice(0, 2000), title: (title || '').slice(0, 500),

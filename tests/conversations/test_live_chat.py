@@ -1,0 +1,148 @@
+"""Live chat over WebSocket against a real server: both ways, resume without loss or
+duplicates, heartbeats' neighbours (bad frames, floods)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.widget.helpers import Browser, new_id
+
+
+@pytest.fixture
+def chat(client, admin, agent, live, site, live_server):
+    """A customer (through the live server) in a started conversation, and its ticket id."""
+    client.patch(f"/api/v1/channels/{site['channel']['id']}", headers=admin.headers,
+                 json={"allowed_origins": [live_server]})
+    live(message="Can we help?", response={"type": "agent", "collect": [],
+                                           "follow_up": "Write to us"})
+    http = httpx.Client(base_url=live_server, headers={"Origin": live_server})
+    customer = Browser(http, site["channel"]["key"])
+    customer._post = lambda path, body, **kw: http.post(
+        f"/widget/v1/{customer.key}/{path}", json=body)
+    customer.view()
+    r = customer._post("conversations", {"visitor_id": customer.visitor_id,
+                                         "delivery_id": customer.last["show"]["delivery_id"],
+                                         "client_id": new_id("c"), "message": "Hello?"})
+    assert r.status_code == 201, (r.text, customer.last)
+    conv = r.json()
+    ticket = client.get("/api/v1/tickets", headers=agent.headers).json()[0]
+    return {"customer": customer, "conversation": conv, "ticket": ticket["id"],
+            "ws": live_server.replace("http://", "ws://"), "origin": live_server}
+
+
+def _customer_socket(chat, after: int = 0):
+    c = chat["customer"]
+    url = (f"{chat['ws']}/widget/v1/{c.key}/conversations/"
+           f"{chat['conversation']['conversation_id']}/ws?visitor_id={c.visitor_id}&after={after}")
+    return connect(url, origin=chat["origin"], open_timeout=5)
+
+
+def _messages(ws, n: int, timeout: float = 5.0) -> list[dict]:
+    out: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < n:
+        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if frame["type"] == "message":
+            out.append(frame["message"])
+    return out
+
+
+def _refused(url: str, **kw) -> None:
+    """The server closes the socket before accepting it: the handshake fails."""
+    with pytest.raises(InvalidStatus) as info:
+        connect(url, open_timeout=5, **kw)
+    assert info.value.response.status_code == 403
+
+
+def _agent_says(client, agent, chat, body: str) -> dict:
+    r = client.post(f"/api/v1/tickets/{chat['ticket']}/messages", headers=agent.headers,
+                    json={"client_id": new_id("a"), "body": body})
+    assert r.status_code == 201
+    return r.json()
+
+
+def test_customer_socket_gets_history_then_live_agent_replies(client, agent, chat):
+    with _customer_socket(chat) as ws:
+        history = _messages(ws, 2)
+        assert [m["body"] for m in history] == ["Can we help?", "Hello?"]
+        _agent_says(client, agent, chat, "Hi! <b>How</b> can I help?")
+        (reply,) = _messages(ws, 1)
+        assert reply["author"] == "agent" and reply["body"] == "Hi! <b>How</b> can I help?"
+        ws.send(json.dumps({"type": "message", "client_id": new_id("c"), "body": "Pricing"}))
+        (mine,) = _messages(ws, 1)
+        assert mine["author"] == "customer" and mine["body"] == "Pricing"
+    detail = client.get(f"/api/v1/tickets/{chat['ticket']}", headers=agent.headers).json()
+    assert [m["body"] for m in detail["messages"]][-1] == "Pricing"
+
+
+def test_reconnect_resumes_without_loss_or_duplicates(client, agent, chat):
+    with _customer_socket(chat) as ws:
+        seen = _messages(ws, 2)
+    last = seen[-1]["id"]
+    sent = [_agent_says(client, agent, chat, f"while you were away {i}") for i in range(3)]
+    with _customer_socket(chat, after=last) as ws:
+        resumed = _messages(ws, 3)
+        _agent_says(client, agent, chat, "and now live")
+        (live_one,) = _messages(ws, 1)
+        with pytest.raises(TimeoutError):
+            _messages(ws, 1, timeout=0.5)  # nothing delivered twice
+    assert [m["id"] for m in resumed] == [m["id"] for m in sent]
+    assert live_one["body"] == "and now live"
+
+
+def test_agent_socket_both_ways(client, agent, chat, live_server):
+    from tests.conftest import PASSWORD, csrf_from
+
+    web = httpx.Client(base_url=live_server)
+    token = csrf_from(web.get("/login").text)
+    web.post("/login", data={"email": agent.email, "password": PASSWORD, "csrf_token": token})
+    cookie = "; ".join(f"{k}={v}" for k, v in web.cookies.items())
+    url = f"{chat['ws']}/agent/conversations/{chat['ticket']}/ws?after=0"
+    with connect(url, origin=chat["origin"], additional_headers={"Cookie": cookie}) as agent_ws, \
+            _customer_socket(chat) as customer_ws:
+        assert len(_messages(agent_ws, 2)) == 2
+        _messages(customer_ws, 2)
+        agent_ws.send(json.dumps({"type": "message", "client_id": new_id("a"), "body": "Yo"}))
+        assert _messages(customer_ws, 1)[0]["body"] == "Yo"
+        customer_ws.send(json.dumps({"type": "message", "client_id": new_id("c"), "body": "Hey"}))
+        assert [m["body"] for m in _messages(agent_ws, 2)] == ["Yo", "Hey"]
+    # Without a session, or from another site, the agent socket is refused.
+    _refused(url, origin=chat["origin"])
+    _refused(url, origin="https://evil.example", additional_headers={"Cookie": cookie})
+
+
+def test_flooding_is_rate_limited_and_the_connection_kept(client, agent, chat):
+    with _customer_socket(chat) as ws:
+        _messages(ws, 2)
+        for i in range(25):
+            ws.send(json.dumps({"type": "message", "client_id": new_id("f"), "body": f"m{i}"}))
+        frames = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                frames.append(json.loads(ws.recv(timeout=0.5)))
+            except TimeoutError:
+                break
+        errors = [f for f in frames if f["type"] == "error"]
+        stored = [f for f in frames if f["type"] == "message"]
+        assert errors and all(e["code"] == "rate_limited" for e in errors)
+        assert len(stored) == 20
+        ws.send("not json")
+        assert json.loads(ws.recv(timeout=2))["code"] == "bad_json"
+        ws.send(json.dumps({"type": "message", "client_id": new_id("c"), "body": "x" * 10_001}))
+        assert json.loads(ws.recv(timeout=2))["type"] == "error"
+    # Others are unaffected.
+    assert _agent_says(client, agent, chat, "still here")["body"] == "still here"
+
+
+def test_a_stranger_cannot_open_the_socket(chat, site):
+    c = chat["customer"]
+    url = (f"{chat['ws']}/widget/v1/{c.key}/conversations/"
+           f"{chat['conversation']['conversation_id']}/ws?visitor_id={new_id('v')}")
+    _refused(url, origin=chat["origin"])

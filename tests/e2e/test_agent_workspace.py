@@ -192,6 +192,44 @@ def test_the_queue_works_from_the_keyboard(page: Page, site: DemoSite, customer:
     expect(page.locator("#aw-req-name")).to_have_text("First Customer")
 
 
+def test_the_queue_feed_reconnects_and_catches_up(page: Page, site: DemoSite,
+                                                  customer: Customer):
+    feed_up = False
+    attempts = []
+
+    def feed(ws):
+        attempts.append(ws.url)
+        ws.connect_to_server() if feed_up else ws.close()
+
+    page.route_web_socket(re.compile(r"/agent/ws$"), feed)
+    sign_in(page, site.base, DEMO_AGENT_EMAIL, DEMO_ADMIN_PASSWORD)
+    expect(page.locator("#aw-feed-state")).to_have_text("Live updates lost. Reconnecting…")
+    for _ in range(50):  # it keeps trying, with a growing delay
+        if len(attempts) >= 3:
+            break
+        page.wait_for_timeout(100)  # (lets Playwright run the route handler meanwhile)
+    assert len(attempts) >= 3
+    start_conversation(site, customer)
+    feed_up = True
+    expect(page.locator("#aw-feed-state")).to_have_text("Updates live", timeout=20_000)
+    expect(queue_row(page, "Maria Silva")).to_be_visible()  # caught up on reconnecting
+
+
+def test_names_typed_by_customers_are_shown_as_text(page: Page, site: DemoSite,
+                                                   customer: Customer):
+    name = '<img src=x onerror="window.__pwned = 3"><i>Eve</i>'
+    started = start_conversation(site, customer, name=name)
+    sign_in_agent(page, site.base)
+    row = queue_row(page, "Eve")
+    expect(row.locator(".aw-row-name")).to_have_text(name)
+    row.click()
+    expect(page.locator("#aw-req-name")).to_have_text(name)
+    expect(page.locator("#aw-chat-h")).to_have_text(f"Ticket #{started.ticket_id}: {name}")
+    expect(page.locator("#aw-messages > li").nth(1).locator(".aw-msg-name")).to_have_text(name)
+    expect(page.locator("main img, main i")).to_have_count(0)
+    assert page.evaluate("window.__pwned") is None
+
+
 # -- live chat -------------------------------------------------------------------------------
 
 
@@ -221,7 +259,9 @@ def test_live_chat_both_ways_and_customer_text_stays_text(
                                if m["author"] == "agent"])
     assert [m["body"] for m in stored] == ["Hello Maria, which plan are you looking at?"]
     assert stored[0]["author_name"] == "Alex Agent"
-    print("STATUS", site.api.get(f"/api/v1/tickets/{started.ticket_id}").json()["status"])
+    # Answering a new ticket opens it; the panel and the queue follow without a reload.
+    expect(page.get_by_label("Status")).to_have_value("open")
+    expect(queue_row(page, "Maria Silva").locator(".aw-status")).to_have_text("Open")
 
     # The customer writes: it appears live, and is announced to screen readers.
     customer.say(started.conversation_id, "The Pro plan. Is there a discount?")
@@ -231,7 +271,6 @@ def test_live_chat_both_ways_and_customer_text_stays_text(
     expect(page.locator("#aw-announce")).to_have_text(
         "New message from Maria Silva: The Pro plan. Is there a discount?")
     assert any("The Pro plan. Is there a discount?" in f for f in frames)  # live, not refetched
-    page.screenshot(path="/tmp/aw-chat.png", full_page=True)
 
     # HTML and script typed by a customer is shown as the text it is.
     customer.say(started.conversation_id, HOSTILE)
@@ -260,6 +299,36 @@ def test_live_chat_both_ways_and_customer_text_stays_text(
         "Still there?")
     expect(page.locator("#aw-messages > li")).to_have_count(7)
     assert any("Still there?" in f for f in frames)
+
+
+def test_the_chat_socket_reconnects_and_resumes_after_the_last_message(
+        page: Page, site: DemoSite, customer: Customer):
+    started = start_conversation(site, customer)
+    # Only the conversation's socket may deliver: the queue feed (which would refetch) is off.
+    page.route_web_socket(re.compile(r"/agent/ws$"), lambda ws: ws.close())
+    sockets = []
+
+    def chat(ws):
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/agent/conversations/\d+/ws"), chat)
+    sign_in(page, site.base, DEMO_AGENT_EMAIL, DEMO_ADMIN_PASSWORD)
+    open_live(page, site.base, started.ticket_id)
+    expect(page.locator("#aw-messages > li")).to_have_count(3)
+    last_id = max(m["id"] for m in customer.conversation(started.conversation_id)["messages"])
+    assert sockets[-1].url.endswith(f"?after={last_id}")
+
+    sockets[-1].close()  # the connection drops
+    customer.say(started.conversation_id, "Sent while the agent was away")
+    expect(page.locator("#aw-messages > li").last.locator(".aw-msg-body")).to_have_text(
+        "Sent while the agent was away")
+    assert len(sockets) == 2 and sockets[1].url.endswith(f"?after={last_id}")
+    expect(page.locator("#aw-chat-state")).to_have_text("Live")
+    expect(page.locator("#aw-messages > li")).to_have_count(4)
+
+    customer.say(started.conversation_id, "And now?")
+    expect(page.locator("#aw-messages > li")).to_have_count(5)
 
 
 def test_replies_go_over_http_when_the_socket_is_down(

@@ -165,3 +165,42 @@ def test_placeholders_are_filled_from_the_identified_profile(live, visitor, site
     visitor.identify(site["channel"]["jwt_secret"], "c-1", "<img src=x onerror=alert(1)> Silva")
     d = visitor.view()
     assert d["show"]["plain_text"] == "Hello <img! (<img src=x onerror=alert(1)> Silva)"
+
+
+def test_daily_series_and_csv(client, admin, live, visitor, new_visitor):
+    from datetime import UTC, datetime, timedelta
+
+    from overture.kit.clock import clock
+
+    day1 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    clock.freeze(day1)
+    m = live(frequency="every_time")
+    visitor.view()
+    visitor.event("opened")
+    clock.freeze(day1 + timedelta(days=2))
+    visitor.new_session()
+    visitor.view()
+    visitor.event("dismissed")
+    new_visitor().view()
+    r = client.get(f"{API}/{m['id']}/stats", params={"from": "2026-11-22", "to": "2026-11-25"},
+                   headers=admin.headers)
+    assert r.status_code == 200
+    body = r.json()
+    days = {d["day"]: d for d in body["days"]}
+    assert list(days) == ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
+    assert (days["2026-11-23"]["sent"], days["2026-11-23"]["opened"]) == (1, 1)
+    assert (days["2026-11-25"]["sent"], days["2026-11-25"]["showings"],
+            days["2026-11-25"]["dismissals"]) == (1, 2, 1)
+    assert body["totals"]["sent"] == 2 and body["totals"]["showings"] == 3
+    csv = client.get(f"{API}/{m['id']}/stats", headers=admin.headers,
+                     params={"from": "2026-11-23", "to": "2026-11-25", "format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0] == "day,sent,opened,replied,showings,opens,dismissals,replies"
+    assert lines[1] == "2026-11-23,1,1,0,1,1,0,0"
+    assert len(lines) == 4
+    bad = client.get(f"{API}/{m['id']}/stats", params={"from": "2026-11-25", "to": "2026-11-01"},
+                     headers=admin.headers)
+    assert bad.status_code == 422
+    assert client.get(f"{API}/{m['id']}/stats", params={"from": "yesterday"},
+                      headers=admin.headers).status_code == 422

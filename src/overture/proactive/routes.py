@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from overture.deps import DB, ApiAdmin
-from overture.proactive import service
+from overture.kit.clock import utcnow
+from overture.kit.errors import Invalid
+from overture.proactive import service, stats
 from overture.proactive.models import ProactiveMessage
-from overture.proactive.schemas import MessageIn, MessageOut, MessagePatch, VisitIn, VisitVerdict
+from overture.proactive.schemas import (
+    MessageIn,
+    MessageOut,
+    MessagePatch,
+    StatsOut,
+    VisitIn,
+    VisitVerdict,
+)
 from overture.proactive.testvisit import test_visit
 
 router = APIRouter(prefix="/api/v1/proactive-messages", tags=["proactive messages"])
@@ -79,6 +89,27 @@ for _name in ("publish", "pause", "resume"):
                          response_model=MessageOut)
 router.add_api_route("/{message_id}/clone", _action("clone"), methods=["POST"],
                      response_model=MessageOut, status_code=201)
+
+
+@router.get("/{message_id}/stats", response_model=StatsOut)
+def message_stats(message_id: int, db: DB, user: ApiAdmin,
+                  first: date | None = Query(default=None, alias="from"),
+                  last: date | None = Query(default=None, alias="to"),
+                  format: Literal["json", "csv"] = "json"):
+    """The daily series (distinct customers and raw counts), `from`–`to` inclusive (UTC days;
+    the last 30 days by default). `format=csv` downloads it."""
+    m = service.access_message(db, user, message_id)
+    last = last or utcnow().date()
+    first = first or last - timedelta(days=29)
+    if first > last:
+        raise Invalid("from", "from must not be after to")
+    if (last - first).days > 366:
+        raise Invalid("from", "at most 367 days at a time")
+    out = stats.series(db, m, first, last)
+    if format == "csv":
+        return Response(stats.to_csv(out), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="message-{m.id}-{first}-{last}.csv"'})
+    return out
 
 
 @router.post("/{message_id}/test", response_model=VisitVerdict)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -205,6 +205,23 @@ class MessageOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+
+
+class DayStats(BaseModel):
+    day: date
+    sent: int
+    opened: int
+    replied: int
+    showings: int
+    opens: int
+    dismissals: int
+    replies: int
+
+
+class StatsOut(BaseModel):
+    message_id: int
+    totals: dict[str, int]
+    days: list[DayStats]
 
 
 class VisitIn(BaseModel):

@@ -7,7 +7,9 @@ Counter columns are only ever changed by `UPDATE … SET n = n + 1`, never read-
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import csv
+import io
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from overture.kit.errors import Invalid
 from overture.kit.upsert import add_to, insert_ignore
 from overture.proactive.models import DailyStat, Delivery, DeliveryEvent, ProactiveMessage, Reach
+from overture.proactive.schemas import DayStats, StatsOut
 
 EVENT_KINDS = ("opened", "dismissed", "replied")
 _RAW = {"opened": "opens", "dismissed": "dismissals", "replied": "replies"}
@@ -75,7 +78,30 @@ def apply_event(db: Session, delivery: Delivery, kind: str, event_id: str,
     return True
 
 
-def daily_series(db: Session, message_id: int, first: date, last: date) -> list[DailyStat]:
-    return list(db.scalars(select(DailyStat).where(
-        DailyStat.message_id == message_id, DailyStat.day >= first, DailyStat.day <= last)
-        .order_by(DailyStat.day)))
+COUNTS = ("sent", "opened", "replied", "showings", "opens", "dismissals", "replies")
+
+
+def series(db: Session, m: ProactiveMessage, first: date, last: date) -> StatsOut:
+    """Every day from `first` to `last`, zeros included, and the message's totals.
+
+    Daily `sent`/`opened`/`replied` count customers new to the message that day; the totals
+    are the distinct customers of all time (SPEC §6).
+    """
+    rows = {r.day: r for r in db.scalars(select(DailyStat).where(
+        DailyStat.message_id == m.id, DailyStat.day >= first, DailyStat.day <= last))}
+    days = []
+    day = first
+    while day <= last:
+        row = rows.get(day)
+        days.append(DayStats(day=day, **{c: getattr(row, c) if row else 0 for c in COUNTS}))
+        day += timedelta(days=1)
+    return StatsOut(message_id=m.id, totals={c: getattr(m, c) for c in COUNTS}, days=days)
+
+
+def to_csv(out: StatsOut) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["day", *COUNTS])
+    for d in out.days:
+        writer.writerow([d.day.isoformat(), *(getattr(d, c) for c in COUNTS)])
+    return buf.getvalue()

@@ -306,6 +306,9 @@ def _attr(op: str, value: Any, attributes: dict[str, Any], expected: bool, label
         _attr("is", True, {}, False, "missing-bool-is"),
         _attr("is", False, {}, False, "missing-bool-is-false"),
         _attr("is_not", "a", {"x": None}, True, "null-counts-as-missing"),
+        _attr("is", "a", {"x": None}, False, "null-never-positive"),
+        _attr("ne", 1, {"x": [1]}, True, "list-counts-as-missing"),
+        _attr("contains", ["a"], {"x": {"a": 1}}, False, "object-counts-as-missing"),
         _attr("is", "a", {"y": "a"}, False, "other-attribute"),
         # Text conditions read numbers and booleans in their text form.
         _attr("is", "42", {"x": 42}, True, "text-vs-int"),

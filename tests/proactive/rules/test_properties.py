@@ -100,6 +100,7 @@ attribute_values = st.one_of(
     st.sampled_from([1.5, 2.5, -1.0, float("nan")]),
     texts,
     st.sampled_from(["3", " 2 ", "1.5", "x", "true", "nan"]),
+    st.sampled_from([[1], {"a": "b"}]),
 )
 
 contexts = st.builds(

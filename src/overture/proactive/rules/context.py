@@ -5,7 +5,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .fields import ATTRIBUTE_PREFIX
-from .matching import Number, attribute_number, attribute_text, fold, normalize_language
+from .matching import (
+    Number,
+    attribute_number,
+    attribute_text,
+    fold,
+    is_attribute_value,
+    normalize_language,
+)
 
 AttributeValue = str | int | float | bool
 
@@ -14,8 +21,8 @@ AttributeValue = str | int | float | bool
 class VisitContext:
     """One page view, as reported by the widget or SDK.
 
-    `url` is the absolute URL the visitor sees (on mobile, the screen's route); an attribute whose
-    value is None counts as missing.
+    `url` is the absolute URL the visitor sees (on mobile, the screen's route). An attribute
+    whose value is not text, a number or a boolean (None, a list...) counts as missing.
     """
 
     url: str = ""
@@ -62,7 +69,7 @@ def prepare(ctx: VisitContext) -> PreparedContext:
     }
     flag: dict[str, bool] = {}
     for name, value in ctx.attributes.items():
-        if value is None:
+        if not is_attribute_value(value):
             continue
         key = ATTRIBUTE_PREFIX + name
         text[key] = fold(attribute_text(value))

@@ -10,6 +10,7 @@ from .matching import (
     attribute_number,
     attribute_text,
     fold,
+    is_attribute_value,
     language_matches,
     normalize_language,
     wildcard_match,
@@ -48,7 +49,7 @@ def condition_matches(cond: Condition, ctx: VisitContext) -> bool:
     if name is None:
         raise ValueError(f"unknown field {field!r}")
     actual = ctx.attributes.get(name)
-    if actual is None:
+    if not is_attribute_value(actual):
         return op in NEGATIVE_OPERATORS
     if isinstance(value, bool):
         return isinstance(actual, bool) and actual == value

@@ -82,6 +82,11 @@ def wildcard_match(pattern: str, text: str) -> bool:
     return Wildcard(fold(pattern)).match(fold(text))
 
 
+def is_attribute_value(value: object) -> bool:
+    """Whether a visitor attribute can be compared at all; anything else counts as missing."""
+    return isinstance(value, str | int | float)
+
+
 def attribute_text(value: str | Number | bool) -> str:
     """The text form a text condition compares a custom attribute against."""
     if isinstance(value, bool):

@@ -50,8 +50,10 @@ def _validation_details(exc: RequestValidationError) -> list[dict]:
 
 def _cors(request: Request) -> dict[str, str]:
     """Widget errors carry the CORS header too, so the widget can read why it failed."""
+    from overture.widget.routes import cors_headers
+
     origin = getattr(request.state, "cors_origin", None)
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+    return cors_headers(origin) if origin else {}
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -41,6 +41,11 @@ def origin_allowed(channel: Channel, origin: str, request: HTTPConnection) -> bo
     return origin == own or "*" in allowed or origin.rstrip("/").lower() in allowed
 
 
+def cors_headers(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Expose-Headers": "Retry-After"}
+
+
 def widget_channel(channel_key: str, request: Request, response: Response, db: DB) -> Channel:
     if request.headers.get("authorization"):
         # Staff tokens have no business here: the widget API speaks only for visitors.
@@ -55,8 +60,7 @@ def widget_channel(channel_key: str, request: Request, response: Response, db: D
             raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
                             code="origin_not_allowed")
         request.state.cors_origin = origin
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
+        response.headers.update(cors_headers(origin))
     ip = request.client.host if request.client else "unknown"
     enforce(request.app.state.limiter, f"w:ip:{ip}", PER_IP_PER_MINUTE, 60, "requests")
     return channel

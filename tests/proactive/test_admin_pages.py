@@ -476,3 +476,14 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, admin):
     r = client.get(BASE, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/login")
+
+
+def test_editor_shows_statistics_chart_and_csv_link(client, admin, complete):
+    from tests.conftest import login
+
+    m = client.post("/api/v1/proactive-messages", json=complete, headers=admin.headers).json()
+    login(client, admin.email)
+    page = client.get(f"/admin/proactive-messages/{m['id']}").text
+    assert "Statistics" in page and "<svg" in page
+    assert f"/api/v1/proactive-messages/{m['id']}/stats?format=csv" in page
+    assert page.count("<rect ") == 90  # 30 days, three bars each

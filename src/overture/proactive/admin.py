@@ -8,6 +8,7 @@ so an error names the field exactly as the API does (`conditions.all.1.any.0.ope
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,8 +21,9 @@ from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.channels.service import list_channels
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
+from overture.kit.clock import utcnow
 from overture.kit.errors import DomainError, NotFound
-from overture.proactive import service
+from overture.proactive import service, stats
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
@@ -185,7 +187,17 @@ def _render_editor(request: Request, db: Session, m: ProactiveMessage | None,
         problems=found, actions=service.actions(db, m, found) if m is not None else [],
         channel_name=service.channel_name(db, m) if m is not None else None,
         errors=errors, editor=_editor_context(db, m, data, errors),
+        series=_last_30_days(db, m) if m is not None else None,
     )
+
+
+def _last_30_days(db: Session, m: ProactiveMessage):
+    last = utcnow().date()
+    out = stats.series(db, m, last - timedelta(days=29), last)
+    peak = max([1, *(max(d.sent, d.opened, d.replied) for d in out.days)])
+    return {"days": out.days, "totals": out.totals, "peak": peak,
+            "csv": f"/api/v1/proactive-messages/{m.id}/stats?format=csv"
+                   f"&from={out.days[0].day}&to={last}"}
 
 
 @router.get("/new")

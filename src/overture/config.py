@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Bounded request bodies: the widget API and forms never need more.
     max_body_bytes: int = 256 * 1024
     login_attempts_per_minute: int = 10
+    widget_requests_per_ip_per_minute: int = 600
+    widget_requests_per_visitor_per_minute: int = 120
     public_url: str = ""
 
     @model_validator(mode="after")

@@ -145,18 +145,20 @@ def test_forged_and_expired_identity_tokens(visitor, site):
 
 
 def test_visitor_rate_limit(app, visitor, live):
-    from overture.widget import routes
+    from datetime import UTC, datetime
+
+    from overture.kit.clock import clock
 
     live()
-    old = routes.PER_VISITOR_PER_MINUTE
-    routes.PER_VISITOR_PER_MINUTE = 5
+    clock.freeze(datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC))
+    app.state.settings.widget_requests_per_visitor_per_minute = 5
     try:
         codes = [visitor._post("page-views", {
             "visitor_id": visitor.visitor_id, "session_id": visitor.session_id,
             "event_id": new_id("e"), "url": "https://shop.example/"}).status_code
             for _ in range(7)]
     finally:
-        routes.PER_VISITOR_PER_MINUTE = old
+        app.state.settings.widget_requests_per_visitor_per_minute = 120
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
 
 

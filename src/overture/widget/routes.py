@@ -30,9 +30,6 @@ from overture.widget.schemas import (
 
 router = APIRouter(prefix="/widget/v1/{channel_key}", tags=["widget"])
 
-PER_IP_PER_MINUTE = 600
-PER_VISITOR_PER_MINUTE = 120
-
 
 def origin_allowed(channel: Channel, origin: str, request: HTTPConnection) -> bool:
     scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
@@ -62,7 +59,9 @@ def widget_channel(channel_key: str, request: Request, response: Response, db: D
         request.state.cors_origin = origin
         response.headers.update(cors_headers(origin))
     ip = request.client.host if request.client else "unknown"
-    enforce(request.app.state.limiter, f"w:ip:{ip}", PER_IP_PER_MINUTE, 60, "requests")
+    settings = request.app.state.settings
+    enforce(request.app.state.limiter, f"w:ip:{ip}", settings.widget_requests_per_ip_per_minute,
+            60, "requests")
     return channel
 
 
@@ -70,7 +69,8 @@ WidgetChannel = Annotated[Channel, Depends(widget_channel)]
 
 
 def _visitor_limit(request: Request, visitor_id: str) -> None:
-    enforce(request.app.state.limiter, f"w:v:{visitor_id}", PER_VISITOR_PER_MINUTE, 60,
+    limit = request.app.state.settings.widget_requests_per_visitor_per_minute
+    enforce(request.app.state.limiter, f"w:v:{visitor_id}", limit, 60,
             "requests from this visitor")
 
 

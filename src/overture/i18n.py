@@ -6,8 +6,10 @@ locale lives in a context variable set per request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cache
+from gettext import c2py
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
@@ -20,25 +22,73 @@ _DIR = Path(__file__).parent / "locale"
 current_locale: ContextVar[str] = ContextVar("current_locale", default="en")
 
 
+class _Translations:
+    """One locale's catalogue: plain, plural and context-qualified entries."""
+
+    def __init__(self, messages: dict, plural: Callable[[int], int]):
+        self.messages = messages  # msgid | (context, msgid) -> str | tuple of plural forms
+        self.plural = plural
+
+
+def _english_plural(n: int) -> int:
+    return int(n != 1)
+
+
 @cache
-def _catalog(locale: str) -> dict[str, str]:
+def _catalog(locale: str) -> _Translations:
     path = _DIR / locale / "LC_MESSAGES" / "messages.po"
     if not path.exists():
-        return {}
+        return _Translations({}, _english_plural)
     with path.open("rb") as f:
         cat = read_po(f, locale=locale)
-    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+    messages: dict = {}
+    for m in cat:
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple | list):  # msgid_plural: keyed by the singular
+            forms = tuple(m.string)
+            if not all(forms):
+                continue
+            key, value = m.id[0], forms
+        else:
+            if not m.string:
+                continue
+            key, value = m.id, m.string
+        messages[(m.context, key) if m.context else key] = value
+    return _Translations(messages, c2py(cat.plural_expr))
+
+
+def _lookup(key) -> str | tuple | None:
+    locale = current_locale.get()
+    if locale == "en":
+        return None
+    return _catalog(locale).messages.get(key)
 
 
 def gettext(message: str) -> str:
-    locale = current_locale.get()
-    if locale == "en":
-        return message
-    return _catalog(locale).get(message, message)
+    found = _lookup(message)
+    return found if isinstance(found, str) else message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return gettext(singular if n == 1 else plural)
+    return _plural(_lookup(singular), singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    found = _lookup((context, message))
+    return found if isinstance(found, str) else message
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _plural(_lookup((context, singular)), singular, plural, n)
+
+
+def _plural(found, singular: str, plural: str, n: int) -> str:
+    if isinstance(found, tuple):
+        index = _catalog(current_locale.get()).plural(n)
+        if 0 <= index < len(found):
+            return found[index]
+    return singular if n == 1 else plural
 
 
 _ = gettext

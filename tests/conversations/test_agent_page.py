@@ -87,3 +87,10 @@ def test_the_page_speaks_portuguese(client, agent):
                                  "csrf_token": _config(client.get("/agent").text)["csrf"]})
     page = client.get("/agent").text
     assert '<html lang="pt-BR">' in page
+    assert "<h1>Espaço de trabalho do agente</h1>" in page
+    assert '<h2 id="aw-queue-h">Fila</h2>' in page
+    # The script's words come in the page's language too.
+    strings = _config(page)["strings"]
+    assert strings["unassigned"] == "Não atribuído"
+    assert strings["author_sender"] == "Mensagem proativa"
+    assert "{n}" in strings["queue_other"]  # slots survive translation

@@ -455,3 +455,15 @@ def test_an_admin_can_assign_to_anyone(page: Page, site: DemoSite, customer: Cus
     expect(page.locator("#aw-assignee")).to_have_text("Alex Agent")
     assert site.api.get(f"/api/v1/tickets/{started.ticket_id}").json()["assignee_name"] == \
         "Alex Agent"
+
+
+def test_zz_screens(page: Page, site: DemoSite, customer: Customer):
+    started = start_conversation(site, customer)
+    sign_in_agent(page, site.base)
+    page.screenshot(path="/tmp/aw-empty.png")
+    page.locator("#locale-select").select_option("pt_BR")
+    page.wait_for_load_state()
+    page.goto(f"{site.base}/agent#ticket-{started.ticket_id}")
+    expect(page.locator("#aw-chat-state")).to_have_text("Ao vivo")
+    page.set_viewport_size({"width": 1024, "height": 800})
+    page.screenshot(path="/tmp/aw-pt.png", full_page=True)

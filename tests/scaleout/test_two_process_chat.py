@@ -1,0 +1,81 @@
+"""A conversation across two server processes on PostgreSQL + Redis: the customer connected to
+one, the agent to the other; messages go both ways live (SPEC §8)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from sqlalchemy import update
+from websockets.sync.client import connect
+
+from overture.accounts.models import User
+from overture.channels.service import channel_by_key
+from overture.db import Database
+from overture.kit.passwords import hash_password
+from tests.scaleout.processes import start_pair
+from tests.scaleout.test_two_processes import shared_site  # noqa: F401 - fixture
+from tests.services import redis_url
+from tests.widget.helpers import new_id
+
+pytestmark = pytest.mark.scaleout
+
+
+def _next_message(ws, timeout: float = 3.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if frame["type"] == "message":
+            return frame["message"]
+
+
+def test_customer_on_one_process_agent_on_the_other(shared_site):  # noqa: F811
+    db = Database(shared_site["url"])
+    with db.unit_of_work() as s:
+        s.execute(update(User).values(password_hash=hash_password("correct horse battery")))
+        channel_by_key(s, shared_site["key"]).allowed_origins = ["https://shop.example"]
+    db.dispose()
+    a = b = None
+    try:
+        a, b = start_pair(shared_site["url"], redis_url())
+        key = shared_site["key"]
+        customer = httpx.Client(base_url=a.url, headers={"Origin": "https://shop.example"})
+        visitor = new_id("v")
+        view = customer.post(f"/widget/v1/{key}/page-views", json={
+            "visitor_id": visitor, "session_id": new_id("s"), "event_id": new_id("e"),
+            "url": "https://shop.example/"}).json()
+        conv = customer.post(f"/widget/v1/{key}/conversations", json={
+            "visitor_id": visitor, "delivery_id": view["show"]["delivery_id"],
+            "client_id": new_id("c"), "name": "Maria", "email": "maria@example.com"}).json()
+        cid = conv["conversation_id"]
+        last = conv["messages"][-1]["id"]
+
+        agent = httpx.Client(base_url=b.url)
+        page = agent.get("/login").text
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        agent.post("/login", data={"email": "ops@example.test",
+                                   "password": "correct horse battery", "csrf_token": token})
+        tickets = agent.get("/api/v1/tickets", params={"status": "unsolved"}).json()
+        assert tickets[0]["requester_email"] == "maria@example.com"
+        tid = tickets[0]["id"]
+        cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
+
+        customer_ws = connect(f"{a.url.replace('http', 'ws')}/widget/v1/{key}/conversations/"
+                              f"{cid}/ws?visitor_id={visitor}&after={last}",
+                              origin="https://shop.example")
+        agent_ws = connect(f"{b.url.replace('http', 'ws')}/agent/conversations/{tid}/ws"
+                           f"?after={last}", origin=b.url, additional_headers={"Cookie": cookie})
+        with customer_ws, agent_ws:
+            agent_ws.send(json.dumps({"type": "message", "client_id": new_id("a"),
+                                      "body": "Hello from process B"}))
+            assert _next_message(customer_ws)["body"] == "Hello from process B"
+            customer_ws.send(json.dumps({"type": "message", "client_id": new_id("c"),
+                                         "body": "Hi from process A"}))
+            bodies = [_next_message(agent_ws)["body"], _next_message(agent_ws)["body"]]
+            assert bodies == ["Hello from process B", "Hi from process A"]
+    finally:
+        for proc in (a, b):
+            if proc is not None:
+                proc.stop()

@@ -7,17 +7,16 @@ import contextlib
 import json
 
 from fastapi import APIRouter, WebSocket
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from overture.accounts.models import User
 from overture.conversations import service
 from overture.conversations.models import Conversation, Ticket
-from overture.conversations.schemas import AgentMessageIn, MessageOut
-from overture.kit.errors import Invalid
+from overture.conversations.schemas import AgentMessageIn, MessageOut, checked
 from overture.realtime.ws import serve_chat
 
 router = APIRouter(prefix="/agent")
+HEARTBEAT_SECONDS = 20.0
 
 
 def _same_origin(ws: WebSocket) -> bool:
@@ -55,7 +54,12 @@ async def queue_feed(ws: WebSocket):
             while True:
                 await ws.receive_text()
 
-        tasks = [asyncio.create_task(forward()), asyncio.create_task(drain())]
+        async def ping() -> None:
+            while True:
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                await ws.send_text('{"type": "ping"}')
+
+        tasks = [asyncio.create_task(t()) for t in (forward, drain, ping)]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -70,13 +74,16 @@ async def queue_feed(ws: WebSocket):
 async def conversation_chat(ws: WebSocket, ticket_id: int, after: int = 0):
     uid = await run_in_threadpool(_agent, ws)
     database = ws.app.state.db
+    if uid is None:
+        await ws.close(code=4401)  # not signed in (or another site's page)
+        return
 
     def conversation_of_ticket() -> int | None:
         with database.unit_of_work() as db:
             ticket = db.get(Ticket, ticket_id)
             return ticket.conversation_id if ticket else None
 
-    conversation_id = await run_in_threadpool(conversation_of_ticket) if uid else None
+    conversation_id = await run_in_threadpool(conversation_of_ticket)
     if conversation_id is None:
         await ws.close(code=4404)
         return
@@ -87,18 +94,15 @@ async def conversation_chat(ws: WebSocket, ticket_id: int, after: int = 0):
             return [MessageOut.model_validate(m).model_dump(mode="json")
                     for m in service.messages_after(db, conversation_id, after_id)]
 
-    def store(client_id: str, body: str) -> None:
-        try:
-            AgentMessageIn.model_validate({"client_id": client_id, "body": body})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise Invalid(str(first["loc"][-1]), first["msg"]) from None
+    def store(client_id: str, body: str) -> dict:
+        checked(AgentMessageIn, {"client_id": client_id, "body": body})
         with database.unit_of_work() as db:
             conv = db.get(Conversation, conversation_id)
-            service.agent_message(db, conv, db.get(User, uid), body, client_id)
+            message = service.agent_message(db, conv, db.get(User, uid), body, client_id)
+            return MessageOut.model_validate(message).model_dump(mode="json")
 
-    async def on_message(client_id: str, body: str) -> None:
-        await run_in_threadpool(store, client_id, body)
+    async def on_message(client_id: str, body: str) -> dict:
+        return await run_in_threadpool(store, client_id, body)
 
     await serve_chat(ws, ws.app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_in_threadpool(load, a),

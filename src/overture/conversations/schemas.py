@@ -3,8 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+    ValidationError,
+)
 
+from overture.kit.errors import Invalid
 from overture.proactive.schemas import Tags
 from overture.widget.schemas import ClientId, EventId
 
@@ -16,6 +24,15 @@ def _name(value: str) -> str:
     if any(ord(c) < 32 for c in value):
         raise ValueError("must not contain control characters")
     return value
+
+
+def checked(schema: type[BaseModel], data: dict) -> BaseModel:
+    """Validate a socket frame like a request body: a bad one is a 422-style domain error."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise Invalid(str(first["loc"][-1]), first["msg"]) from None
 
 
 class StartConversationIn(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, WebSocket
-from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -15,9 +14,10 @@ from overture.conversations.schemas import (
     CustomerMessageIn,
     MessageOut,
     StartConversationIn,
+    checked,
 )
 from overture.deps import DB
-from overture.kit.errors import DomainError, Invalid, NotFound
+from overture.kit.errors import DomainError, NotFound
 from overture.realtime.ws import serve_chat
 from overture.visitors.models import Visitor
 from overture.visitors.service import resolve_visitor
@@ -103,25 +103,18 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: int, visitor_id
             return [MessageOut.model_validate(m).model_dump(mode="json")
                     for m in service.messages_after(db, conversation_id, after_id)]
 
-    def store(client_id: str, body: str) -> None:
-        CustomerMessageIn.model_validate(
-            {"visitor_id": visitor_id, "client_id": client_id, "body": body})
+    def store(client_id: str, body: str) -> dict:
+        checked(CustomerMessageIn, {"visitor_id": visitor_id, "client_id": client_id,
+                                    "body": body})
         with database.unit_of_work() as db:
             conv = db.get(Conversation, conversation_id)
             visitor = db.get(Visitor, found[2])
-            service.customer_message(db, conv, visitor, body, client_id)
+            message = service.customer_message(db, conv, visitor, body, client_id)
+            return MessageOut.model_validate(message).model_dump(mode="json")
 
-    async def on_message(client_id: str, body: str) -> None:
-        await run_in_threadpool(_validated, store, client_id, body)
+    async def on_message(client_id: str, body: str) -> dict:
+        return await run_in_threadpool(store, client_id, body)
 
     await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_in_threadpool(load, a),
                      on_message=on_message)
-
-
-def _validated(store, client_id: str, body: str) -> None:
-    try:
-        store(client_id, body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Invalid(str(first["loc"][-1]), first["msg"]) from None

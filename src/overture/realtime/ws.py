@@ -29,7 +29,8 @@ from overture.kit.errors import DomainError
 log = logging.getLogger(__name__)
 
 LoadAfter = Callable[[int], Awaitable[list[dict[str, Any]]]]
-OnMessage = Callable[[str, str], Awaitable[None]]
+# Stores a message (idempotent by client id) and returns it as sent to clients.
+OnMessage = Callable[[str, str], Awaitable[dict[str, Any]]]
 
 
 class FloodGate:
@@ -122,6 +123,7 @@ async def serve_chat(
                             "type": "error",
                             "code": "rate_limited",
                             "message": "too many messages; slow down",
+                            "client_id": data.get("client_id"),
                         }
                     )
                     continue
@@ -136,9 +138,13 @@ async def serve_chat(
                     )
                     continue
                 try:
-                    await on_message(client_id, body)
+                    stored = await on_message(client_id, body)
                 except DomainError as exc:
-                    await send({"type": "error", "code": exc.code, "message": exc.message})
+                    await send({"type": "error", "code": exc.code, "message": exc.message,
+                                "client_id": client_id})
+                else:
+                    # A re-sent client id publishes nothing new: answer with the stored copy.
+                    await send_message(stored)
 
         tasks = [asyncio.create_task(t()) for t in (forward, ping, receive)]
         try:

@@ -10,8 +10,8 @@
 
   var me = d.currentScript || d.querySelector('script[src*="/widget/app.js"][data-channel]');
   if (!me) return;
-  var API = new URL(me.src).origin + '/widget/v1/' +
-    encodeURIComponent(me.getAttribute('data-channel') || '') + '/';
+  var KEY = me.getAttribute('data-channel') || '';
+  var API = new URL(me.src).origin + '/widget/v1/' + encodeURIComponent(KEY) + '/';
   var SHADOW = me.getAttribute('data-shadow') === 'open' ? 'open' : 'closed';
   var queued = (w.Overture && w.Overture.q) || [];
 
@@ -21,11 +21,15 @@
   var T = LANG === 'pt-BR' ? {
     dismiss: 'Fechar', close: 'Fechar', open: 'Abrir chat', send: 'Enviar',
     name: 'Seu nome', email: 'Seu e-mail', badEmail: 'Informe um e-mail válido',
-    noName: 'Informe seu nome', write: 'Escreva uma mensagem…', you: 'Você'
+    noName: 'Informe seu nome', write: 'Escreva uma mensagem…', you: 'Você',
+    sending: 'Enviando…', notSent: 'Não enviada', failed: 'Não foi possível enviar. Tente de novo.',
+    ended: 'Esta conversa foi encerrada', unread: 'Nova mensagem'
   } : {
     dismiss: 'Dismiss', close: 'Close', open: 'Open chat', send: 'Send',
     name: 'Your name', email: 'Your email', badEmail: 'Please enter a valid email',
-    noName: 'Please enter your name', write: 'Write a message…', you: 'You'
+    noName: 'Please enter your name', write: 'Write a message…', you: 'You',
+    sending: 'Sending…', notSent: 'Not sent', failed: 'Could not send. Please try again.',
+    ended: 'This conversation has ended', unread: 'New message'
   };
 
   /* ---------- ids and storage ---------- */
@@ -71,6 +75,7 @@
           var err = new Error((data.error && data.error.message) || 'HTTP ' + res.status);
           err.status = res.status;
           err.code = data.error && data.error.code;
+          err.details = (data.error && data.error.details) || [];
           err.retry = res.status >= 500 || res.status === 429;
           err.after = Number(res.headers.get('Retry-After')) || 0;
           throw err;
@@ -102,16 +107,20 @@
   var tries = {};           // re-checks per pending moment (a timer may fire a bit early)
   var shown = null;         // the message in the bubble, or opened in the messenger
   var waiting = null;       // a message that arrived while the messenger was open
+  var draft = null;         // the message opened in the messenger, not answered yet
+  var chat = null;          // the conversation, once started (see below)
   var ui = null;            // set once mounted
 
   function later(fn) { chain = chain.then(fn).catch(warn); return chain; }
 
   function warn(err) { if (w.console) console.warn('[overture]', err && err.message || err); }
 
-  function emit(name, message) {
+  function emit(name, message, conversationId) {
     (handlers[name] || []).forEach(function (fn) {
+      var info = { messageId: message && message.message_id, deliveryId: message && message.delivery_id };
+      if (conversationId) info.conversationId = conversationId;
       try {
-        fn({ messageId: message && message.message_id, deliveryId: message && message.delivery_id });
+        fn(info);
       } catch (e) {
         setTimeout(function () { throw e; });  // the host's error, reported as theirs
       }
@@ -220,25 +229,246 @@
     if (message) {
       report('opened', message);
       emit('proactiveMessageClicked', message);
+      // A new message replaces the conversation on screen; an open one comes back if this
+      // one is closed unanswered.
+      if (chat) leave(chat.status === 'open');
+      draft = message;
     }
+    if (chat && chat.unread) { chat.unread = false; save(); }
     ui.open(message);
   }
 
   function closeMessenger() {
     if (!ui.isOpen()) return;
-    var message = ui.close();
-    if (message && !message.replied) {
+    ui.close();
+    var message = draft;
+    if (message && !message.starting) {
+      draft = null;
+      ui.clear();
       report('dismissed', message);
       emit('proactiveMessageDismissed', message);
+      var before = stored();
+      if (before) resume(before);
+    } else if (!message && chat && chat.status === 'solved' && !chat.pending.length) {
+      leave();  // the customer has seen that it ended
+      ui.clear();
     }
     if (waiting) { var next = waiting; waiting = null; present(next); }
   }
 
-  function replied(message) {
-    if (!message || message.replied) return;
-    message.replied = true;
-    report('replied', message);
-    emit('conversationStarted', message);
+  /* ---------- the conversation: started by the first reply, then live on a WebSocket ----------
+   * chat = {id, last (highest id received in order: where a socket resumes), status, seen (ids
+   * rendered), pending (typed, not yet stored: {id: client id, body, state, el}), ws, ...}.
+   * It is kept in localStorage per channel, so the next page (or a reload) opens it again. */
+
+  var STORE = 'overture:conversation:' + KEY;
+
+  function stored() {
+    var s = null;
+    try { s = JSON.parse(w.localStorage.getItem(STORE)); } catch (e) { /* none */ }
+    return s && s.id > 0 ? s : null;
+  }
+
+  function save() {
+    try {
+      if (!chat) return w.localStorage.removeItem(STORE);
+      w.localStorage.setItem(STORE, JSON.stringify({ id: chat.id, last: chat.last,
+        unread: chat.unread, pending: chat.pending.map(function (p) { return [p.id, p.body]; }) }));
+    } catch (e) { /* kept in memory only */ }
+  }
+
+  function leave(keepStored) {
+    var c = chat;
+    chat = null;
+    if (c) { clearTimeout(c.retry); if (c.ws) c.ws.close(); }
+    if (!keepStored) save();
+  }
+
+  function join(id, last, message) {
+    leave(true);
+    chat = { id: id, last: last || 0, status: 'open', seen: {}, pending: [], attempt: 0,
+      rich: message };
+    ui.chat();
+    return chat;
+  }
+
+  function resume(s) {
+    var c = join(s.id, s.last);
+    c.unread = !!s.unread;
+    ui.unread(c.unread);
+    (s.pending || []).forEach(function (p) { queue(c, p[0], p[1]); });
+    load(c);
+  }
+
+  function load(c) {
+    call('GET', 'conversations/' + c.id + '?after=0&visitor_id=' + encodeURIComponent(visitor))
+      .then(function (data) { arrived(c, data); }, function (err) {
+        if (chat !== c) return;
+        if (err.retry === false) { leave(); ui.clear(); } else c.retry = setTimeout(load, 10000, c);
+      });
+  }
+
+  /** The first reply (the data form's fields, or {message}) starts the conversation. */
+  function begin(message, fields) {
+    message.starting = true;
+    message.client_id = message.client_id || rid('c_');
+    var body = { visitor_id: visitor, delivery_id: message.delivery_id, client_id: message.client_id };
+    Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
+    return call('POST', 'conversations', body).then(function (data) {
+      if (draft === message) draft = null;
+      var c = join(data.conversation_id, 0, message);
+      arrived(c, data);
+      emit('conversationStarted', message, c.id);  // the server counted the reply
+    }, function (err) {
+      message.starting = false;
+      throw err;
+    });
+  }
+
+  function arrived(c, data) {
+    if (chat !== c) return;
+    data.messages.forEach(function (m) { receive(c, m, true); });
+    status(c, data.status);
+    connect(c);
+  }
+
+  /** A stored message from any source, rendered once. Only the socket and GET deliver in
+   *  order, so only they move `last`: an HTTP echo may overtake messages still unseen. */
+  function receive(c, m, inOrder) {
+    if (chat !== c || !m || c.seen[m.id]) return;
+    c.seen[m.id] = 1;
+    var fresh = m.id > c.last;
+    if (inOrder && fresh) c.last = m.id;
+    var p = null;
+    c.pending = c.pending.filter(function (q) {
+      return !(m.author === 'customer' && q.id === m.client_id && (p = q));
+    });
+    ui.add(m, p && p.el, c.rich);
+    if (fresh && m.author !== 'customer' && !ui.isOpen()) {
+      c.unread = true;
+      ui.unread(true);
+      ui.announce((m.author_name ? m.author_name + ': ' : '') + m.body);
+    }
+    save();
+  }
+
+  function status(c, value) {
+    if (chat !== c || !value) return;
+    if (value === 'solved' && c.status !== 'solved') {
+      ui.ended(c.last);
+      if (!ui.isOpen()) ui.announce(T.ended);
+    }
+    c.status = value;
+  }
+
+  function live(c) { return c.ws && c.ws.readyState === 1; }
+
+  function connect(c) {
+    if (chat !== c || c.ws) return;
+    clearTimeout(c.retry);
+    var ws;
+    try {
+      ws = new WebSocket(API.replace(/^http/, 'ws') + 'conversations/' + c.id + '/ws?visitor_id=' +
+        encodeURIComponent(visitor) + '&after=' + c.last);
+    } catch (e) { return lost(c); }
+    c.ws = ws;
+    ws.onopen = function () { c.attempt = 0; c.heard = Date.now(); flush(c); };
+    ws.onmessage = function (e) {
+      if (c.ws !== ws) return;
+      c.heard = Date.now();
+      var data = {};
+      try { data = JSON.parse(e.data) || {}; } catch (x) { /* not ours */ }
+      if (data.type === 'message') receive(c, data.message, true);
+      else if (data.type === 'status') status(c, data.status);
+      else if (data.type === 'ping') ws.send('{"type":"pong"}');
+      else if (data.type === 'error') {
+        // Errors name no message: the oldest one sent on the socket goes over HTTP, which
+        // answers with the stored copy or with the reason it was refused.
+        var p = c.pending.filter(function (q) { return q.state === 'ws'; })[0];
+        if (p) viaHttp(c, p);
+      }
+    };
+    ws.onclose = function (e) { closed(c, ws, e.code); };
+  }
+
+  function closed(c, ws, code) {
+    if (c.ws !== ws) return;
+    c.ws = null;
+    try { ws.close(); } catch (e) { /* closed already */ }
+    if (chat !== c) return;
+    // Messages that were on the socket, not yet echoed, go over HTTP (same client ids).
+    c.pending.forEach(function (p) { if (p.state === 'ws') viaHttp(c, p); });
+    if (code === 4404) { leave(); ui.clear(); } else lost(c);
+  }
+
+  function lost(c) {
+    clearTimeout(c.retry);
+    var delay = Math.min(10000, 500 * Math.pow(2, c.attempt++)) * (0.75 + Math.random() / 2);
+    c.retry = setTimeout(connect, delay, c);
+  }
+
+  // A socket silent for well over two heartbeats (20 s) is dead; offline, it is dead at once.
+  setInterval(function () {
+    if (chat && live(chat) && Date.now() - chat.heard > 50000) closed(chat, chat.ws);
+  }, 10000);
+  w.addEventListener('offline', function () { if (chat && chat.ws) closed(chat, chat.ws); });
+  w.addEventListener('online', function () {
+    if (chat && !chat.ws) { chat.attempt = 0; connect(chat); }
+  });
+
+  function queue(c, id, body) {
+    var p = { id: id, body: body, state: 'queued', el: ui.pending(body) };
+    c.pending.push(p);
+    return p;
+  }
+
+  function flush(c) {
+    c.pending.forEach(function (p) {
+      if (p.state !== 'queued') return;
+      if (!live(c)) return viaHttp(c, p);
+      c.ws.send(JSON.stringify({ type: 'message', client_id: p.id, body: p.body }));
+      p.state = 'ws';
+    });
+  }
+
+  function viaHttp(c, p) {
+    p.state = 'http';
+    call('POST', 'conversations/' + c.id + '/messages',
+      { visitor_id: visitor, client_id: p.id, body: p.body }).then(function (m) {
+      receive(c, m, false);
+    }, function (err) {
+      var at = c.pending.indexOf(p);
+      if (chat !== c || at < 0) return;
+      if (err.retry !== false) {  // the network or the server: try again (socket or HTTP)
+        p.state = 'queued';
+        return setTimeout(flush, 5000, c);
+      }
+      c.pending.splice(at, 1);
+      ui.failed(p.el);
+      save();
+    });
+  }
+
+  /** What the customer typed in the messenger. */
+  function say(text) {
+    if (chat) {
+      queue(chat, rid('c_'), text);
+      save();
+      return flush(chat);
+    }
+    var message = draft;
+    if (!message) return;
+    // The first message starts the conversation; any typed meanwhile follow it.
+    var early = message.early = message.early || [];
+    early.push({ body: text, el: ui.pending(text) });
+    if (early.length > 1) return;
+    begin(message, { message: text }).then(function () {
+      early.slice(1).forEach(function (e) { say(e.body); });
+    }, function (err) {
+      warn(err);
+      message.early = [];
+      early.forEach(function (e) { ui.failed(e.el); });
+    });
   }
 
   /* ---------- the command queue ---------- */
@@ -382,7 +612,11 @@
     '.err{color:#c5221f;font-size:12px;min-height:1em}',
     '.send{align-self:flex-end;padding:8px 16px;border-radius:8px;background:var(--c);color:var(--t);font-weight:600}',
     '.row{display:flex;gap:8px;align-items:flex-end}',
-    '.row textarea{flex:1;resize:none;height:40px}'
+    '.row textarea{flex:1;resize:none;height:40px}',
+    '.launcher .dot{position:absolute;top:0;right:0;width:12px;height:12px;border-radius:6px;background:#d93025;box-shadow:0 0 0 2px #fff}',
+    '.note{align-self:center;font-size:12px;color:#555;text-align:center}',
+    '.state{display:block;font-size:11px;opacity:.85}',
+    '.pending{opacity:.75}'
   ].join('\n');
 
   function mount(config) {
@@ -392,16 +626,18 @@
 
     var label = h('span', { 'class': 'label', text: launcherText, hidden: !launcherText });
     var launcherIcon = h('span', null, [icon(CHAT)]);
+    var dot = h('span', { 'class': 'dot', hidden: true });
     var launcher = h('button', { 'class': 'launcher', type: 'button', 'aria-expanded': 'false',
-      'aria-controls': 'ov-panel' }, [launcherIcon, label]);
+      'aria-controls': 'ov-panel' }, [launcherIcon, label, dot]);
     var bubble = h('div', { 'class': 'bubble', role: 'status', 'aria-live': 'polite' });
+    var news = h('div', { 'class': 'vh', 'aria-live': 'polite' });  // while the panel is closed
     var log = h('ol', { 'class': 'log', role: 'log', 'aria-live': 'polite' });
     var foot = h('div', { 'class': 'foot', hidden: true });
     var title = h('h2', { 'class': 'head', id: 'ov-title', text: sender.name || config.name || '' });
-    var panel = h('div', { 'class': 'panel', id: 'ov-panel', role: 'dialog',
+    var panel = h('div', { 'class': 'panel', id: 'ov-panel', role: 'dialog', tabindex: '-1',
       'aria-labelledby': 'ov-title', hidden: true }, [title, log, foot]);
     var box = h('div', { 'class': 'ov', lang: LANG },
-      [panel, bubble, launcher]);
+      [panel, bubble, launcher, news]);
     box.style.setProperty('--c', color);
     box.style.setProperty('--t', ink(color));
 
@@ -413,8 +649,6 @@
     root.appendChild(box);
     d.body.appendChild(host);
 
-    var current = null;  // the message opened in the messenger
-
     function setLauncher() {
       var open = !panel.hidden;
       var withText = !open && !bubble.firstChild && !!launcherText;
@@ -422,7 +656,7 @@
       launcherIcon.replaceChildren(icon(open ? CROSS : CHAT));
       launcher.setAttribute('aria-expanded', String(open));
       launcher.setAttribute('aria-label', open ? T.close
-        : withText ? T.open + ': ' + launcherText : T.open);
+        : (withText ? T.open + ': ' + launcherText : T.open) + (dot.hidden ? '' : ' (' + T.unread + ')'));
     }
 
     function senderLine(from) {
@@ -433,104 +667,120 @@
       ]);
     }
 
-    /** The messenger's conversation: messages in, a place to write at the bottom.
-     *  The live chat hooks in here (onSend, addMessage). */
-    var conversation = {
-      onSend: [],
-      addMessage: function (m) {
-        var item = h('li', { 'class': 'msg ' + (m.from === 'visitor' ? 'visitor' : 'agent') });
-        item.appendChild(m.from === 'visitor' ? h('span', { 'class': 'vh', text: T.you + ': ' })
-          : senderLine(m.sender || sender));
-        item.appendChild(richText(h('div'), m.runs || [{ text: m.text || '' }]));
-        log.appendChild(item);
-        log.scrollTop = log.scrollHeight;
-        return item;
-      },
-      clear: function () { log.replaceChildren(); foot.replaceChildren(); foot.hidden = true; },
-      compose: function () {
-        var box = h('textarea', { 'aria-label': T.write, placeholder: T.write, rows: '1' });
-        var form = h('form', { 'class': 'row' }, [
-          box, h('button', { 'class': 'send', type: 'submit', text: T.send })
-        ]);
-        function send(e) {
-          e.preventDefault();
-          var text = box.value.trim();
-          box.focus();
-          if (!text) return;
-          box.value = '';
-          conversation.addMessage({ from: 'visitor', text: text });
-          conversation.onSend.forEach(function (fn) { fn(text); });
-        }
-        form.addEventListener('submit', send);
-        box.addEventListener('keydown', function (e) {
-          if (e.key === 'Enter' && !e.shiftKey) send(e);
-        });
-        foot.replaceChildren(form);
-        foot.hidden = false;
-        return box;
-      },
-      ask: function (fields, done) {
-        var inputs = {};
-        var err = h('p', { 'class': 'err', id: 'ov-err', 'aria-live': 'assertive' });
-        var form = h('form', { novalidate: '' });
-        fields.forEach(function (f) {
-          var id = 'ov-' + f;
-          var input = h('input', { id: id, name: f, type: f === 'email' ? 'email' : 'text',
-            autocomplete: f, required: '', 'aria-describedby': 'ov-err' });
-          inputs[f] = input;
-          form.appendChild(h('label', { 'for': id, text: T[f] }));
-          form.appendChild(input);
-        });
-        form.appendChild(err);
-        form.appendChild(h('button', { 'class': 'send', type: 'submit', text: T.send }));
-        form.style.cssText = 'display:flex;flex-direction:column;gap:6px';
-        form.addEventListener('submit', function (e) {
-          e.preventDefault();
-          var values = {};
-          var bad = null;
-          fields.forEach(function (f) {
-            var v = inputs[f].value.trim();
-            var ok = f === 'email' ? /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(v) : !!v;
-            inputs[f].setAttribute('aria-invalid', String(!ok));
-            if (!ok && !bad) bad = f;
-            values[f] = v;
-          });
-          if (bad) {
-            err.textContent = bad === 'email' ? T.badEmail : T.noName;
-            return inputs[bad].focus();
-          }
-          err.textContent = '';
-          done(values);
-        });
-        foot.replaceChildren(form);
-        foot.hidden = false;
-        return inputs[fields[0]];
-      }
-    };
+    function item(mine, from, runs) {
+      return h('li', { 'class': 'msg ' + (mine ? 'visitor' : 'agent') }, [
+        mine ? h('span', { 'class': 'vh', text: T.you + ': ' }) : senderLine(from),
+        richText(h('div'), runs)
+      ]);
+    }
 
-    function start(message) {
-      conversation.clear();
-      if (message) {
-        conversation.addMessage({ sender: message.sender, runs: message.text });
-        var response = message.response || {};
-        var collect = response.type === 'agent' ? response.collect || [] : [];
-        conversation.onSend = [function () { replied(message); }];
-        if (collect.length) {
-          return conversation.ask(collect, function (values) {
-            replied(message);
-            conversation.addMessage({ from: 'visitor', text: collect.map(function (f) {
-              return values[f];
-            }).join(' · ') });
-            if (response.follow_up) {
-              conversation.addMessage({ sender: message.sender, text: response.follow_up });
-            }
-            conversation.compose().focus();
-          });
-        }
-      } else {
-        conversation.onSend = [];
+    function state(el, text) {
+      var s = el.querySelector('.state');
+      if (s) s.remove();
+      if (text) el.appendChild(h('span', { 'class': 'state', text: text }));
+    }
+
+    /** Stored messages in id order; messages still being sent stay at the end. */
+    function place(el, id) {
+      var at = log.lastChild;
+      while (at && (at.classList.contains('pending') || !(Number(at.getAttribute('data-id')) < id))) {
+        at = at.previousSibling;
       }
-      return conversation.compose();
+      log.insertBefore(el, at ? at.nextSibling : log.firstChild);
+      log.scrollTop = log.scrollHeight;
+    }
+
+    function append(el) {
+      log.appendChild(el);
+      log.scrollTop = log.scrollHeight;
+      return el;
+    }
+
+    // One box to write in, kept across views so that half-typed text is never lost.
+    var text = h('textarea', { 'aria-label': T.write, placeholder: T.write, rows: '1',
+      maxlength: '10000' });
+    var compose = h('form', { 'class': 'row' }, [
+      text, h('button', { 'class': 'send', type: 'submit', text: T.send })
+    ]);
+    function send(e) {
+      e.preventDefault();
+      var value = text.value.trim();
+      text.focus();
+      if (!value) return;
+      text.value = '';
+      say(value);
+    }
+    compose.addEventListener('submit', send);
+    text.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey) send(e);
+    });
+
+    function showCompose() {
+      if (foot.firstChild !== compose) foot.replaceChildren(compose);
+      foot.hidden = false;
+      return text;
+    }
+
+    /** The data form; `done(values)` sends it and may fail with the server's reasons. */
+    function ask(fields, done) {
+      var inputs = {};
+      var err = h('p', { 'class': 'err', id: 'ov-err', 'aria-live': 'assertive' });
+      var button = h('button', { 'class': 'send', type: 'submit', text: T.send });
+      var form = h('form', { novalidate: '' });
+      fields.forEach(function (f) {
+        var id = 'ov-' + f;
+        var input = h('input', { id: id, name: f, type: f === 'email' ? 'email' : 'text',
+          autocomplete: f, required: '', 'aria-describedby': 'ov-err' });
+        inputs[f] = input;
+        form.appendChild(h('label', { 'for': id, text: T[f] }));
+        form.appendChild(input);
+      });
+      form.appendChild(err);
+      form.appendChild(button);
+      form.style.cssText = 'display:flex;flex-direction:column;gap:6px';
+      function invalid(f, message) {
+        err.textContent = message;
+        inputs[f].setAttribute('aria-invalid', 'true');
+        inputs[f].focus();
+      }
+      form.addEventListener('submit', function (e) {
+        e.preventDefault();
+        if (button.disabled) return;
+        var values = {};
+        var bad = null;
+        fields.forEach(function (f) {
+          var v = inputs[f].value.trim();
+          var ok = f === 'email' ? /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(v) : !!v;
+          inputs[f].setAttribute('aria-invalid', String(!ok));
+          if (!ok && !bad) bad = f;
+          values[f] = v;
+        });
+        if (bad) return invalid(bad, bad === 'email' ? T.badEmail : T.noName);
+        err.textContent = '';
+        button.disabled = true;
+        done(values).then(null, function (e) {
+          button.disabled = false;
+          // The server's checks are the last word (it refuses reserved domains, for one).
+          var field = (e.details || []).map(function (x) { return (x.loc || [])[0]; })
+            .filter(function (f) { return inputs[f]; })[0];
+          if (field) invalid(field, field === 'email' ? T.badEmail : T.noName);
+          else err.textContent = T.failed;
+          warn(e);
+        });
+      });
+      foot.replaceChildren(form);
+      foot.hidden = false;
+      return inputs[fields[0]];
+    }
+
+    /** A proactive message opened: it heads the messenger, and the reply it asks for waits. */
+    function start(message) {
+      ui.clear();
+      append(item(false, message.sender || sender, message.text));
+      var response = message.response || {};
+      var collect = response.type === 'agent' ? response.collect || [] : [];
+      if (!collect.length) return showCompose();
+      return ask(collect, function (values) { return begin(message, values); });
     }
 
     launcher.addEventListener('click', function () {
@@ -559,23 +809,56 @@
       },
       hideBubble: function () { bubble.replaceChildren(); setLauncher(); },
       open: function (message) {
-        var focus = null;
-        // Without a new message, a conversation already started is shown again.
-        if (message || !current || !current.replied) {
-          current = message || null;
-          focus = start(current);
-        }
+        var focus = message ? start(message) : chat && showCompose();
         panel.hidden = false;
+        dot.hidden = true;
         setLauncher();
-        (focus || panel.querySelector('textarea,input') || panel).focus();
+        log.scrollTop = log.scrollHeight;
+        (focus || panel).focus();
       },
       close: function () {
         panel.hidden = true;
         setLauncher();
         launcher.focus();
-        var message = current;
-        if (message && !message.replied) current = null;
-        return message;
+      },
+      clear: function () { log.replaceChildren(); foot.replaceChildren(); foot.hidden = true; },
+      /** A conversation takes over the messenger. */
+      chat: function () {
+        var typing = root.activeElement === text;
+        log.replaceChildren();
+        showCompose();
+        if (typing || (!panel.hidden && !panel.contains(root.activeElement))) text.focus();
+      },
+      add: function (m, el, rich) {
+        if (!el) {
+          if (m.author === 'system') el = h('li', { 'class': 'note', text: m.body });
+          else {
+            el = item(m.author === 'customer', {
+              name: m.author_name, avatar_url: m.author === 'sender' ? sender.avatar_url : ''
+            }, rich && m.author === 'sender' && m.body === rich.plain_text ? rich.text
+              : [{ text: m.body }]);
+          }
+        }
+        el.classList.remove('pending');
+        state(el);
+        el.setAttribute('data-id', m.id);
+        place(el, m.id);
+      },
+      pending: function (body) {
+        var el = append(item(true, null, [{ text: body }]));
+        el.classList.add('pending');
+        state(el, T.sending);
+        return el;
+      },
+      failed: function (el) {
+        el.classList.add('failed');
+        state(el, T.notSent);
+      },
+      ended: function (id) { place(h('li', { 'class': 'note', 'data-id': id, text: T.ended }), id + 0.5); },
+      unread: function (on) { dot.hidden = !on || !panel.hidden; setLauncher(); },
+      announce: function (words) {
+        news.textContent = '';
+        setTimeout(function () { news.textContent = words; }, 50);
       }
     };
     setLauncher();
@@ -587,7 +870,11 @@
   var ready = call('GET', 'config', null, 2).then(function (config) {
     return new Promise(function (ok) {
       if (d.body) ok(); else d.addEventListener('DOMContentLoaded', ok);
-    }).then(function () { mount(config); });
+    }).then(function () {
+      mount(config);
+      var before = stored();
+      if (before) resume(before);  // the conversation goes on, on this page too
+    });
   }).catch(function (err) {
     dead = true;
     warn(err);

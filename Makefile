@@ -32,9 +32,12 @@ chromium: ## install Debian's Chromium for the browser tests, if missing
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >/dev/null || { echo "could not install chromium (run as root?)"; exit 1; }; }
 
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
+# running in the main thread, which the asyncio tests of the other run must not share.
 test: $(TEST_STAMP) chromium ## install what tests need and run the whole suite
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -n $${OVERTURE_TEST_WORKERS:-auto} $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${OVERTURE_TEST_WORKERS:-auto} -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${OVERTURE_TEST_WORKERS:-auto} -m e2e $(PYTEST_ARGS)
 
 test-fast: $(TEST_STAMP) ## the suite without real-browser tests
 	$(BIN)/pytest -n auto -m "not e2e" $(PYTEST_ARGS)

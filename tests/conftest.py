@@ -34,6 +34,14 @@ from tests.services import database_url, redis_url
 PASSWORD = "correct horse battery"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    # Before `-m` selects: everything under tests/e2e is a real-browser test.
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

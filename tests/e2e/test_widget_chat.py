@@ -4,6 +4,12 @@ The customer's side is the widget on the demo site; the agent's side is driven o
 API (`POST /api/v1/tickets/{id}/messages`, `PATCH /api/v1/tickets/{id}`) with the admin token
 of the `site` fixture.
 
+Pages come from this module's own Chromium, started with Local Network Access checks off:
+`open_shadow` serves the demo page through `route.fulfill`, and Chromium then no longer
+counts the page as loopback, so it blocks the widget's WebSocket to 127.0.0.1 (net::
+ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS). Plain fetches are not affected, which is why the
+other widget tests pass with the shared browser.
+
 Socket drops are made with Playwright's WebSocket routing (`page.route_web_socket`): every
 widget socket goes through a proxy the test controls, which can cut live sockets and refuse
 new ones while the HTTP API keeps working. The widget needs no test hook for that, and the
@@ -18,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Browser, Dialog, Page, WebSocketRoute, expect
+import pytest
+from playwright.sync_api import Browser, BrowserType, Dialog, Page, WebSocketRoute, expect
 
 from tests.e2e import widget_helpers
 from tests.e2e.widget_helpers import (
@@ -39,7 +46,31 @@ FORM = {"type": "agent", "collect": ["name", "email"],
 FIRST_MESSAGE = {"type": "agent", "collect": [], "follow_up": "Thanks!"}
 
 
-# -- helpers ---------------------------------------------------------------------------------
+# -- browser and helpers ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chat_browser(browser_type: BrowserType, browser_type_launch_args: dict):
+    args = [*browser_type_launch_args.get("args", []),
+            "--disable-features=LocalNetworkAccessChecks"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
+    yield browser
+    browser.close()
+
+
+def new_page(browser: Browser, **options: Any) -> Page:
+    context = browser.new_context(**options)
+    open_shadow(context)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(chat_browser: Browser):
+    """A page of the demo site with the widget's shadow root open (`data-shadow="open"`)."""
+    page = new_page(chat_browser)
+    yield page
+    page.context.close()
+
 
 
 def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -116,7 +147,6 @@ def test_the_data_form_starts_a_conversation_and_a_ticket_with_the_tags(
         page: Page, site: DemoSite):
     message = site.live_message("Want a quote for **anvils**?", response=FORM,
                                 tags=["pricing", "lead:web"], frequency="once_per_visit")
-    open_shadow(page.context)
     page.add_init_script("""
         window.Overture = window.Overture || function () { (Overture.q = Overture.q || []).push(arguments) };
         window.started = [];
@@ -168,7 +198,6 @@ def test_the_data_form_starts_a_conversation_and_a_ticket_with_the_tags(
 
 def test_the_server_has_the_last_word_on_the_form(page: Page, site: DemoSite):
     site.live_message("Quote?", response=FORM)
-    open_shadow(page.context)
     goto(page, site.url("/demo"))
     bubble(page).get_by_role("button", name="Quote?").click()
     dialog = messenger(page)
@@ -190,11 +219,6 @@ def test_the_server_has_the_last_word_on_the_form(page: Page, site: DemoSite):
 
 
 def test_agent_replies_arrive_live_and_the_agent_reads_the_customer(page: Page, site: DemoSite):
-    open_shadow(page.context)
-    page.on("console", lambda m: print("CONSOLE", m.text))
-    page.on("websocket", lambda ws: (print("WS", ws.url), ws.on("framereceived", lambda f: print("RECV", f)), ws.on("framesent", lambda f: print("SENT", f)), ws.on("close", lambda w: print("CLOSE"))))
-    page.context.unroute_all()
-    page.context.add_init_script("const a = Element.prototype.attachShadow; Element.prototype.attachShadow = function (o) { return a.call(this, Object.assign({}, o, {mode: 'open'})); };")
     ticket = start_by_first_message(page, site, "Can we help?", "Do you ship to Mars?")
     assert bodies(site, ticket["id"]) == [("sender", "Can we help?"),
                                           ("customer", "Do you ship to Mars?")]
@@ -218,7 +242,6 @@ def test_agent_replies_arrive_live_and_the_agent_reads_the_customer(page: Page, 
 
 def test_the_conversation_follows_the_customer_to_other_pages_and_reloads(
         page: Page, site: DemoSite):
-    open_shadow(page.context)
     ticket = start_by_first_message(page, site, "Questions?", "Is the anvil heavy?")
     agent_says(site, ticket["id"], "About 50 kg.")
     expect(messenger(page).locator(".msg.agent").last).to_contain_text("About 50 kg.")
@@ -263,7 +286,6 @@ def test_the_conversation_follows_the_customer_to_other_pages_and_reloads(
 
 def test_html_typed_by_customers_and_agents_shows_as_text(page: Page, site: DemoSite):
     dialogs = no_dialogs(page)
-    open_shadow(page.context)
     script = "<script>alert(1)</script>"
     image = "<img src=x onerror=alert(1)>"
     ticket = start_by_first_message(page, site, "Say anything", script)
@@ -317,7 +339,6 @@ def after_of(url: str) -> int:
 
 def test_a_dropped_socket_resumes_without_losing_or_repeating_messages(
         page: Page, site: DemoSite):
-    open_shadow(page.context)
     proxy = SocketProxy(page)
     ticket = start_by_first_message(page, site, "Need a hand?", "Yes please")
     agent_says(site, ticket["id"], "Hello!")
@@ -360,7 +381,6 @@ def test_a_dropped_socket_resumes_without_losing_or_repeating_messages(
 
 
 def test_a_message_typed_offline_is_kept_until_it_is_stored(page: Page, site: DemoSite):
-    open_shadow(page.context)
     ticket = start_by_first_message(page, site, "Anything else?", "Hi")
     page.context.set_offline(True)
     box = messenger(page).get_by_role("textbox", name="Write a message…")
@@ -389,10 +409,8 @@ def test_a_message_typed_offline_is_kept_until_it_is_stored(page: Page, site: De
 
 
 def test_a_solved_conversation_ends_and_proactive_messages_come_back(
-        browser: Browser, site: DemoSite):
-    context = browser.new_context(locale="pt-BR")
-    open_shadow(context)
-    page = context.new_page()
+        chat_browser: Browser, site: DemoSite):
+    page = new_page(chat_browser, locale="pt-BR")
     message = site.live_message("Posso ajudar?", response=FIRST_MESSAGE)
     goto(page, site.url("/demo"))
     bubble(page).get_by_role("button", name="Posso ajudar?").click()
@@ -420,12 +438,11 @@ def test_a_solved_conversation_ends_and_proactive_messages_come_back(
     expect(bubble(page)).to_contain_text("Posso ajudar?")
     launcher(page).click()
     expect(messenger(page).locator(".log > li")).to_have_count(0)
-    context.close()
+    page.context.close()
 
 
 def test_a_conversation_solved_while_away_shows_its_end_on_the_next_page(
         page: Page, site: DemoSite):
-    open_shadow(page.context)
     ticket = start_by_first_message(page, site, "Hi there", "Hello")
     launcher(page).click()
     page.goto("about:blank")

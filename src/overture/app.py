@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -38,7 +39,7 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict]:
+def _validation_details(exc: RequestValidationError | ValidationError) -> list[dict]:
     out = []
     for err in exc.errors():
         loc = list(err.get("loc", ()))
@@ -73,8 +74,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         response.headers.update(headers)
         return response
 
+    @app.exception_handler(ValidationError)
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    async def validation_error(request: Request,
+                               exc: RequestValidationError | ValidationError) -> Response:
         details = _validation_details(exc)
         names = ", ".join(".".join(str(p) for p in d["loc"]) or "body" for d in details)
         body = {"error": {"code": "validation_error", "message": f"invalid fields: {names}",

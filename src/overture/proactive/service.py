@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -138,8 +137,6 @@ def _apply(m: ProactiveMessage, data: MessageIn) -> None:
     dumped = data.model_dump(mode="json")
     for field in CONTENT_FIELDS:
         setattr(m, field, dumped[field])
-    if m.brand_id is None and m.channel_id is not None:
-        m.brand_id = None  # resolved by _fill_brand
 
 
 def _fill_brand(db: Session, m: ProactiveMessage) -> None:
@@ -168,10 +165,7 @@ def merge_patch(m: ProactiveMessage, patch: MessagePatch) -> MessageIn:
     """The message as it would be after the patch, validated as a whole."""
     data = current_data(m)
     data.update(patch.model_dump(mode="json", exclude_unset=True))
-    try:
-        return MessageIn.model_validate(data)
-    except ValidationError:
-        raise  # rendered as 422 naming the field, like any body error
+    return MessageIn.model_validate(data)  # a ValidationError is a 422 naming the field
 
 
 def update_message(db: Session, m: ProactiveMessage, data: MessageIn) -> ProactiveMessage:

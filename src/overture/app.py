@@ -13,13 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from overture.config import Settings, get_settings
 from overture.db import Database
 from overture.deps import LoginRequired
-from overture.kit.errors import DomainError, TooManyRequests
+from overture.kit.errors import Conflict, DomainError, TooManyRequests
 from overture.kit.logs import setup_logging
 from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from overture.proactive import events
@@ -83,6 +84,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         body = {"error": {"code": "validation_error", "message": f"invalid fields: {names}",
                           "details": details}}
         return JSONResponse(body, status_code=422, headers=_cors(request))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        # Services check first; this catches the race where two requests pass that check.
+        log.info("integrity error: %s", exc.orig)
+        err = Conflict("this conflicts with data saved at the same moment; reload and retry",
+                       code="conflict")
+        return await domain_error(request, err)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

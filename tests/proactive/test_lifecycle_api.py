@@ -315,3 +315,36 @@ def test_concurrent_publish_and_pause_leave_one_consistent_state(app, client, ad
             client.post(f"{API}/{m['id']}/resume", headers=admin.headers)
     assert 500 not in results
     assert set(results) <= {200, 409}
+
+
+def test_unknown_or_absurd_ids_are_clear_4xx(client, admin, agent, complete, setup):
+    h = admin.headers
+    huge = 2**63
+    for path in (f"{API}/{huge}", f"/api/v1/brands/{huge}", f"/api/v1/channels/{huge}",
+                 f"/api/v1/schedules/{huge}", f"/api/v1/tickets/{huge}", f"{API}/0"):
+        assert client.get(path, headers=h).status_code == 422, path
+    assert client.get("/api/v1/channels", params={"brand_id": huge}, headers=h).status_code == 422
+    for field, value in (("channel_id", 999), ("brand_id", 999), ("channel_id", huge)):
+        r = client.post(API, json={**complete, field: value}, headers=h)
+        assert r.status_code == 422, (field, value, r.text)
+        assert r.json()["error"]["details"][0]["loc"][-1] == field
+    r = client.post(API, json={**complete, "timing": {"when": "business_hours",
+                                                       "schedule_id": 999}}, headers=h)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["loc"] == ["timing", "schedule_id"]
+    m = client.post(API, json=complete, headers=h).json()
+    r = client.patch(f"{API}/{m['id']}", json={"channel_id": 12345}, headers=h)
+    assert r.status_code == 422
+    assert client.get(f"{API}/{m['id']}", headers=h).json()["channel_id"] == setup["channel"]
+
+
+def test_a_message_whose_schedule_was_deleted_can_still_be_edited(client, admin, complete, setup):
+    h = admin.headers
+    body = {**complete, "timing": {"when": "business_hours", "schedule_id": setup["schedule"]}}
+    m = make(client, admin, body, "live")
+    client.delete(f"/api/v1/schedules/{setup['schedule']}", headers=h)
+    r = client.patch(f"{API}/{m['id']}", json={"name": "Renamed"}, headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "error"
+    r = client.patch(f"{API}/{m['id']}", json={"timing": {"when": "any_time"}}, headers=h)
+    assert r.status_code == 200 and r.json()["problems"] == []
+    assert client.post(f"{API}/{m['id']}/publish", headers=h).json()["status"] == "live"

@@ -10,6 +10,7 @@ from overture.brands.schemas import BrandIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
+from overture.kit.ids import IdPath
 from overture.web.forms import domain_errors, form_dict, parse
 from overture.web.templating import flash, render
 
@@ -47,13 +48,13 @@ async def create_brand(request: Request, db: DB, user: PageAdmin):
 
 
 @router.get("/{brand_id}")
-def edit_brand(brand_id: int, request: Request, db: DB, user: PageAdmin):
+def edit_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     brand = service.access_brand(db, user, brand_id)
     return render(request, "admin/brand_form.html", brand=brand, form={"name": brand.name})
 
 
 @router.post("/{brand_id}")
-async def update_brand(brand_id: int, request: Request, db: DB, user: PageAdmin):
+async def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     brand = service.access_brand(db, user, brand_id)
     form = await form_dict(request)
     data, errors = parse(BrandIn, form)
@@ -70,14 +71,14 @@ async def update_brand(brand_id: int, request: Request, db: DB, user: PageAdmin)
 
 
 @router.get("/{brand_id}/delete")
-def confirm_delete(brand_id: int, request: Request, db: DB, user: PageAdmin):
+def confirm_delete(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     brand = service.access_brand(db, user, brand_id)
     return render(request, "admin/confirm_delete.html", label=brand.name,
                   action=f"/admin/brands/{brand.id}/delete", back="/admin/brands")
 
 
 @router.post("/{brand_id}/delete")
-def delete_brand(brand_id: int, request: Request, db: DB, user: PageAdmin):
+def delete_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.delete_brand(db, service.access_brand(db, user, brand_id))
     flash(request, _("Brand deleted."))
     return RedirectResponse("/admin/brands", status_code=303)

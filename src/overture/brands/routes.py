@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response
 from overture.brands import service
 from overture.brands.schemas import BrandIn, BrandOut
 from overture.deps import DB, ApiAdmin, ApiUser
+from overture.kit.ids import IdPath
 
 router = APIRouter(prefix="/api/v1/brands", tags=["brands"])
 
@@ -20,16 +21,16 @@ def create_brand(data: BrandIn, db: DB, user: ApiAdmin):
 
 
 @router.get("/{brand_id}", response_model=BrandOut)
-def get_brand(brand_id: int, db: DB, user: ApiUser):
+def get_brand(brand_id: IdPath, db: DB, user: ApiUser):
     return service.access_brand(db, user, brand_id)
 
 
 @router.patch("/{brand_id}", response_model=BrandOut)
-def update_brand(brand_id: int, data: BrandIn, db: DB, user: ApiAdmin):
+def update_brand(brand_id: IdPath, data: BrandIn, db: DB, user: ApiAdmin):
     return service.update_brand(db, service.access_brand(db, user, brand_id), data)
 
 
 @router.delete("/{brand_id}", status_code=204)
-def delete_brand(brand_id: int, db: DB, user: ApiAdmin):
+def delete_brand(brand_id: IdPath, db: DB, user: ApiAdmin):
     service.delete_brand(db, service.access_brand(db, user, brand_id))
     return Response(status_code=204)

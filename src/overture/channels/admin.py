@@ -15,6 +15,7 @@ from overture.channels.schemas import ChannelIn, ChannelPatch
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
+from overture.kit.ids import IdPath
 from overture.schedules.service import list_schedules
 from overture.web.forms import domain_errors, form_dict, parse
 from overture.web.templating import flash, render
@@ -156,13 +157,13 @@ async def create_channel(request: Request, db: DB, user: PageAdmin):
 
 
 @router.get("/{channel_id}")
-def edit_channel(channel_id: int, request: Request, db: DB, user: PageAdmin):
+def edit_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     channel = service.access_channel(db, user, channel_id)
     return _render_form(request, db, channel, _form_of(channel))
 
 
 @router.post("/{channel_id}")
-async def update_channel(channel_id: int, request: Request, db: DB, user: PageAdmin):
+async def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     channel = service.access_channel(db, user, channel_id)
     form = await form_dict(request)
     raw, origin_lines = _from_form(form)
@@ -180,7 +181,7 @@ async def update_channel(channel_id: int, request: Request, db: DB, user: PageAd
 
 
 @router.post("/{channel_id}/rotate-secret")
-def rotate_secret(channel_id: int, request: Request, db: DB, user: PageAdmin):
+def rotate_secret(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.rotate_secret(db, service.access_channel(db, user, channel_id))
     flash(request, _("A new identity secret was made. Tokens signed with the old one are no "
                      "longer accepted."))
@@ -188,7 +189,7 @@ def rotate_secret(channel_id: int, request: Request, db: DB, user: PageAdmin):
 
 
 @router.get("/{channel_id}/delete")
-def confirm_delete(channel_id: int, request: Request, db: DB, user: PageAdmin):
+def confirm_delete(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     channel = service.access_channel(db, user, channel_id)
     warning = _("Websites and apps that embed this channel stop showing the widget, and proactive "
                 "messages sent through it can no longer be shown.")
@@ -197,7 +198,7 @@ def confirm_delete(channel_id: int, request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/{channel_id}/delete")
-def delete_channel(channel_id: int, request: Request, db: DB, user: PageAdmin):
+def delete_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.delete_channel(db, service.access_channel(db, user, channel_id))
     flash(request, _("Channel deleted."))
     return RedirectResponse("/admin/channels", status_code=303)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from overture.channels.models import KINDS
+from overture.kit.ids import IdField
 from overture.kit.text import PlainName, ShortText
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
@@ -36,7 +37,7 @@ Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    brand_id: int
+    brand_id: IdField
     name: PlainName
     kind: Kind = "web_widget"
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
@@ -44,13 +45,13 @@ class ChannelIn(BaseModel):
     sender_avatar_url: Annotated[str, Field(max_length=500), AfterValidator(_avatar)] = ""
     launcher_text: ShortText = ""
     color: Color = "#1f73b7"
-    schedule_id: int | None = None
+    schedule_id: IdField | None = None
 
 
 class ChannelPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    brand_id: int | None = None
+    brand_id: IdField | None = None
     name: PlainName | None = None
     kind: Kind | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
@@ -58,14 +59,14 @@ class ChannelPatch(BaseModel):
     sender_avatar_url: Annotated[str, Field(max_length=500), AfterValidator(_avatar)] | None = None
     launcher_text: ShortText | None = None
     color: Color | None = None
-    schedule_id: int | None = None
+    schedule_id: IdField | None = None
 
 
 class ChannelOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    brand_id: int
+    brand_id: IdField
     name: str
     kind: str
     key: str

@@ -13,6 +13,7 @@ from overture.accounts.models import User
 from overture.conversations import service
 from overture.conversations.models import Conversation, Ticket
 from overture.conversations.schemas import AgentMessageIn, MessageOut, checked
+from overture.kit.ids import AfterId, IdPath
 from overture.realtime.ws import serve_chat
 
 router = APIRouter(prefix="/agent")
@@ -71,7 +72,7 @@ async def queue_feed(ws: WebSocket):
 
 
 @router.websocket("/conversations/{ticket_id}/ws")
-async def conversation_chat(ws: WebSocket, ticket_id: int, after: int = 0):
+async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0):
     uid = await run_in_threadpool(_agent, ws)
     database = ws.app.state.db
     if uid is None:

@@ -19,6 +19,7 @@ from overture.conversations.schemas import (
     TicketPatch,
 )
 from overture.deps import DB, ApiUser
+from overture.kit.ids import IdPath
 from overture.proactive.models import ProactiveMessage
 from overture.visitors.models import Visitor
 
@@ -65,18 +66,18 @@ def list_tickets(db: DB, user: ApiUser, tag: str | None = None,
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def get_ticket(ticket_id: int, db: DB, user: ApiUser):
+def get_ticket(ticket_id: IdPath, db: DB, user: ApiUser):
     return ticket_detail(db, service.access_ticket(db, user, ticket_id))
 
 
 @router.patch("/{ticket_id}", response_model=TicketDetail)
-def patch_ticket(ticket_id: int, patch: TicketPatch, db: DB, user: ApiUser):
+def patch_ticket(ticket_id: IdPath, patch: TicketPatch, db: DB, user: ApiUser):
     ticket = service.access_ticket(db, user, ticket_id, for_update=True)
     return ticket_detail(db, service.update_ticket(db, ticket, patch))
 
 
 @router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)
-def reply(ticket_id: int, body: AgentMessageIn, db: DB, user: ApiUser):
+def reply(ticket_id: IdPath, body: AgentMessageIn, db: DB, user: ApiUser):
     """An agent's reply (HTTP fallback of the agent's live socket)."""
     ticket = service.access_ticket(db, user, ticket_id)
     conv = db.get(Conversation, ticket.conversation_id)

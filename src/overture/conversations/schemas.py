@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from overture.kit.errors import Invalid
+from overture.kit.ids import IdField
 from overture.proactive.schemas import Tags
 from overture.widget.schemas import ClientId, EventId
 
@@ -41,7 +42,7 @@ class StartConversationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visitor_id: ClientId
-    delivery_id: int
+    delivery_id: IdField
     client_id: EventId
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
                     AfterValidator(_name)] | None = None
@@ -87,14 +88,14 @@ class TicketPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: TicketStatus | None = None
-    assignee_id: int | None = None
+    assignee_id: IdField | None = None
     tags: Tags | None = None
 
 
 class TicketOut(BaseModel):
     id: int
     conversation_id: int
-    channel_id: int
+    channel_id: IdField
     requester_name: str
     requester_email: str
     status: str

@@ -18,6 +18,7 @@ from overture.conversations.schemas import (
 )
 from overture.deps import DB
 from overture.kit.errors import DomainError, NotFound
+from overture.kit.ids import AfterId, IdPath
 from overture.realtime.ws import serve_chat
 from overture.visitors.models import Visitor
 from overture.visitors.service import resolve_visitor
@@ -51,8 +52,8 @@ def start(body: StartConversationIn, channel: WidgetChannel, request: Request, d
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
-def get(conversation_id: int, visitor_id: str, channel: WidgetChannel, db: DB,
-        after: int = 0):
+def get(conversation_id: IdPath, visitor_id: str, channel: WidgetChannel, db: DB,
+        after: AfterId = 0):
     visitor = resolve_visitor(db, visitor_id, create=False)
     conv = service.access_visitor_conversation(db, channel, visitor, conversation_id)
     out = _out(db, conv)
@@ -61,7 +62,7 @@ def get(conversation_id: int, visitor_id: str, channel: WidgetChannel, db: DB,
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
-def post_message(conversation_id: int, body: CustomerMessageIn, channel: WidgetChannel,
+def post_message(conversation_id: IdPath, body: CustomerMessageIn, channel: WidgetChannel,
                  request: Request, db: DB):
     """HTTP fallback for sending; the same client_id is stored once."""
     _visitor_limit(request, body.visitor_id)
@@ -71,8 +72,8 @@ def post_message(conversation_id: int, body: CustomerMessageIn, channel: WidgetC
 
 
 @router.websocket("/{conversation_id}/ws")
-async def live(ws: WebSocket, channel_key: str, conversation_id: int, visitor_id: str = "",
-               after: int = 0):
+async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor_id: str = "",
+               after: AfterId = 0):
     app = ws.app
     database = app.state.db
 

@@ -23,6 +23,7 @@ from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import DomainError, NotFound
+from overture.kit.ids import IdPath
 from overture.proactive import service, stats
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.rules import FIELDS, LIMITS
@@ -224,7 +225,7 @@ async def create_message(request: Request, db: DB, user: PageAdmin):
 
 
 @router.get("/{message_id}/delete")
-def confirm_delete(message_id: int, request: Request, db: DB, user: PageAdmin):
+def confirm_delete(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id)
     warning = (_("Visitors stop seeing it at once. Its statistics are deleted too; tickets it "
                  "started keep their tags.") if m.status == "live" else None)
@@ -233,7 +234,7 @@ def confirm_delete(message_id: int, request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/{message_id}/delete")
-def delete_message(message_id: int, request: Request, db: DB, user: PageAdmin):
+def delete_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
     try:
         service.delete_message(db, m)
@@ -266,7 +267,7 @@ def _refused(action: str, exc: DomainError) -> str:
 
 
 @router.post("/{message_id}/{action}")
-async def run_action(message_id: int, action: str, request: Request, db: DB, user: PageAdmin):
+async def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: PageAdmin):
     if action not in ACTIONS:
         raise NotFound(f"no action {action!r}")
     form = await form_dict(request)
@@ -289,13 +290,13 @@ async def run_action(message_id: int, action: str, request: Request, db: DB, use
 
 
 @router.get("/{message_id}")
-def edit_message(message_id: int, request: Request, db: DB, user: PageAdmin):
+def edit_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id)
     return _render_editor(request, db, m, service.current_data(m))
 
 
 @router.post("/{message_id}")
-async def update_message(message_id: int, request: Request, db: DB, user: PageAdmin):
+async def update_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
     posted, errors = _read_payload(await form_dict(request))
     status_code = 422

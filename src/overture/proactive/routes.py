@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from overture.deps import DB, ApiAdmin
 from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid
+from overture.kit.ids import IdPath
 from overture.proactive import service, stats
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.schemas import (
@@ -58,24 +59,24 @@ def create_message(data: MessageIn, db: DB, user: ApiAdmin):
 
 
 @router.get("/{message_id}", response_model=MessageOut)
-def get_message(message_id: int, db: DB, user: ApiAdmin):
+def get_message(message_id: IdPath, db: DB, user: ApiAdmin):
     return to_out(db, service.access_message(db, user, message_id))
 
 
 @router.patch("/{message_id}", response_model=MessageOut)
-def update_message(message_id: int, patch: MessagePatch, db: DB, user: ApiAdmin):
+def update_message(message_id: IdPath, patch: MessagePatch, db: DB, user: ApiAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
     return to_out(db, service.update_message(db, m, service.merge_patch(m, patch)))
 
 
 @router.delete("/{message_id}", status_code=204)
-def delete_message(message_id: int, db: DB, user: ApiAdmin):
+def delete_message(message_id: IdPath, db: DB, user: ApiAdmin):
     service.delete_message(db, service.access_message(db, user, message_id, for_update=True))
     return Response(status_code=204)
 
 
 def _action(name: str):
-    def run(message_id: int, db: DB, user: ApiAdmin):
+    def run(message_id: IdPath, db: DB, user: ApiAdmin):
         m = service.access_message(db, user, message_id, for_update=True)
         return to_out(db, getattr(service, name)(db, m))
 
@@ -92,7 +93,7 @@ router.add_api_route("/{message_id}/clone", _action("clone"), methods=["POST"],
 
 
 @router.get("/{message_id}/stats", response_model=StatsOut)
-def message_stats(message_id: int, db: DB, user: ApiAdmin,
+def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
                   first: date | None = Query(default=None, alias="from"),
                   last: date | None = Query(default=None, alias="to"),
                   format: Literal["json", "csv"] = "json"):
@@ -113,7 +114,7 @@ def message_stats(message_id: int, db: DB, user: ApiAdmin,
 
 
 @router.post("/{message_id}/test", response_model=VisitVerdict)
-def test_message(message_id: int, visit: VisitIn, db: DB, user: ApiAdmin):
+def test_message(message_id: IdPath, visit: VisitIn, db: DB, user: ApiAdmin):
     """Test a visit: which conditions hold, whether the whole tree matches, and whether the
     message would be shown now to a new visitor with this visit — and why not."""
     return test_visit(db, service.access_message(db, user, message_id), visit)

@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from overture.kit.ids import IdField
 from overture.proactive.rules import ConditionTree
 
 _TAG = re.compile(r"^[a-z0-9_:\-]{1,50}$")
@@ -79,8 +80,8 @@ class BotResponse(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["bot"]
-    bot_id: int | None = None
-    answer_id: int | None = None
+    bot_id: IdField | None = None
+    answer_id: IdField | None = None
 
 
 Response = Annotated[AgentResponse | BotResponse, Field(discriminator="type")]
@@ -112,7 +113,7 @@ class InHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     when: Literal["business_hours", "outside_business_hours"]
-    schedule_id: int | None = None
+    schedule_id: IdField | None = None
 
 
 Timing = Annotated[AnyTime | InHours, Field(discriminator="when")]
@@ -141,8 +142,8 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    brand_id: int | None = None
-    channel_id: int | None = None
+    brand_id: IdField | None = None
+    channel_id: IdField | None = None
     message: MessageText = ""
     response: Response = Field(default_factory=AgentResponse)
     conditions: ConditionTree = Field(default_factory=ConditionTree.everyone)
@@ -159,8 +160,8 @@ class MessagePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    brand_id: int | None = None
-    channel_id: int | None = None
+    brand_id: IdField | None = None
+    channel_id: IdField | None = None
     message: MessageText | None = None
     response: Response | None = None
     conditions: ConditionTree | None = None

@@ -18,7 +18,7 @@ from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.i18n import gettext as _
 from overture.kit import signals
 from overture.kit.clock import utcnow
-from overture.kit.errors import Conflict, NotFound
+from overture.kit.errors import Conflict, Invalid, NotFound
 from overture.proactive import events
 from overture.proactive.drafts import ready_made
 from overture.proactive.models import ProactiveMessage
@@ -151,7 +151,20 @@ def current_data(m: ProactiveMessage) -> dict[str, Any]:
     return {field: getattr(m, field) for field in CONTENT_FIELDS}
 
 
+def _check_refs(db: Session, data: MessageIn, before: dict[str, Any] | None = None) -> None:
+    """Ids given must exist when saved (ones that vanish later become problems instead)."""
+    given = {"brand_id": (Brand, data.brand_id), "channel_id": (Channel, data.channel_id)}
+    timing = data.timing.model_dump()
+    given["timing.schedule_id"] = (Schedule, timing.get("schedule_id"))
+    old_schedule = ((before or {}).get("timing") or {}).get("schedule_id")
+    for field, (model, value) in given.items():
+        previous = old_schedule if field == "timing.schedule_id" else (before or {}).get(field)
+        if value is not None and value != previous and db.get(model, value) is None:
+            raise Invalid(tuple(field.split(".")), f"{field.split('.')[-1]} {value} does not exist")
+
+
 def create_message(db: Session, data: MessageIn) -> ProactiveMessage:
+    _check_refs(db, data)
     now = utcnow()
     m = ProactiveMessage(status="draft", version=1, created_at=now, updated_at=now)
     _apply(m, data)
@@ -171,6 +184,7 @@ def merge_patch(m: ProactiveMessage, patch: MessagePatch) -> MessageIn:
 def update_message(db: Session, m: ProactiveMessage, data: MessageIn) -> ProactiveMessage:
     _require(db, m, "edit")
     before = current_data(m)
+    _check_refs(db, data, before)
     _apply(m, data)
     _fill_brand(db, m)
     if current_data(m) == before:

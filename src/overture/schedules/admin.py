@@ -19,6 +19,7 @@ from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import DomainError
+from overture.kit.ids import IdPath
 from overture.schedules import service
 from overture.schedules.hours import is_open
 from overture.schedules.models import Schedule
@@ -192,13 +193,13 @@ async def create_schedule(request: Request, db: DB, user: PageAdmin):
 
 
 @router.get("/{schedule_id}")
-def edit_schedule(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+def edit_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin):
     schedule = service.access_schedule(db, user, schedule_id)
     return _render_form(request, schedule, _form_of(schedule))
 
 
 @router.post("/{schedule_id}")
-async def update_schedule(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+async def update_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin):
     schedule = service.access_schedule(db, user, schedule_id)
     form = await form_dict(request)
     raw, rows = _from_form(form)
@@ -216,7 +217,7 @@ async def update_schedule(schedule_id: int, request: Request, db: DB, user: Page
 
 
 @router.get("/{schedule_id}/delete")
-def confirm_delete(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+def confirm_delete(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin):
     schedule = service.access_schedule(db, user, schedule_id)
     using = channels_using_schedule(db, schedule.id)
     warning = None
@@ -229,7 +230,7 @@ def confirm_delete(schedule_id: int, request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/{schedule_id}/delete")
-def delete_schedule(schedule_id: int, request: Request, db: DB, user: PageAdmin):
+def delete_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.delete_schedule(db, service.access_schedule(db, user, schedule_id))
     flash(request, _("Schedule deleted."))
     return RedirectResponse("/admin/schedules", status_code=303)

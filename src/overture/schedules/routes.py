@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 
 from overture.deps import DB, ApiAdmin, ApiUser
 from overture.kit.clock import utcnow
+from overture.kit.ids import IdPath
 from overture.schedules import service
 from overture.schedules.hours import is_open, next_change
 from overture.schedules.schemas import ScheduleIn, ScheduleOut, SchedulePatch, ScheduleStatus
@@ -22,12 +23,12 @@ def create_schedule(data: ScheduleIn, db: DB, user: ApiAdmin):
 
 
 @router.get("/{schedule_id}", response_model=ScheduleOut)
-def get_schedule(schedule_id: int, db: DB, user: ApiUser):
+def get_schedule(schedule_id: IdPath, db: DB, user: ApiUser):
     return service.access_schedule(db, user, schedule_id)
 
 
 @router.get("/{schedule_id}/status", response_model=ScheduleStatus)
-def schedule_status(schedule_id: int, db: DB, user: ApiUser):
+def schedule_status(schedule_id: IdPath, db: DB, user: ApiUser):
     """Whether the schedule is open now, and when that next changes."""
     hours = service.access_schedule(db, user, schedule_id).hours()
     now = utcnow()
@@ -35,11 +36,11 @@ def schedule_status(schedule_id: int, db: DB, user: ApiUser):
 
 
 @router.patch("/{schedule_id}", response_model=ScheduleOut)
-def update_schedule(schedule_id: int, data: SchedulePatch, db: DB, user: ApiAdmin):
+def update_schedule(schedule_id: IdPath, data: SchedulePatch, db: DB, user: ApiAdmin):
     return service.update_schedule(db, service.access_schedule(db, user, schedule_id), data)
 
 
 @router.delete("/{schedule_id}", status_code=204)
-def delete_schedule(schedule_id: int, db: DB, user: ApiAdmin):
+def delete_schedule(schedule_id: IdPath, db: DB, user: ApiAdmin):
     service.delete_schedule(db, service.access_schedule(db, user, schedule_id))
     return Response(status_code=204)

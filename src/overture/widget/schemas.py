@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from overture.kit.ids import IdField
+
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{16,64}$")]
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{8,64}$")]
 _ATTR_NAME = r"^[A-Za-z0-9_\-.]{1,64}$"
@@ -41,7 +43,7 @@ class CheckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visitor_id: ClientId
-    page_view_id: int
+    page_view_id: IdField
 
 
 class EventIn(BaseModel):
@@ -49,7 +51,7 @@ class EventIn(BaseModel):
 
     visitor_id: ClientId
     event_id: EventId
-    delivery_id: int
+    delivery_id: IdField
     kind: Literal["opened", "dismissed", "replied"]
 
 
@@ -67,7 +69,7 @@ class Sender(BaseModel):
 
 
 class Show(BaseModel):
-    delivery_id: int
+    delivery_id: IdField
     message_id: int
     version: int
     text: list[dict]
@@ -80,7 +82,7 @@ class Show(BaseModel):
 class DecisionOut(BaseModel):
     visitor_id: str
     visit_id: int
-    page_view_id: int
+    page_view_id: IdField
     show: Show | None
     pending: list[int]
 

@@ -10,8 +10,11 @@ import pytest
 from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
 
 CHROMIUM = "/usr/bin/chromium"
+# LocalNetworkAccessChecks: tests serve pages through route.fulfill, which Chromium would
+# otherwise treat as public pages opening sockets to 127.0.0.1.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+         "--disable-component-update", "--disable-sync",
+         "--disable-features=LocalNetworkAccessChecks"]
 
 
 @pytest.fixture(scope="session")

@@ -311,7 +311,7 @@ def test_the_data_form_collects_name_and_email_and_counts_a_reply(page: Page, si
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_be_focused()
 
-    email.fill("wile@acme.test")
+    email.fill("wile@example.com")
     dialog.get_by_role("button", name="Send").click()
     expect(dialog.locator(".msg").last).to_contain_text("Thanks! We will email you a quote today.")
     expect(dialog.get_by_label("Your email")).to_have_count(0)

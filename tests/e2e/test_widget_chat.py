@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserType, Dialog, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, Dialog, Page, WebSocketRoute, expect
 
 from tests.e2e import widget_helpers
 from tests.e2e.widget_helpers import (
@@ -49,15 +49,6 @@ FIRST_MESSAGE = {"type": "agent", "collect": [], "follow_up": "Thanks!"}
 # -- browser and helpers ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chat_browser(browser_type: BrowserType, browser_type_launch_args: dict):
-    args = [*browser_type_launch_args.get("args", []),
-            "--disable-features=LocalNetworkAccessChecks"]
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
-    yield browser
-    browser.close()
-
-
 def new_page(browser: Browser, **options: Any) -> Page:
     context = browser.new_context(**options)
     open_shadow(context)
@@ -65,9 +56,9 @@ def new_page(browser: Browser, **options: Any) -> Page:
 
 
 @pytest.fixture
-def page(chat_browser: Browser):
+def page(browser: Browser):
     """A page of the demo site with the widget's shadow root open (`data-shadow="open"`)."""
-    page = new_page(chat_browser)
+    page = new_page(browser)
     yield page
     page.context.close()
 
@@ -380,6 +371,22 @@ def test_a_dropped_socket_resumes_without_losing_or_repeating_messages(
     expect(agents).to_have_count(6)
 
 
+def test_a_ticket_solved_while_the_socket_is_down_shows_its_end_on_reconnect(
+        page: Page, site: DemoSite):
+    proxy = SocketProxy(page)
+    ticket = start_by_first_message(page, site, "Shall we talk?", "Sure")
+    proxy.cut()
+    agent_says(site, ticket["id"], "Done, bye!")
+    assert site.api.patch(f"/api/v1/tickets/{ticket['id']}",
+                          json={"status": "solved"}).status_code == 200
+    proxy.up = True
+    # The socket replays the reply; the status comes from a read on reconnecting.
+    expect(messenger(page).locator(".note")).to_have_text("This conversation has ended",
+                                                          timeout=15000)
+    expect(messenger(page).locator(".log > li").last).to_have_class("note")
+    expect(messenger(page).locator(".msg.agent").last).to_contain_text("Done, bye!")
+
+
 def test_a_message_typed_offline_is_kept_until_it_is_stored(page: Page, site: DemoSite):
     ticket = start_by_first_message(page, site, "Anything else?", "Hi")
     page.context.set_offline(True)
@@ -409,8 +416,8 @@ def test_a_message_typed_offline_is_kept_until_it_is_stored(page: Page, site: De
 
 
 def test_a_solved_conversation_ends_and_proactive_messages_come_back(
-        chat_browser: Browser, site: DemoSite):
-    page = new_page(chat_browser, locale="pt-BR")
+        browser: Browser, site: DemoSite):
+    page = new_page(browser, locale="pt-BR")
     message = site.live_message("Posso ajudar?", response=FIRST_MESSAGE)
     goto(page, site.url("/demo"))
     bubble(page).get_by_role("button", name="Posso ajudar?").click()

@@ -96,15 +96,19 @@ async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0
                     for m in service.messages_after(db, conversation_id, after_id)]
 
     def store(client_id: str, body: str) -> dict:
-        checked(AgentMessageIn, {"client_id": client_id, "body": body})
+        data = checked(AgentMessageIn, {"client_id": client_id, "body": body})
         with database.unit_of_work() as db:
             conv = db.get(Conversation, conversation_id)
-            message = service.agent_message(db, conv, db.get(User, uid), body, client_id)
+            message = service.agent_message(db, conv, db.get(User, uid), data.body, client_id)
             return MessageOut.model_validate(message).model_dump(mode="json")
+
+    def status() -> dict:
+        with database.unit_of_work() as db:
+            return service.current_status(db, conversation_id)
 
     async def on_message(client_id: str, body: str) -> dict:
         return await run_in_threadpool(store, client_id, body)
 
     await serve_chat(ws, ws.app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_in_threadpool(load, a),
-                     on_message=on_message)
+                     on_message=on_message, hello=await run_in_threadpool(status))

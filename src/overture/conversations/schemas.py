@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -27,7 +27,10 @@ def _name(value: str) -> str:
     return value
 
 
-def checked(schema: type[BaseModel], data: dict) -> BaseModel:
+M = TypeVar("M", bound=BaseModel)
+
+
+def checked(schema: type[M], data: dict) -> M:
     """Validate a socket frame like a request body: a bad one is a 422-style domain error."""
     try:
         return schema.model_validate(data)

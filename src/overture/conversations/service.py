@@ -120,6 +120,15 @@ def _names(visitor: Visitor) -> tuple[str, str]:
     return (full.split()[0] if full else ""), full
 
 
+def status_event(conv: Conversation, ticket: Ticket) -> dict:
+    return {"type": "status", "status": conv.status, "ticket_status": ticket.status}
+
+
+def current_status(db: Session, conversation_id: int) -> dict:
+    conv = db.get(Conversation, conversation_id)
+    return status_event(conv, _ticket(db, conv))
+
+
 def _ticket(db: Session, conv: Conversation) -> Ticket:
     ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conv.id))
     assert ticket is not None
@@ -137,6 +146,7 @@ def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: st
         conv.status = "open"
         ticket.status = "open"
         ticket.solved_at = None
+        publish_after_commit(db, conversation_topic(conv.id), status_event(conv, ticket))
     elif ticket.status == "pending":
         ticket.status = "open"
     ticket.updated_at = utcnow()
@@ -216,8 +226,7 @@ def update_ticket(db: Session, ticket: Ticket, patch: TicketPatch) -> Ticket:
         else:
             ticket.solved_at = None
             conv.status = "open"
-        publish_after_commit(db, conversation_topic(conv.id), {
-            "type": "status", "status": conv.status, "ticket_status": ticket.status})
+        publish_after_commit(db, conversation_topic(conv.id), status_event(conv, ticket))
     ticket.updated_at = utcnow()
     db.flush()
     publish_after_commit(db, QUEUE_TOPIC, {"type": "activity", "conversation_id": conv.id})

@@ -32,11 +32,12 @@ if service.has_open_conversation not in widget_service.suppressors:
     widget_service.suppressors.append(service.has_open_conversation)
 
 
-def _out(db, conv) -> ConversationOut:
+def _out(db, conv, after: int = 0) -> ConversationOut:
     ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conv.id))
     return ConversationOut(
         conversation_id=conv.id, status=conv.status, ticket_status=ticket.status,
-        messages=[MessageOut.model_validate(m) for m in service.messages_after(db, conv.id)])
+        messages=[MessageOut.model_validate(m)
+                  for m in service.messages_after(db, conv.id, after)])
 
 
 @router.post("", response_model=ConversationOut, status_code=201)
@@ -56,9 +57,7 @@ def get(conversation_id: IdPath, visitor_id: str, channel: WidgetChannel, db: DB
         after: AfterId = 0):
     visitor = resolve_visitor(db, visitor_id, create=False)
     conv = service.access_visitor_conversation(db, channel, visitor, conversation_id)
-    out = _out(db, conv)
-    out.messages = [m for m in out.messages if m.id > after]
-    return out
+    return _out(db, conv, after)
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
@@ -105,17 +104,21 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
                     for m in service.messages_after(db, conversation_id, after_id)]
 
     def store(client_id: str, body: str) -> dict:
-        checked(CustomerMessageIn, {"visitor_id": visitor_id, "client_id": client_id,
-                                    "body": body})
+        data = checked(CustomerMessageIn, {"visitor_id": visitor_id, "client_id": client_id,
+                                           "body": body})
         with database.unit_of_work() as db:
             conv = db.get(Conversation, conversation_id)
             visitor = db.get(Visitor, found[2])
-            message = service.customer_message(db, conv, visitor, body, client_id)
+            message = service.customer_message(db, conv, visitor, data.body, client_id)
             return MessageOut.model_validate(message).model_dump(mode="json")
+
+    def status() -> dict:
+        with database.unit_of_work() as db:
+            return service.current_status(db, conversation_id)
 
     async def on_message(client_id: str, body: str) -> dict:
         return await run_in_threadpool(store, client_id, body)
 
     await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_in_threadpool(load, a),
-                     on_message=on_message)
+                     on_message=on_message, hello=await run_in_threadpool(status))

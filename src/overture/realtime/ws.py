@@ -59,7 +59,10 @@ async def serve_chat(
     on_message: OnMessage,
     heartbeat: float = 20.0,
     gate: FloodGate | None = None,
+    hello: dict[str, Any] | None = None,
 ) -> None:
+    """`hello` is sent first (e.g. the conversation's status, which a reconnect may have
+    missed), then every message after `after`, then live events."""
     gate = gate or FloodGate()
     last_sent = after
     sent: set[int] = set()
@@ -79,6 +82,8 @@ async def serve_chat(
         await send({"type": "message", "message": message})
 
     async with hub.subscribe(topic) as sub:
+        if hello is not None:
+            await send(hello)
         for message in await load_after(after):
             await send_message(message)
 

@@ -101,6 +101,7 @@ def identify(db: Session, channel: Channel, anon_id: str, token: str) -> Visitor
     customer; the anonymous row stays as a pointer (`merged_into_id`) so the browser's id keeps
     resolving to the customer.
     """
+    from overture.conversations.models import Conversation
     from overture.proactive.models import Delivery, Reach
 
     claims = verify_identity(channel, token)
@@ -124,7 +125,7 @@ def identify(db: Session, channel: Channel, anon_id: str, token: str) -> Visitor
             _repoint(db, browser, customer)
     elif customer.id != current.id:
         if current.external_id is None:
-            for model in (Visit, PageView, Delivery):
+            for model in (Visit, PageView, Delivery, Conversation):
                 db.execute(update(model).where(model.visitor_id == current.id)
                            .values(visitor_id=customer.id)
                            .execution_options(synchronize_session=False))

@@ -117,7 +117,8 @@
 
   function emit(name, message, conversationId) {
     (handlers[name] || []).forEach(function (fn) {
-      var info = { messageId: message && message.message_id, deliveryId: message && message.delivery_id };
+      var info = { messageId: message && message.message_id,
+        deliveryId: message && message.delivery_id };
       if (conversationId) info.conversationId = conversationId;
       try {
         fn(info);
@@ -231,7 +232,7 @@
       emit('proactiveMessageClicked', message);
       // A new message replaces the conversation on screen; an open one comes back if this
       // one is closed unanswered.
-      if (chat) leave(chat.status === 'open');
+      if (chat) leave(chat.status === 'open' || chat.pending.length > 0);
       draft = message;
     }
     if (chat && chat.unread) { chat.unread = false; save(); }
@@ -297,22 +298,25 @@
     c.unread = !!s.unread;
     ui.unread(c.unread);
     (s.pending || []).forEach(function (p) { queue(c, p[0], p[1]); });
-    load(c);
+    load(c, 0);
   }
 
-  function load(c) {
-    call('GET', 'conversations/' + c.id + '?after=0&visitor_id=' + encodeURIComponent(visitor))
-      .then(function (data) { arrived(c, data); }, function (err) {
-        if (chat !== c) return;
-        if (err.retry === false) { leave(); ui.clear(); } else c.retry = setTimeout(load, 10000, c);
-      });
+  function load(c, after) {
+    call('GET', 'conversations/' + c.id + '?after=' + after + '&visitor_id=' +
+      encodeURIComponent(visitor)).then(function (data) { arrived(c, data); }, function (err) {
+      if (chat !== c) return;
+      if (err.retry !== false) return (c.retry = setTimeout(load, 10000, c, after));
+      leave();  // gone, or not theirs
+      ui.clear();
+    });
   }
 
   /** The first reply (the data form's fields, or {message}) starts the conversation. */
   function begin(message, fields) {
     message.starting = true;
     message.client_id = message.client_id || rid('c_');
-    var body = { visitor_id: visitor, delivery_id: message.delivery_id, client_id: message.client_id };
+    var body = { visitor_id: visitor, delivery_id: message.delivery_id,
+      client_id: message.client_id };
     Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
     return call('POST', 'conversations', body).then(function (data) {
       if (draft === message) draft = null;
@@ -340,23 +344,31 @@
     var fresh = m.id > c.last;
     if (inOrder && fresh) c.last = m.id;
     var p = null;
-    c.pending = c.pending.filter(function (q) {
-      return !(m.author === 'customer' && q.id === m.client_id && (p = q));
-    });
+    if (m.author === 'customer') {
+      p = c.pending.filter(function (q) { return q.id === m.client_id; })[0];
+      if (p) c.pending.splice(c.pending.indexOf(p), 1);
+      if (fresh) c.status = 'open';  // the customer writing again reopens it (server-side too)
+    }
     ui.add(m, p && p.el, c.rich);
-    if (fresh && m.author !== 'customer' && !ui.isOpen()) {
-      c.unread = true;
-      ui.unread(true);
-      ui.announce((m.author_name ? m.author_name + ': ' : '') + m.body);
+    if (fresh && m.author !== 'customer') {
+      news(c, (m.author_name ? m.author_name + ': ' : '') + m.body);
     }
     save();
   }
 
-  function status(c, value) {
+  /** Something new while the panel is closed: a dot on the launcher, said to screen readers. */
+  function news(c, words) {
+    if (ui.isOpen()) return;
+    c.unread = true;
+    ui.unread(true);
+    ui.announce(words);
+  }
+
+  function status(c, value, pushed) {
     if (chat !== c || !value) return;
     if (value === 'solved' && c.status !== 'solved') {
       ui.ended(c.last);
-      if (!ui.isOpen()) ui.announce(T.ended);
+      if (pushed) news(c, T.ended);
     }
     c.status = value;
   }
@@ -372,14 +384,22 @@
         encodeURIComponent(visitor) + '&after=' + c.last);
     } catch (e) { return lost(c); }
     c.ws = ws;
-    ws.onopen = function () { c.attempt = 0; c.heard = Date.now(); flush(c); };
+    var again = c.tried;  // the first socket follows a fresh read; any later one may not
+    c.tried = true;
+    ws.onopen = function () {
+      // The socket replays missed messages, not status changes: ask for those.
+      if (again) load(c, c.last);
+      c.attempt = 0;
+      c.heard = Date.now();
+      flush(c);
+    };
     ws.onmessage = function (e) {
       if (c.ws !== ws) return;
       c.heard = Date.now();
       var data = {};
       try { data = JSON.parse(e.data) || {}; } catch (x) { /* not ours */ }
       if (data.type === 'message') receive(c, data.message, true);
-      else if (data.type === 'status') status(c, data.status);
+      else if (data.type === 'status') status(c, data.status, true);
       else if (data.type === 'ping') ws.send('{"type":"pong"}');
       else if (data.type === 'error') {
         // Errors name no message: the oldest one sent on the socket goes over HTTP, which
@@ -403,7 +423,8 @@
 
   function lost(c) {
     clearTimeout(c.retry);
-    var delay = Math.min(10000, 500 * Math.pow(2, c.attempt++)) * (0.75 + Math.random() / 2);
+    // 0.5 s doubling to 10 s, each ±25 % so that clients cut together don't return together.
+    var delay = Math.min(10000, 500 * Math.pow(2, c.attempt++) * (0.75 + Math.random() / 2));
     c.retry = setTimeout(connect, delay, c);
   }
 
@@ -423,6 +444,7 @@
   }
 
   function flush(c) {
+    if (chat !== c) return;
     c.pending.forEach(function (p) {
       if (p.state !== 'queued') return;
       if (!live(c)) return viaHttp(c, p);
@@ -630,14 +652,14 @@
     var launcher = h('button', { 'class': 'launcher', type: 'button', 'aria-expanded': 'false',
       'aria-controls': 'ov-panel' }, [launcherIcon, label, dot]);
     var bubble = h('div', { 'class': 'bubble', role: 'status', 'aria-live': 'polite' });
-    var news = h('div', { 'class': 'vh', 'aria-live': 'polite' });  // while the panel is closed
+    var herald = h('div', { 'class': 'vh', 'aria-live': 'polite' });  // news, panel closed
     var log = h('ol', { 'class': 'log', role: 'log', 'aria-live': 'polite' });
     var foot = h('div', { 'class': 'foot', hidden: true });
     var title = h('h2', { 'class': 'head', id: 'ov-title', text: sender.name || config.name || '' });
     var panel = h('div', { 'class': 'panel', id: 'ov-panel', role: 'dialog', tabindex: '-1',
       'aria-labelledby': 'ov-title', hidden: true }, [title, log, foot]);
     var box = h('div', { 'class': 'ov', lang: LANG },
-      [panel, bubble, launcher, news]);
+      [panel, bubble, launcher, herald]);
     box.style.setProperty('--c', color);
     box.style.setProperty('--t', ink(color));
 
@@ -656,7 +678,8 @@
       launcherIcon.replaceChildren(icon(open ? CROSS : CHAT));
       launcher.setAttribute('aria-expanded', String(open));
       launcher.setAttribute('aria-label', open ? T.close
-        : (withText ? T.open + ': ' + launcherText : T.open) + (dot.hidden ? '' : ' (' + T.unread + ')'));
+        : (withText ? T.open + ': ' + launcherText : T.open) +
+          (dot.hidden ? '' : ' (' + T.unread + ')'));
     }
 
     function senderLine(from) {
@@ -683,7 +706,7 @@
     /** Stored messages in id order; messages still being sent stay at the end. */
     function place(el, id) {
       var at = log.lastChild;
-      while (at && (at.classList.contains('pending') || !(Number(at.getAttribute('data-id')) < id))) {
+      while (at && (at.classList.contains('pending') || !(+at.getAttribute('data-id') < id))) {
         at = at.previousSibling;
       }
       log.insertBefore(el, at ? at.nextSibling : log.firstChild);
@@ -854,11 +877,13 @@
         el.classList.add('failed');
         state(el, T.notSent);
       },
-      ended: function (id) { place(h('li', { 'class': 'note', 'data-id': id, text: T.ended }), id + 0.5); },
+      ended: function (id) {
+        place(h('li', { 'class': 'note', 'data-id': id, text: T.ended }), id + 0.5);
+      },
       unread: function (on) { dot.hidden = !on || !panel.hidden; setLauncher(); },
       announce: function (words) {
-        news.textContent = '';
-        setTimeout(function () { news.textContent = words; }, 50);
+        herald.textContent = '';
+        setTimeout(function () { herald.textContent = words; }, 50);
       }
     };
     setLauncher();

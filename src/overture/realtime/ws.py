@@ -61,8 +61,8 @@ async def serve_chat(
     gate: FloodGate | None = None,
     hello: dict[str, Any] | None = None,
 ) -> None:
-    """`hello` is sent first (e.g. the conversation's status, which a reconnect may have
-    missed), then every message after `after`, then live events."""
+    """Every message after `after` is sent first, then `hello` (e.g. the conversation's
+    status, which a reconnect may have missed), then live events."""
     gate = gate or FloodGate()
     last_sent = after
     sent: set[int] = set()
@@ -82,10 +82,10 @@ async def serve_chat(
         await send({"type": "message", "message": message})
 
     async with hub.subscribe(topic) as sub:
-        if hello is not None:
-            await send(hello)
         for message in await load_after(after):
             await send_message(message)
+        if hello is not None:
+            await send(hello)
 
         async def forward() -> None:
             async for _topic, event in sub:

@@ -151,3 +151,33 @@ def test_deleting_the_message_keeps_ticket_tags(client, admin, agent, shown, vis
     t = client.get("/api/v1/tickets", headers=agent.headers).json()[0]
     assert t["tags"] == ["pricing", "vip"] and t["proactive_message_id"] is None
     assert t["proactive_message_name"] == "Hello"
+
+
+def test_an_identified_customer_is_suppressed_on_every_device_until_solved(
+        client, agent, live, visitor, new_visitor, site):
+    secret = site["channel"]["jwt_secret"]
+    live(message="Need help?")
+    laptop, phone = visitor, new_visitor()
+    laptop.identify(secret, "cust-42", "Maria Silva", email="maria@example.com")
+    phone.identify(secret, "cust-42", "Maria Silva", email="maria@example.com")
+    laptop.view()
+    start(laptop, name="Maria Silva", email="maria@example.com")
+    assert phone.view()["show"] is None
+    tid = _ticket_id(client, agent)
+    client.patch(f"/api/v1/tickets/{tid}", json={"status": "solved"}, headers=agent.headers)
+    assert phone.view("https://shop.example/again")["show"] is not None
+
+
+def test_a_conversation_started_anonymously_follows_the_customer_after_identify(
+        client, agent, live, visitor, new_visitor, site):
+    secret = site["channel"]["jwt_secret"]
+    live(message="Need help?")
+    visitor.view()
+    conv = start(visitor, name="Maria", email="maria@example.com").json()
+    visitor.identify(secret, "cust-43", "Maria")
+    other_device = new_visitor()
+    other_device.identify(secret, "cust-43", "Maria")
+    assert other_device.view()["show"] is None
+    got = client.get(f"/widget/v1/{visitor.key}/conversations/{conv['conversation_id']}",
+                     params={"visitor_id": visitor.visitor_id}, headers={"Origin": ORIGIN})
+    assert got.status_code == 200

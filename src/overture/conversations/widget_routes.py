@@ -23,7 +23,7 @@ from overture.realtime.ws import serve_chat
 from overture.visitors.models import Visitor
 from overture.visitors.service import resolve_visitor
 from overture.widget import service as widget_service
-from overture.widget.routes import WidgetChannel, _visitor_limit, origin_allowed
+from overture.widget.routes import WidgetChannel, origin_allowed, visitor_limit
 
 router = APIRouter(prefix="/widget/v1/{channel_key}/conversations", tags=["widget"])
 
@@ -44,7 +44,7 @@ def _out(db, conv, after: int = 0) -> ConversationOut:
 def start(body: StartConversationIn, channel: WidgetChannel, request: Request, db: DB):
     """The customer's first reply to a proactive message (data form or first message) starts
     the conversation and its ticket. Retrying with the same delivery returns the same one."""
-    _visitor_limit(request, body.visitor_id)
+    visitor_limit(request, body.visitor_id)
     visitor = resolve_visitor(db, body.visitor_id, create=False)
     if visitor is None:
         raise NotFound("delivery not found for this visitor", code="delivery_not_found")
@@ -64,7 +64,7 @@ def get(conversation_id: IdPath, visitor_id: str, channel: WidgetChannel, db: DB
 def post_message(conversation_id: IdPath, body: CustomerMessageIn, channel: WidgetChannel,
                  request: Request, db: DB):
     """HTTP fallback for sending; the same client_id is stored once."""
-    _visitor_limit(request, body.visitor_id)
+    visitor_limit(request, body.visitor_id)
     visitor = resolve_visitor(db, body.visitor_id, create=False)
     conv = service.access_visitor_conversation(db, channel, visitor, conversation_id)
     return service.customer_message(db, conv, visitor, body.body, body.client_id)

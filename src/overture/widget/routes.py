@@ -68,7 +68,7 @@ def widget_channel(channel_key: str, request: Request, response: Response, db: D
 WidgetChannel = Annotated[Channel, Depends(widget_channel)]
 
 
-def _visitor_limit(request: Request, visitor_id: str) -> None:
+def visitor_limit(request: Request, visitor_id: str) -> None:
     limit = request.app.state.settings.widget_requests_per_visitor_per_minute
     enforce(request.app.state.limiter, f"w:v:{visitor_id}", limit, 60,
             "requests from this visitor")
@@ -110,7 +110,7 @@ def config(channel: WidgetChannel, db: DB):
 @router.post("/page-views", response_model=DecisionOut)
 def page_view(body: PageViewIn, channel: WidgetChannel, request: Request, db: DB):
     """Report a page view (or SPA route change, or app screen) and get the decision."""
-    _visitor_limit(request, body.visitor_id)
+    visitor_limit(request, body.visitor_id)
     return service.page_view(db, _cache(request), channel, body,
                              request.headers.get("user-agent", ""))
 
@@ -118,7 +118,7 @@ def page_view(body: PageViewIn, channel: WidgetChannel, request: Request, db: DB
 @router.post("/check", response_model=DecisionOut)
 def check(body: CheckIn, channel: WidgetChannel, request: Request, db: DB):
     """Ask again at a pending on_page moment; everything is re-checked."""
-    _visitor_limit(request, body.visitor_id)
+    visitor_limit(request, body.visitor_id)
     return service.check(db, _cache(request), channel, body,
                          request.headers.get("user-agent", ""))
 
@@ -126,13 +126,13 @@ def check(body: CheckIn, channel: WidgetChannel, request: Request, db: DB):
 @router.post("/events", response_model=EventOut)
 def event(body: EventIn, channel: WidgetChannel, request: Request, db: DB):
     """Report opened / dismissed / replied; a retried event id is not counted again."""
-    _visitor_limit(request, body.visitor_id)
+    visitor_limit(request, body.visitor_id)
     return service.event(db, channel, body)
 
 
 @router.post("/identify", response_model=IdentifyOut)
 def identify(body: IdentifyIn, channel: WidgetChannel, request: Request, db: DB):
     """Identify the visitor with a JWT signed by the host site (HS256, channel secret)."""
-    _visitor_limit(request, body.visitor_id)
+    visitor_limit(request, body.visitor_id)
     customer = service.identify(db, channel, body)
     return IdentifyOut(visitor_id=body.visitor_id, name=customer.name, email=customer.email)

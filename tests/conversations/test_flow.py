@@ -60,7 +60,10 @@ def test_without_collection_the_first_message_starts_it(client, agent, live, vis
     r = start(visitor, message="<script>alert('hi')</script> do you ship to Lisbon?")
     assert r.status_code == 201
     detail = client.get(f"/api/v1/tickets/{_ticket_id(client, agent)}", headers=agent.headers)
-    assert detail.json()["messages"][-1]["body"] == "<script>alert('hi')</script> do you ship to Lisbon?"
+    bodies = [(m["author"], m["body"]) for m in detail.json()["messages"]]
+    assert bodies == [("sender", "Hello there"),
+                      ("customer", "<script>alert('hi')</script> do you ship to Lisbon?"),
+                      ("sender", "We'll be right with you")]
 
 
 def _ticket_id(client, agent) -> int:

@@ -69,8 +69,8 @@ def _agent_says(client, agent, chat, body: str) -> dict:
 
 def test_customer_socket_gets_history_then_live_agent_replies(client, agent, chat):
     with _customer_socket(chat) as ws:
-        history = _messages(ws, 2)
-        assert [m["body"] for m in history] == ["Can we help?", "Hello?"]
+        history = _messages(ws, 3)
+        assert [m["body"] for m in history] == ["Can we help?", "Hello?", "Write to us"]
         _agent_says(client, agent, chat, "Hi! <b>How</b> can I help?")
         (reply,) = _messages(ws, 1)
         assert reply["author"] == "agent" and reply["body"] == "Hi! <b>How</b> can I help?"
@@ -83,7 +83,7 @@ def test_customer_socket_gets_history_then_live_agent_replies(client, agent, cha
 
 def test_reconnect_resumes_without_loss_or_duplicates(client, agent, chat):
     with _customer_socket(chat) as ws:
-        seen = _messages(ws, 2)
+        seen = _messages(ws, 3)
     last = seen[-1]["id"]
     sent = [_agent_says(client, agent, chat, f"while you were away {i}") for i in range(3)]
     with _customer_socket(chat, after=last) as ws:
@@ -106,8 +106,8 @@ def test_agent_socket_both_ways(client, agent, chat, live_server):
     url = f"{chat['ws']}/agent/conversations/{chat['ticket']}/ws?after=0"
     with connect(url, origin=chat["origin"], additional_headers={"Cookie": cookie}) as agent_ws, \
             _customer_socket(chat) as customer_ws:
-        assert len(_messages(agent_ws, 2)) == 2
-        _messages(customer_ws, 2)
+        assert len(_messages(agent_ws, 3)) == 3
+        _messages(customer_ws, 3)
         agent_ws.send(json.dumps({"type": "message", "client_id": new_id("a"), "body": "Yo"}))
         assert _messages(customer_ws, 1)[0]["body"] == "Yo"
         customer_ws.send(json.dumps({"type": "message", "client_id": new_id("c"), "body": "Hey"}))
@@ -119,7 +119,7 @@ def test_agent_socket_both_ways(client, agent, chat, live_server):
 
 def test_flooding_is_rate_limited_and_the_connection_kept(client, agent, chat):
     with _customer_socket(chat) as ws:
-        _messages(ws, 2)
+        _messages(ws, 3)
         for i in range(25):
             ws.send(json.dumps({"type": "message", "client_id": new_id("f"), "body": f"m{i}"}))
         frames = []

@@ -212,7 +212,8 @@ def test_the_server_has_the_last_word_on_the_form(page: Page, site: DemoSite):
 def test_agent_replies_arrive_live_and_the_agent_reads_the_customer(page: Page, site: DemoSite):
     ticket = start_by_first_message(page, site, "Can we help?", "Do you ship to Mars?")
     assert bodies(site, ticket["id"]) == [("sender", "Can we help?"),
-                                          ("customer", "Do you ship to Mars?")]
+                                          ("customer", "Do you ship to Mars?"),
+                                          ("sender", "Thanks!")]
 
     agent_says(site, ticket["id"], "We do, every Tuesday.")
     reply = messenger(page).locator(".msg.agent").last
@@ -226,7 +227,8 @@ def test_agent_replies_arrive_live_and_the_agent_reads_the_customer(page: Page, 
         re.compile(r"^You: Great, one rocket please$"))  # stored: no "Sending…" any more
     eventually(lambda: ("customer", "Great, one rocket please") in bodies(site, ticket["id"]))
     assert [b for _, b in bodies(site, ticket["id"])] == [
-        "Can we help?", "Do you ship to Mars?", "We do, every Tuesday.", "Great, one rocket please"]
+        "Can we help?", "Do you ship to Mars?", "Thanks!", "We do, every Tuesday.",
+        "Great, one rocket please"]
     assert [t.removeprefix("You: ").removeprefix("Acme Support").removeprefix("Ada Admin")
             for t in log_texts(page)] == [b for _, b in bodies(site, ticket["id"])]
 
@@ -350,10 +352,10 @@ def test_a_dropped_socket_resumes_without_losing_or_repeating_messages(
     assert fallback.value.status == 201
     expect(messenger(page).locator(".msg.visitor").last).to_have_text("You: Still there?")
     page.wait_for_timeout(700)  # a reconnect try or two, refused
-    expect(agents).to_have_count(2)  # nothing arrives while the socket is down
+    expect(agents).to_have_count(3)  # nothing arrives while the socket is down
 
     proxy.up = True
-    expect(agents).to_have_count(5, timeout=15000)
+    expect(agents).to_have_count(6, timeout=15000)
     assert after_of(proxy.urls[-1]) == last  # resumed from the last message received
     assert len(proxy.urls) >= 2
     page.wait_for_timeout(500)
@@ -362,13 +364,14 @@ def test_a_dropped_socket_resumes_without_losing_or_repeating_messages(
     assert [t.removeprefix("You: ").removeprefix("Acme Support").removeprefix("Ada Admin")
             for t in log_texts(page)] == server
     assert [t.removeprefix("Ada Admin") for t in agents.all_text_contents()] == [
-        "Acme SupportNeed a hand?", "Hello!", "Missed 1", "Missed 2", "Missed 3"]
+        "Acme SupportNeed a hand?", "Acme SupportThanks!", "Hello!", "Missed 1", "Missed 2",
+        "Missed 3"]
 
     # Live again: the next reply comes at once, once.
     agent_says(site, ticket["id"], "Back online")
-    expect(agents).to_have_count(6)
+    expect(agents).to_have_count(7)
     page.wait_for_timeout(300)
-    expect(agents).to_have_count(6)
+    expect(agents).to_have_count(7)
 
 
 def test_a_ticket_solved_while_the_socket_is_down_shows_its_end_on_reconnect(
@@ -430,7 +433,7 @@ def test_a_solved_conversation_ends_and_proactive_messages_come_back(
     assert goto(page, site.url("/demo/pricing"))["show"] is None  # open: nothing proactive
 
     launcher(page).click()
-    expect(messenger(page).locator(".msg")).to_have_count(3)
+    expect(messenger(page).locator(".msg")).to_have_count(4)
     solved = site.api.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "solved"})
     assert solved.status_code == 200, solved.text
     note = messenger(page).locator(".note")
@@ -461,6 +464,6 @@ def test_a_conversation_solved_while_away_shows_its_end_on_the_next_page(
     bubble(page).get_by_role("button", name="Dismiss").click()
     launcher(page).click()  # without a message on screen: the conversation, and its end
     expect(messenger(page).locator(".note")).to_have_text("This conversation has ended")
-    expect(messenger(page).locator(".msg")).to_have_count(2)
+    expect(messenger(page).locator(".msg")).to_have_count(3)
     launcher(page).click()
     assert page.evaluate(f"localStorage.getItem('{STORE}')") is None

@@ -105,6 +105,8 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
     if body.message:
         _add(db, conv, "customer", body.message, name=visitor.name,
              client_id=None if collect else body.client_id)
+        if not collect and response.get("follow_up"):
+            _add(db, conv, "sender", response["follow_up"], name=sender)
     db.add(Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
                   requester_email=str(body.email) if body.email else visitor.email,
                   status="new", tags=list(message.tags or []), proactive_message_id=message.id,

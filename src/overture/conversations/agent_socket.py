@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from overture.accounts.models import User
 from overture.conversations import service
-from overture.conversations.models import Conversation, Ticket
-from overture.conversations.schemas import AgentMessageIn, MessageOut, checked
+from overture.conversations.models import Ticket
+from overture.conversations.schemas import AgentMessageIn, checked
+from overture.conversations.sockets import serve_conversation
 from overture.kit.ids import AfterId, IdPath
-from overture.realtime.ws import serve_chat
 
 router = APIRouter(prefix="/agent")
 HEARTBEAT_SECONDS = 20.0
@@ -90,25 +90,8 @@ async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0
         return
     await ws.accept()
 
-    def load(after_id: int) -> list[dict]:
-        with database.unit_of_work() as db:
-            return [MessageOut.model_validate(m).model_dump(mode="json")
-                    for m in service.messages_after(db, conversation_id, after_id)]
-
-    def store(client_id: str, body: str) -> dict:
+    def store(db, conv, client_id: str, body: str):
         data = checked(AgentMessageIn, {"client_id": client_id, "body": body})
-        with database.unit_of_work() as db:
-            conv = db.get(Conversation, conversation_id)
-            message = service.agent_message(db, conv, db.get(User, uid), data.body, client_id)
-            return MessageOut.model_validate(message).model_dump(mode="json")
+        return service.agent_message(db, conv, db.get(User, uid), data.body, client_id)
 
-    def status() -> dict:
-        with database.unit_of_work() as db:
-            return service.current_status(db, conversation_id)
-
-    async def on_message(client_id: str, body: str) -> dict:
-        return await run_in_threadpool(store, client_id, body)
-
-    await serve_chat(ws, ws.app.state.hub, service.conversation_topic(conversation_id),
-                     after=after, load_after=lambda a: run_in_threadpool(load, a),
-                     on_message=on_message, hello=await run_in_threadpool(status))
+    await serve_conversation(ws, conversation_id, after, store)

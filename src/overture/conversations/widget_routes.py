@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from overture.channels.service import channel_by_key
 from overture.conversations import service
-from overture.conversations.models import Conversation, Ticket
+from overture.conversations.models import Ticket
 from overture.conversations.schemas import (
     ConversationOut,
     CustomerMessageIn,
@@ -16,10 +16,10 @@ from overture.conversations.schemas import (
     StartConversationIn,
     checked,
 )
+from overture.conversations.sockets import serve_conversation
 from overture.deps import DB
 from overture.kit.errors import DomainError, NotFound
 from overture.kit.ids import AfterId, IdPath
-from overture.realtime.ws import serve_chat
 from overture.visitors.models import Visitor
 from overture.visitors.service import resolve_visitor
 from overture.widget import service as widget_service
@@ -98,27 +98,10 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
         return
     await ws.accept()
 
-    def load(after_id: int) -> list[dict]:
-        with database.unit_of_work() as db:
-            return [MessageOut.model_validate(m).model_dump(mode="json")
-                    for m in service.messages_after(db, conversation_id, after_id)]
-
-    def store(client_id: str, body: str) -> dict:
+    def store(db, conv, client_id: str, body: str):
         data = checked(CustomerMessageIn, {"visitor_id": visitor_id, "client_id": client_id,
                                            "body": body})
-        with database.unit_of_work() as db:
-            conv = db.get(Conversation, conversation_id)
-            visitor = db.get(Visitor, found[2])
-            message = service.customer_message(db, conv, visitor, data.body, client_id)
-            return MessageOut.model_validate(message).model_dump(mode="json")
+        return service.customer_message(db, conv, db.get(Visitor, found[2]), data.body,
+                                        client_id)
 
-    def status() -> dict:
-        with database.unit_of_work() as db:
-            return service.current_status(db, conversation_id)
-
-    async def on_message(client_id: str, body: str) -> dict:
-        return await run_in_threadpool(store, client_id, body)
-
-    await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
-                     after=after, load_after=lambda a: run_in_threadpool(load, a),
-                     on_message=on_message, hello=await run_in_threadpool(status))
+    await serve_conversation(ws, conversation_id, after, store)

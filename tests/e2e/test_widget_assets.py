@@ -21,6 +21,9 @@ def test_the_widget_scripts_are_public_cacheable_and_small(live_server: str):
         assert got.headers["cache-control"] == "public, max-age=300"
         assert got.headers["access-control-allow-origin"] == "*"
         assert len(gzip.compress(got.content, 9)) < limit, path
+        if path == "/widget/app.js":  # sent compressed (httpx asks for gzip and decodes it)
+            assert got.headers["content-encoding"] == "gzip"
+            assert int(got.headers["content-length"]) < limit
         etag = got.headers["etag"]
         again = httpx.get(live_server + path, headers={"If-None-Match": etag})
         assert again.status_code == 304

@@ -58,3 +58,17 @@ def test_script_in_name_is_stored_as_typed_and_escaped_in_pages(client, admin):
     page = client.get("/admin/brands").text
     assert name not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_form_errors_speak_the_admins_language(client, admin):
+    from tests.conftest import csrf_from, login
+
+    login(client, admin.email)
+    page = client.get("/admin/brands/new", headers={"Accept-Language": "pt-BR"}).text
+    token = csrf_from(page)
+    client.post("/locale", data={"locale": "pt_BR", "csrf_token": token, "next": "/admin"})
+    r = client.post("/admin/brands/new", data={"name": "", "csrf_token": token})
+    assert r.status_code == 422
+    assert "este campo é obrigatório" in r.text
+    r = client.post("/admin/brands/new", data={"name": "x" * 121, "csrf_token": token})
+    assert "no máximo 120 caracteres" in r.text

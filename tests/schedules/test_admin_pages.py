@@ -124,20 +124,20 @@ def test_list_says_whether_each_schedule_is_open_now(client, admin, csrf):
 
 
 @pytest.mark.parametrize("kwargs,label,words", [
-    ({"name": ""}, "Name", "at least 1 character"),
+    ({"name": ""}, "Name", "this field is required"),
     ({"timezone": "Mars/Olympus"}, "Time zone", "not an IANA time zone"),
     ({"timezone": ""}, "Time zone", "not an IANA time zone"),
     ({"intervals": [("0", "09:00", "10:00"), ("0", "", ""), ("1", "12:00", "11:00")]},
      "Weekly hours, row 3", "start must be before end"),
     ({"intervals": [("2", "09:10", "10:00")]}, "Weekly hours, row 1, Start", "15-minute step"),
     ({"intervals": [("2", "09:00", "")]}, "Weekly hours, row 1, End", "not a time"),
-    ({"intervals": [("7", "09:00", "10:00")]}, "Weekly hours, row 1, Day", "less than or equal"),
+    ({"intervals": [("7", "09:00", "10:00")]}, "Weekly hours, row 1, Day", "must be at most 6"),
     ({"intervals": [("0", "09:00", "12:00"), ("0", "11:00", "13:00")]},
      "Weekly hours", "Monday 11:00-13:00: overlaps 09:00-12:00"),
     ({"holidays": [("", "", ""), ("Carnival", "2027-02-09", "2027-02-08")]},
      "Holidays, row 2", "last_day must not be before first_day"),
-    ({"holidays": [("Carnival", "", "")]}, "Holidays, row 1, First day", "valid date"),
-    ({"holidays": [("", "2027-02-08", "")]}, "Holidays, row 1, Name", "at least 1 character"),
+    ({"holidays": [("Carnival", "", "")]}, "Holidays, row 1, First day", "enter a date like 2026-12-24"),
+    ({"holidays": [("", "2027-02-08", "")]}, "Holidays, row 1, Name", "this field is required"),
 ])
 def test_invalid_input_is_shown_readably_and_stores_nothing(
         client, admin, csrf, kwargs, label, words):

@@ -7,17 +7,45 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def _in_words(err: dict[str, Any]) -> str:
+    """Pydantic's common messages in the page's language; our own checks speak for themselves."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return _("this field is required")
+    if kind == "string_too_short":
+        return _("at least %(n)s characters") % {"n": ctx.get("min_length")}
+    if kind == "string_too_long":
+        return _("at most %(n)s characters") % {"n": ctx.get("max_length")}
+    if kind == "too_long":
+        return _("at most %(n)s items") % {"n": ctx.get("max_length")}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("enter a whole number")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("must be at least %(n)s") % {"n": ctx.get("ge", ctx.get("gt"))}
+    if kind in ("less_than_equal", "less_than"):
+        return _("must be at most %(n)s") % {"n": ctx.get("le", ctx.get("lt"))}
+    if kind in ("literal_error", "enum"):
+        return _("choose one of the offered values")
+    if kind == "string_pattern_mismatch":
+        return _("the format is not valid")
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return _("enter a date like 2026-12-24")
+    if kind == "value_error" and "email address" in err.get("msg", ""):
+        return _("enter a valid email address")
+    return err.get("msg", "invalid").removeprefix("Value error, ")
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        msg = err.get("msg", "invalid").removeprefix("Value error, ")
-        out.append({"field": loc, "msg": msg})
+        out.append({"field": loc, "msg": _in_words(err)})
     return out
 
 

@@ -329,3 +329,22 @@ def test_editor_in_english(client, admin):
         assert word in html or word in script, word
     for word in EDITOR_WORDS:
         assert word not in html and word not in script, word
+
+
+def test_our_own_validation_message_in_portuguese(client, admin):
+    """A message raised by a validator (not one of pydantic's) follows the chosen language."""
+    brand = client.post("/api/v1/brands", json={"name": "Marca origem"}, headers=admin.headers)
+    assert brand.status_code == 201, brand.text
+    _signed_in(client, admin)
+    page = client.get("/admin/channels/new", headers=EN)
+    r = client.post("/locale", data={"locale": "pt_BR", "csrf_token": csrf_from(page.text),
+                                     "next": "/admin/channels/new"}, follow_redirects=False)
+    assert r.status_code in (302, 303)
+    form = client.get("/admin/channels/new", headers=EN)
+    r = client.post("/admin/channels/new", data={
+        "csrf_token": csrf_from(form.text), "brand_id": str(brand.json()["id"]),
+        "name": "Site", "kind": "web_widget", "allowed_origins": "example.com",
+        "color": "#1f73b7"})
+    assert r.status_code == 422, r.text
+    assert "não é uma origem como https://www.example.com" in r.text
+    assert "is not an origin like" not in r.text

@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from overture.config import Settings, get_settings
 from overture.db import Database
 from overture.deps import LoginRequired
+from overture.i18n import gettext as _
 from overture.kit.errors import Conflict, DomainError, TooManyRequests
 from overture.kit.logs import setup_logging
 from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
@@ -90,7 +91,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         # Services check first; this catches the race where two requests pass that check.
         log.info("integrity error: %s", exc.orig)
-        err = Conflict("this conflicts with data saved at the same moment; reload and retry",
+        err = Conflict(_("this conflicts with data saved at the same moment; reload and retry"),
                        code="conflict")
         return await domain_error(request, err)
 

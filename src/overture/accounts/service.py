@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import ROLES, AccountSettings, ApiToken, User
 from overture.accounts.schemas import SettingsPatch
+from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Invalid
 from overture.kit.passwords import hash_password, hash_token, new_token, verify_password
@@ -43,12 +44,13 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
 
 def create_user(db: Session, *, email: str, name: str, password: str, role: str) -> User:
     if role not in ROLES:
-        raise Invalid("role", f"role must be one of: {', '.join(ROLES)}")
+        raise Invalid("role", _("role must be one of: %(roles)s") % {"roles": ", ".join(ROLES)})
     if len(password) < 10:
-        raise Invalid("password", "password must have at least 10 characters")
+        raise Invalid("password", _("password must have at least 10 characters"))
     email = email.strip().lower()
     if db.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise Conflict(f"a user with email {email} already exists", code="email_taken")
+        raise Conflict(_("a user with email %(email)s already exists") % {"email": email},
+                       code="email_taken")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
     db.add(user)
     db.flush()

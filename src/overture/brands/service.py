@@ -7,6 +7,7 @@ from overture.accounts.models import User
 from overture.brands.models import Brand
 from overture.brands.schemas import BrandIn
 from overture.channels.models import Channel
+from overture.i18n import gettext as _
 from overture.kit.errors import Conflict, NotFound
 
 
@@ -14,7 +15,7 @@ def access_brand(db: Session, user: User, brand_id: int) -> Brand:
     """The one way to load a brand by id: every signed-in user of the account may read it."""
     brand = db.get(Brand, brand_id)
     if brand is None:
-        raise NotFound(f"brand {brand_id} not found")
+        raise NotFound(_("brand %(id)s not found") % {"id": brand_id})
     return brand
 
 
@@ -27,7 +28,8 @@ def _check_unique(db: Session, name: str, exclude: int | None = None) -> None:
     if exclude is not None:
         q = q.where(Brand.id != exclude)
     if db.scalar(q) is not None:
-        raise Conflict(f"a brand named {name!r} already exists", code="name_taken")
+        raise Conflict(_("a brand named %(name)s already exists") % {"name": repr(name)},
+                       code="name_taken")
 
 
 def create_brand(db: Session, data: BrandIn) -> Brand:
@@ -49,7 +51,8 @@ def delete_brand(db: Session, brand: Brand) -> None:
     channels = db.scalar(select(func.count(Channel.id)).where(Channel.brand_id == brand.id))
     if channels:
         raise Conflict(
-            f"brand {brand.name!r} still has {channels} channel(s); delete or move them first",
+            _("brand %(name)s still has %(n)s channel(s); delete or move them first")
+            % {"name": repr(brand.name), "n": channels},
             code="brand_in_use",
         )
     db.delete(brand)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from overture.channels.models import KINDS
+from overture.i18n import gettext as _
 from overture.kit.ids import IdField
 from overture.kit.text import PlainName, ShortText
 
@@ -19,14 +20,15 @@ def _origin(value: str) -> str:
         return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-        raise ValueError(f"{value!r} is not an origin like https://www.example.com")
+        raise ValueError(_("%(value)s is not an origin like https://www.example.com")
+                         % {"value": repr(value)})
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _avatar(value: str) -> str:
     value = value.strip()
     if value and urlsplit(value).scheme not in ("http", "https"):
-        raise ValueError("the avatar must be an http(s) URL")
+        raise ValueError(_("the avatar must be an http(s) URL"))
     return value
 
 

@@ -9,6 +9,7 @@ from overture.accounts.models import User
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
+from overture.i18n import gettext as _
 from overture.kit.errors import Invalid, NotFound
 from overture.kit.passwords import new_key
 from overture.kit.signals import channel_changed, channel_deleted
@@ -18,7 +19,7 @@ from overture.schedules.models import Schedule
 def access_channel(db: Session, user: User, channel_id: int) -> Channel:
     channel = db.get(Channel, channel_id)
     if channel is None:
-        raise NotFound(f"channel {channel_id} not found")
+        raise NotFound(_("channel %(id)s not found") % {"id": channel_id})
     return channel
 
 
@@ -35,9 +36,9 @@ def channel_by_key(db: Session, key: str) -> Channel | None:
 
 def _check_refs(db: Session, brand_id: int | None, schedule_id: int | None) -> None:
     if brand_id is not None and db.get(Brand, brand_id) is None:
-        raise Invalid("brand_id", f"brand {brand_id} does not exist")
+        raise Invalid("brand_id", _("brand %(id)s does not exist") % {"id": brand_id})
     if schedule_id is not None and db.get(Schedule, schedule_id) is None:
-        raise Invalid("schedule_id", f"schedule {schedule_id} does not exist")
+        raise Invalid("schedule_id", _("schedule %(id)s does not exist") % {"id": schedule_id})
 
 
 def create_channel(db: Session, data: ChannelIn) -> Channel:
@@ -51,9 +52,9 @@ def create_channel(db: Session, data: ChannelIn) -> Channel:
 def update_channel(db: Session, channel: Channel, data: ChannelPatch) -> Channel:
     changes = data.model_dump(exclude_unset=True)
     if "brand_id" in changes and changes["brand_id"] is None:
-        raise Invalid("brand_id", "a channel must belong to a brand")
+        raise Invalid("brand_id", _("a channel must belong to a brand"))
     if "name" in changes and changes["name"] is None:
-        raise Invalid("name", "name is required")
+        raise Invalid("name", _("name is required"))
     _check_refs(db, changes.get("brand_id"), changes.get("schedule_id"))
     for field, value in changes.items():
         if value is None and field not in ("schedule_id",):

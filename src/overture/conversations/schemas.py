@@ -12,6 +12,7 @@ from pydantic import (
     ValidationError,
 )
 
+from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
 from overture.kit.ids import IdField
 from overture.proactive.schemas import Tags
@@ -23,7 +24,7 @@ TicketStatus = Literal["new", "open", "pending", "solved"]
 
 def _name(value: str) -> str:
     if any(ord(c) < 32 for c in value):
-        raise ValueError("must not contain control characters")
+        raise ValueError(_("must not contain control characters"))
     return value
 
 

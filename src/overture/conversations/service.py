@@ -14,6 +14,7 @@ from overture.channels.models import Channel
 from overture.conversations.models import ChatMessage, Conversation, Ticket
 from overture.conversations.schemas import MessageOut, StartConversationIn, TicketPatch
 from overture.db import publish_after_commit
+from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Invalid, NotFound
 from overture.proactive import render, stats
@@ -60,7 +61,7 @@ def access_visitor_conversation(db: Session, channel: Channel, visitor: Visitor 
     if (conv is None or visitor is None or conv.visitor_id != visitor.id
             or conv.channel_id != channel.id):
         # The same answer whether it doesn't exist or isn't theirs: ids reveal nothing.
-        raise NotFound("conversation not found", code="conversation_not_found")
+        raise NotFound(_("conversation not found"), code="conversation_not_found")
     return conv
 
 
@@ -69,22 +70,22 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
     delivery = db.get(Delivery, body.delivery_id)
     if (delivery is None or delivery.visitor_id != visitor.id
             or delivery.channel_id != channel.id):
-        raise NotFound("delivery not found for this visitor", code="delivery_not_found")
+        raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
     if delivery.conversation_id is not None:  # a retry: the conversation exists already
         conv = db.get(Conversation, delivery.conversation_id)
         if conv is not None:
             return conv
     message = db.get(ProactiveMessage, delivery.message_id)
     if message is None:
-        raise Conflict("this proactive message no longer exists", code="message_gone")
+        raise Conflict(_("this proactive message no longer exists"), code="message_gone")
     response = message.response or {}
     collect = response.get("collect", []) if response.get("type") == "agent" else []
     if "name" in collect and not body.name:
-        raise Invalid("name", "please tell us your name")
+        raise Invalid("name", _("please tell us your name"))
     if "email" in collect and not body.email:
-        raise Invalid("email", "please tell us your email")
+        raise Invalid("email", _("please tell us your email"))
     if not collect and not body.message:
-        raise Invalid("message", "write a message")
+        raise Invalid("message", _("write a message"))
     first, full = _names(visitor)
     shown_text = render.plain(render.runs(message.message, first, full))  # as the customer saw it
     if body.name:
@@ -163,7 +164,7 @@ def agent_message(db: Session, conv: Conversation, user: User, body: str,
         return existing
     ticket = _ticket(db, conv)
     if conv.status == "solved":
-        raise Conflict("the ticket is solved; reopen it to reply", code="ticket_solved")
+        raise Conflict(_("the ticket is solved; reopen it to reply"), code="ticket_solved")
     if ticket.status == "new":
         ticket.status = "open"
     if ticket.assignee_id is None:
@@ -188,7 +189,7 @@ def access_ticket(db: Session, user: User, ticket_id: int, *,
     q = select(Ticket).where(Ticket.id == ticket_id)
     ticket = db.scalar(q.with_for_update() if for_update else q)
     if ticket is None:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound(_("ticket %(id)s not found") % {"id": ticket_id})
     return ticket
 
 
@@ -214,7 +215,8 @@ def update_ticket(db: Session, ticket: Ticket, patch: TicketPatch) -> Ticket:
     if "assignee_id" in changes and changes["assignee_id"] is not None:
         user = db.get(User, changes["assignee_id"])
         if user is None or not user.is_active:
-            raise Invalid("assignee_id", f"user {changes['assignee_id']} does not exist")
+            raise Invalid("assignee_id", _("user %(id)s does not exist")
+                          % {"id": changes["assignee_id"]})
     if "assignee_id" in changes:
         ticket.assignee_id = changes["assignee_id"]
     if changes.get("tags") is not None:

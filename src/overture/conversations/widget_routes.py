@@ -18,6 +18,7 @@ from overture.conversations.schemas import (
 )
 from overture.conversations.sockets import serve_conversation
 from overture.deps import DB
+from overture.i18n import gettext as _
 from overture.kit.errors import DomainError, NotFound
 from overture.kit.ids import AfterId, IdPath
 from overture.visitors.models import Visitor
@@ -47,7 +48,7 @@ def start(body: StartConversationIn, channel: WidgetChannel, request: Request, d
     visitor_limit(request, body.visitor_id)
     visitor = resolve_visitor(db, body.visitor_id, create=False)
     if visitor is None:
-        raise NotFound("delivery not found for this visitor", code="delivery_not_found")
+        raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
     conv = service.start_conversation(db, channel, visitor, body)
     return _out(db, conv)
 

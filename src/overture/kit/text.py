@@ -6,10 +6,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+from overture.i18n import gettext as _
+
 
 def _no_control_chars(value: str) -> str:
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("must not contain control characters")
+        raise ValueError(_("must not contain control characters"))
     return value
 
 

@@ -269,7 +269,7 @@ def _refused(action: str, exc: DomainError) -> str:
 @router.post("/{message_id}/{action}")
 async def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: PageAdmin):
     if action not in ACTIONS:
-        raise NotFound(f"no action {action!r}")
+        raise NotFound(_("no action %(action)s") % {"action": repr(action)})
     form = await form_dict(request)
     editor = f"{BASE}/{message_id}"
     back = editor if form.get("back") == "edit" else BASE

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from overture.deps import DB, ApiAdmin
+from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid
 from overture.kit.ids import IdPath
@@ -103,9 +104,9 @@ def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
     last = last or utcnow().date()
     first = first or last - timedelta(days=29)
     if first > last:
-        raise Invalid("from", "from must not be after to")
+        raise Invalid("from", _("from must not be after to"))
     if (last - first).days > 366:
-        raise Invalid("from", "at most 367 days at a time")
+        raise Invalid("from", _("at most 367 days at a time"))
     out = stats.series(db, m, first, last)
     if format == "csv":
         return Response(stats.to_csv(out), media_type="text/csv; charset=utf-8", headers={

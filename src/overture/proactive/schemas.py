@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from overture.i18n import gettext as _
 from overture.kit.ids import IdField
 from overture.proactive.rules import ConditionTree
 
@@ -29,7 +30,7 @@ _FORMATTING = re.compile(r"(\*\*|__|\*|_|~~|`|\[[^\]]*\]\([^)]*\))")
 
 def _no_html(value: str) -> str:
     if _HTML_TAG.search(value):
-        raise ValueError("HTML is not allowed here; write plain text (Markdown in messages)")
+        raise ValueError(_("HTML is not allowed here; write plain text (Markdown in messages)"))
     return value
 
 
@@ -37,16 +38,17 @@ def _placeholders(value: str) -> str:
     for name in _PLACEHOLDER.findall(value):
         if name not in PLACEHOLDERS:
             raise ValueError(
-                f"unknown placeholder {{{{{name}}}}}; use {{{{first_name}}}} or {{{{full_name}}}}"
+                _("unknown placeholder {{%(name)s}}; use {{first_name}} or {{full_name}}")
+                % {"name": name}
             )
     return value
 
 
 def _plain_text(value: str) -> str:
     if _EMOJI.search(value):
-        raise ValueError("the follow-up message is plain text: no emojis")
+        raise ValueError(_("the follow-up message is plain text: no emojis"))
     if _FORMATTING.search(value):
-        raise ValueError("the follow-up message is plain text: no formatting or links")
+        raise ValueError(_("the follow-up message is plain text: no formatting or links"))
     return _no_html(value)
 
 
@@ -126,7 +128,8 @@ def _tags(values: list[str]) -> list[str]:
         tag = raw.strip().lower()
         if not _TAG.match(tag):
             raise ValueError(
-                f"tag {i + 1} ({raw[:50]!r}) must be one word of letters, digits, _, - or :"
+                _("tag %(n)s (%(tag)s) must be one word of letters, digits, _, - or :")
+                % {"n": i + 1, "tag": repr(raw[:50])}
             )
         if tag not in out:
             out.append(tag)

@@ -44,7 +44,7 @@ def access_message(db: Session, user: User, message_id: int, *,
         q = q.with_for_update()
     message = db.scalar(q)
     if message is None:
-        raise NotFound(f"proactive message {message_id} not found")
+        raise NotFound(_("proactive message %(id)s not found") % {"id": message_id})
     return message
 
 
@@ -115,8 +115,8 @@ def _require(db: Session, m: ProactiveMessage, action: str) -> None:
     if action not in ACTIONS[m.status]:
         label = STATUS_LABELS[m.status]
         raise Conflict(
-            f"cannot {action} a message that is {label}; "
-            f"allowed: {', '.join(ACTIONS[m.status])}",
+            _("cannot %(action)s a message that is %(status)s; allowed: %(allowed)s")
+            % {"action": action, "status": _(label), "allowed": ", ".join(ACTIONS[m.status])},
             code="action_not_allowed",
         )
 
@@ -125,7 +125,8 @@ def _require_no_problems(db: Session, m: ProactiveMessage, verb: str) -> None:
     found = problems(db, m)
     if found:
         raise Conflict(
-            f"cannot {verb}: " + " ".join(p["message"] for p in found),
+            _("cannot %(verb)s: %(problems)s")
+            % {"verb": verb, "problems": " ".join(p["message"] for p in found)},
             code="has_problems", details=found,
         )
 
@@ -160,7 +161,8 @@ def _check_refs(db: Session, data: MessageIn, before: dict[str, Any] | None = No
     for field, (model, value) in given.items():
         previous = old_schedule if field == "timing.schedule_id" else (before or {}).get(field)
         if value is not None and value != previous and db.get(model, value) is None:
-            raise Invalid(tuple(field.split(".")), f"{field.split('.')[-1]} {value} does not exist")
+            raise Invalid(tuple(field.split(".")), _("%(field)s %(id)s does not exist")
+                          % {"field": field.split(".")[-1], "id": value})
 
 
 def create_message(db: Session, data: MessageIn) -> ProactiveMessage:
@@ -195,8 +197,8 @@ def update_message(db: Session, m: ProactiveMessage, data: MessageIn) -> Proacti
             for field, value in before.items():
                 setattr(m, field, value)
             raise Conflict(
-                "this change would leave the message with problems: "
-                + " ".join(p["message"] for p in found),
+                _("this change would leave the message with problems: %(problems)s")
+                % {"problems": " ".join(p["message"] for p in found)},
                 code="has_problems", details=found,
             )
     m.version += 1

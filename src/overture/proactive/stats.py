@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
 from overture.kit.upsert import add_to, insert_ignore
 from overture.proactive.models import DailyStat, Delivery, DeliveryEvent, ProactiveMessage, Reach
@@ -50,7 +51,8 @@ def apply_event(db: Session, delivery: Delivery, kind: str, event_id: str,
                 now: datetime) -> bool:
     """Apply one client event; False when this event id was applied before (a retry)."""
     if kind not in EVENT_KINDS:
-        raise Invalid("kind", f"kind must be one of: {', '.join(EVENT_KINDS)}")
+        raise Invalid("kind", _("kind must be one of: %(kinds)s")
+                      % {"kinds": ", ".join(EVENT_KINDS)})
     fresh = insert_ignore(db, DeliveryEvent.__table__, {
         "event_id": event_id, "delivery_id": delivery.id, "kind": kind, "at": now,
     }, conflict=["event_id"])

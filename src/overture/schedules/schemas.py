@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from overture.i18n import gettext as _
 from overture.kit.text import PlainName
 from overture.schedules.hours import Interval, validate_intervals
 from overture.schedules.models import to_minutes
@@ -22,15 +23,17 @@ def _zones() -> frozenset[str]:
 
 def _zone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Sao_Paulo)")
+        raise ValueError(_("%(value)s is not an IANA time zone (e.g. America/Sao_Paulo)")
+                         % {"value": repr(value)})
     return value
 
 
 def _hhmm(value: str) -> str:
     if not _HHMM.match(value):
-        raise ValueError(f"{value!r} is not a time like 09:00 (24:00 ends the day)")
+        raise ValueError(_("%(value)s is not a time like 09:00 (24:00 ends the day)")
+                         % {"value": repr(value)})
     if to_minutes(value) % 15:
-        raise ValueError(f"{value!r} is not on a 15-minute step")
+        raise ValueError(_("%(value)s is not on a 15-minute step") % {"value": repr(value)})
     return value
 
 
@@ -48,7 +51,7 @@ class IntervalIn(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> IntervalIn:
         if to_minutes(self.start) >= to_minutes(self.end):
-            raise ValueError("start must be before end (an interval may not cross midnight)")
+            raise ValueError(_("start must be before end (an interval may not cross midnight)"))
         return self
 
 
@@ -62,7 +65,7 @@ class HolidayIn(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> HolidayIn:
         if self.last_day < self.first_day:
-            raise ValueError("last_day must not be before first_day")
+            raise ValueError(_("last_day must not be before first_day"))
         return self
 
 

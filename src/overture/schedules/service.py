@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.i18n import gettext as _
 from overture.kit.errors import NotFound
 from overture.kit.signals import schedule_changed, schedule_deleted
 from overture.schedules.models import Schedule
@@ -13,7 +14,7 @@ from overture.schedules.schemas import ScheduleIn, SchedulePatch
 def access_schedule(db: Session, user: User, schedule_id: int) -> Schedule:
     schedule = db.get(Schedule, schedule_id)
     if schedule is None:
-        raise NotFound(f"schedule {schedule_id} not found")
+        raise NotFound(_("schedule %(id)s not found") % {"id": schedule_id})
     return schedule
 
 

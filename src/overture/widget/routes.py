@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from overture.channels.models import Channel
 from overture.channels.service import channel_by_key
 from overture.deps import DB
+from overture.i18n import gettext as _
 from overture.kit.errors import DomainError, Forbidden, NotFound
 from overture.kit.ratelimit import enforce
 from overture.widget import service
@@ -50,7 +51,7 @@ def widget_channel(channel_key: str, request: Request, response: Response, db: D
                           "identified by their visitor id", code="token_not_accepted")
     channel = channel_by_key(db, channel_key) if len(channel_key) <= 40 else None
     if channel is None:
-        raise NotFound("no channel with this key", code="channel_not_found")
+        raise NotFound(_("no channel with this key"), code="channel_not_found")
     origin = request.headers.get("origin")
     if origin is not None:
         if not origin_allowed(channel, origin, request):

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from overture.i18n import gettext as _
 from overture.kit.ids import IdField
 
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{16,64}$")]
@@ -34,8 +35,9 @@ class PageViewIn(BaseModel):
 
         for name in value:
             if not re.match(_ATTR_NAME, name):
-                raise ValueError(f"attribute name {name[:64]!r} must be 1–64 letters, digits, "
-                                 "_, - or .")
+                raise ValueError(
+                    _("attribute name %(name)s must be 1–64 letters, digits, _, - or .")
+                    % {"name": repr(name[:64])})
         return value
 
 

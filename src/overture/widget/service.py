@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.service import get_settings_row
 from overture.channels.models import Channel
+from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import NotFound
 from overture.proactive import engine, render, stats
@@ -98,10 +99,10 @@ def check(db: Session, cache: engine.RuleCache, channel: Channel, body: CheckIn,
     visitor = visitors.resolve_visitor(db, body.visitor_id, create=False)
     pv = db.get(PageView, body.page_view_id)
     if visitor is None or pv is None or pv.visitor_id != visitor.id:
-        raise NotFound("page view not found for this visitor", code="page_view_not_found")
+        raise NotFound(_("page view not found for this visitor"), code="page_view_not_found")
     visit = db.get(Visit, pv.visit_id)
     if visit is None or visit.channel_id != channel.id:
-        raise NotFound("page view not found for this visitor", code="page_view_not_found")
+        raise NotFound(_("page view not found for this visitor"), code="page_view_not_found")
     device = visitors.device_from_user_agent(user_agent)
     return _decide(db, cache, channel, visitor, visit, pv, body.visitor_id, device)
 
@@ -111,7 +112,7 @@ def event(db: Session, channel: Channel, body: EventIn) -> EventOut:
     delivery = db.scalar(select(Delivery).where(Delivery.id == body.delivery_id))
     if (visitor is None or delivery is None or delivery.visitor_id != visitor.id
             or delivery.channel_id != channel.id):
-        raise NotFound("delivery not found for this visitor", code="delivery_not_found")
+        raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
     fresh = stats.apply_event(db, delivery, body.kind, body.event_id, utcnow())
     return EventOut(ok=True, duplicate=not fresh)
 

@@ -11,7 +11,21 @@ from overture.kit.clock import utcnow
 STATUSES = ("draft", "live", "paused", "error")
 
 
-class ProactiveMessage(Base):
+class Counts:
+    """The counters of SPEC §6, on a message (all time) and per day."""
+
+    # Distinct customers; kept exact by the delivery recorder.
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    # Raw counts: every showing, open, dismissal and reply.
+    showings: Mapped[int] = mapped_column(Integer, default=0)
+    opens: Mapped[int] = mapped_column(Integer, default=0)
+    dismissals: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProactiveMessage(Counts, Base):
     __tablename__ = "proactive_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,15 +47,6 @@ class ProactiveMessage(Base):
     priority: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # Distinct customers (§6); kept exact by the delivery recorder.
-    sent: Mapped[int] = mapped_column(Integer, default=0)
-    opened: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    # Raw counts: every showing, open, dismissal and reply.
-    showings: Mapped[int] = mapped_column(Integer, default=0)
-    opens: Mapped[int] = mapped_column(Integer, default=0)
-    dismissals: Mapped[int] = mapped_column(Integer, default=0)
-    replies: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -102,7 +107,7 @@ class DeliveryEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DailyStat(Base):
+class DailyStat(Counts, Base):
     """The daily series per message: distinct customers and raw counts."""
 
     __tablename__ = "message_daily_stats"
@@ -113,10 +118,3 @@ class DailyStat(Base):
         ForeignKey("proactive_messages.id", ondelete="CASCADE")
     )
     day: Mapped[date] = mapped_column(Date)
-    sent: Mapped[int] = mapped_column(Integer, default=0)
-    opened: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    showings: Mapped[int] = mapped_column(Integer, default=0)
-    opens: Mapped[int] = mapped_column(Integer, default=0)
-    dismissals: Mapped[int] = mapped_column(Integer, default=0)
-    replies: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,26 +37,7 @@
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
   }
 
-  /* h("button", {type: "button", text: "Save", on: {click: fn}}, [children]) */
-  function h(tag, props, children) {
-    var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (key) {
-      var value = props[key];
-      if (value === null || value === undefined || value === false) return;
-      if (key === "text") node.textContent = value;
-      else if (key === "className") node.className = value;
-      else if (key === "on") {
-        Object.keys(value).forEach(function (ev) { node.addEventListener(ev, value[ev]); });
-      } else if (key === "value" || key === "checked" || key === "disabled" || key === "hidden") {
-        node[key] = value;
-      } else node.setAttribute(key, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) return;
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  var h = window.OvertureUI.h;  /* dom.js */
 
   function fmt(text, values) {
     return String(text).replace(/\{(\w+)\}/g, function (whole, key) {

@@ -120,7 +120,7 @@ def _clean(request) -> Iterator[None]:
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         _empty_tables(app)
-        app.state.rules.invalidate()  # ids are reused once tables are emptied
+        app.state.channels.invalidate()  # ids are reused once tables are emptied
         limiter = app.state.limiter
         if hasattr(limiter, "_counts"):
             limiter._counts.clear()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from overture import wiring
 from overture.config import Settings, get_settings
 from overture.db import Database
 from overture.deps import LoginRequired
@@ -25,13 +24,11 @@ from overture.i18n import gettext as _
 from overture.kit.errors import Conflict, DomainError, TooManyRequests
 from overture.kit.logs import setup_logging
 from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from overture.proactive import events
-from overture.proactive.engine import RuleCache
 from overture.realtime.hub import make_hub
 from overture.web.middleware import BodyLimit, LocaleMiddleware
+from overture.widget.channel_state import ChannelStates
 
 log = logging.getLogger(__name__)
-RULES_TOPIC = "proactive-rules"
 STATIC = Path(__file__).parent / "web" / "static"
 
 
@@ -109,35 +106,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     setup_logging(settings.log_level, settings.json_logs)
 
+    wiring.connect()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         hub = app.state.hub
         await hub.start()
         app.state.db.hub = hub
-        rules: RuleCache = app.state.rules
-
-        def on_change(channel_ids: set[int]) -> None:
-            # This process at once; the others through the hub.
-            rules.invalidate(channel_ids)
-            hub.publish_threadsafe(RULES_TOPIC, {"channels": sorted(channel_ids)})
-
-        async def follow_changes(ready: asyncio.Event) -> None:
-            async with hub.subscribe(RULES_TOPIC) as sub:
-                ready.set()
-                async for _topic, message in sub:
-                    rules.invalidate(message.get("channels") or [-1])
-
-        ready = asyncio.Event()
-        follower = asyncio.create_task(follow_changes(ready))
-        await asyncio.wait_for(ready.wait(), 10)
-        events.listen(on_change)
+        app.state.db.lane.start()
         try:
-            yield
+            async with wiring.follow_changes(app):
+                yield
         finally:
-            events.unlisten(on_change)
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await follower
             await hub.stop()
             app.state.db.dispose()
 
@@ -152,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     app.state.hub = make_hub(settings.redis_url, prefix=settings.redis_prefix)
-    app.state.rules = RuleCache()
+    app.state.channels = ChannelStates()
     if settings.redis_url:
         import redis
 

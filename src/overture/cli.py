@@ -10,6 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from overture import wiring
 from overture.config import get_settings
 from overture.db import Database
 
@@ -24,6 +25,7 @@ def migrate(database_url: str | None = None) -> None:
 
 
 def _db() -> Database:
+    wiring.connect()
     return Database(get_settings().database_url)
 
 
@@ -35,8 +37,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from overture.demo import create_demo
 
-    db = _db()
-    with db.unit_of_work() as session:
+    with _db().unit_of_work() as session:
         created = create_demo(session, only_if_empty=args.if_empty)
     print("Demo data created." if created else "Database already has data; demo skipped.")
 

@@ -6,15 +6,20 @@ Services flush, never commit. The request commits once at the end; callbacks reg
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from overture.kit.lane import Lane
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +57,10 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=pool_size, max_overflow=max_overflow)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):
@@ -67,16 +73,77 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                         pool_pre_ping=True)
+
+
+class WriterLock:
+    """One writer at a time in this process, in arrival order, for SQLite.
+
+    SQLite takes one writer; a second one sleeps and polls in the busy handler, and under load
+    that is where latency goes. Every connection of the process takes this lock just before its
+    first write statement and gives it back at commit or rollback, so writers queue here instead.
+    """
+
+    READS = ("SELECT", "PRAGMA")
+    TIMEOUT = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before)
+        # Released once COMMIT or ROLLBACK is done (the engine's events fire before it).
+        dialect = engine.dialect
+        for name in ("do_commit", "do_rollback"):
+            setattr(dialect, name, self._releasing(getattr(dialect, name)))
+        # A connection dropped without either still gives the lock back.
+        event.listen(engine.pool, "invalidate", self._release_record)
+
+    def _releasing(self, finish: Callable) -> Callable:
+        def finish_then_release(dbapi_conn) -> None:
+            try:
+                finish(dbapi_conn)
+            finally:
+                # A raw DBAPI connection (first connect) has no pool record: nothing to release.
+                with contextlib.suppress(AttributeError, NotImplementedError):
+                    self._release(dbapi_conn.info)
+
+        return finish_then_release
+
+    def _before(self, conn, _cursor, statement: str, *_args) -> None:
+        if conn.info.get("writer") or statement.lstrip()[:6].upper().startswith(self.READS):
+            return
+        if not self._lock.acquire(timeout=self.TIMEOUT):
+            raise OperationalError(statement, None, Exception("database is busy"))
+        conn.info["writer"] = True
+
+    def _release_record(self, _dbapi_conn, record, *_args) -> None:
+        if record is not None:
+            self._release(record.info)
+
+    def _release(self, info: dict | None) -> None:
+        if info is not None and info.pop("writer", False):
+            self._lock.release()
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, lane_threads: int | None = None):
         self.url = url
+        self.is_sqlite = url.startswith("sqlite")
         # The realtime hub, once the app has started: services publish through the session.
         self.hub = None
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        if self.is_sqlite:
+            # One lane thread: SQLite has one writer, and it commits for everybody at once.
+            threads = lane_threads or 1
+            lane_engine = self.engine
+            WriterLock().install(self.engine)
+        else:
+            threads = lane_threads or 8
+            lane_engine = make_engine(url, pool_size=threads, max_overflow=0)
+        self.lane = Lane(lane_engine, threads=threads)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -93,6 +160,9 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        self.lane.stop()
+        if self.lane.engine is not self.engine:
+            self.lane.engine.dispose()
         self.engine.dispose()
 
 

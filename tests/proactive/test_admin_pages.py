@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from overture.proactive.models import ProactiveMessage
+from overture.proactive.models import DailyStat, ProactiveMessage
 from tests.conftest import csrf_from, login
 
 BASE = "/admin/proactive-messages"
@@ -133,7 +133,16 @@ def four(client, admin, setup, clean, db):
         for status, m in made.items():
             sent, opened, replied = figures[status]
             s.execute(update(ProactiveMessage).where(ProactiveMessage.id == m["id"]).values(
-                sent=sent, opened=opened, replied=replied, updated_at=stamps[status]))
+                updated_at=stamps[status]))
+            # Totals are sums over days and shards: split each figure across two rows.
+            for day, shard, part in ((start.date(), 0, 1), (start.date(), 5, 0)):
+                s.add(DailyStat(message_id=m["id"], day=day, shard=shard,
+                                sent=part * sent, opened=part * opened, replied=part * replied,
+                                showings=0, opens=0, dismissals=0, replies=0))
+            if sent:
+                s.add(DailyStat(message_id=m["id"], day=start.date() + timedelta(days=1),
+                                shard=2, sent=0, opened=0, replied=0, showings=3, opens=0,
+                                dismissals=0, replies=0))
     return {status: m["id"] for status, m in made.items()}
 
 

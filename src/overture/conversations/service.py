@@ -114,7 +114,9 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
                   proactive_message_name=message.name, created_at=now, updated_at=now))
     delivery.conversation_id = conv.id
     db.flush()
-    stats.apply_event(db, delivery, "replied", f"reply-{delivery.id}", now)
+    stats.apply_event(db, shard=stats.session_shard(), delivery=delivery, kind="replied",
+                      event_id=f"reply-{delivery.id}", now=now)
+    db.expire(delivery)  # written by a plain UPDATE, behind the session's back
     return conv
 
 

@@ -23,15 +23,9 @@ from overture.kit.errors import DomainError, NotFound
 from overture.kit.ids import AfterId, IdPath
 from overture.visitors.models import Visitor
 from overture.visitors.service import resolve_visitor
-from overture.widget import service as widget_service
 from overture.widget.routes import WidgetChannel, origin_allowed, visitor_limit
 
 router = APIRouter(prefix="/widget/v1/{channel_key}/conversations", tags=["widget"])
-
-# SPEC §4 rule 1: a customer with an open conversation on the channel sees no proactive message.
-if service.has_open_conversation not in widget_service.suppressors:
-    widget_service.suppressors.append(service.has_open_conversation)
-
 
 def _out(db, conv, after: int = 0) -> ConversationOut:
     ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conv.id))

@@ -6,24 +6,30 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 
-def _insert(db: Session, table: Table):
-    dialect = db.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+def _insert(db: Session | Connection, table: Table):
+    bind = db if isinstance(db, Connection) else db.get_bind()
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
-def insert_ignore(db: Session, table: Table, values: dict[str, Any],
-                  conflict: list[str] | None = None) -> bool:
-    """Insert a row unless it exists (by `conflict` columns); True when this call inserted it."""
-    stmt = _insert(db, table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+def insert_ignore(db: Session | Connection, table: Table, values: dict[str, Any],
+                  conflict: list[str] | None = None, where: Any = None) -> Any:
+    """Insert a row unless it exists (by `conflict` columns, of a partial index if `where`).
+
+    Returns the new row's primary key, or None when the row existed.
+    """
+    stmt = _insert(db, table).values(**values).on_conflict_do_nothing(
+        index_elements=conflict, index_where=where)
     # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
     key = next(iter(table.primary_key.columns))
-    return db.execute(stmt.returning(key)).first() is not None
+    return db.execute(stmt.returning(key)).scalar()
 
 
-def add_to(db: Session, table: Table, keys: dict[str, Any], increments: dict[str, int]) -> None:
+def add_to(db: Session | Connection, table: Table, keys: dict[str, Any],
+           increments: dict[str, int]) -> None:
     """Create the row for `keys` or add `increments` to its counters, atomically."""
     stmt = _insert(db, table).values(**keys, **increments)
     stmt = stmt.on_conflict_do_update(

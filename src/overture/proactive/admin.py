@@ -68,8 +68,9 @@ def list_page(request: Request, db: DB, user: PageAdmin, sort: str = "updated_at
         sort = "updated_at"
     if order not in ("asc", "desc"):
         order = FIRST_ORDER[sort]
-    rows = [{"m": m, "channel": channel, "actions": service.actions(db, m)}
-            for m, channel in service.list_messages(db, sort, order)]
+    rows = [{"m": row.m, "channel": row.channel_name, "stats": row.stats,
+             "actions": service.actions(db, row.m)}
+            for row in service.list_messages(db, sort, order)]
     return render(request, "admin/proactive_list.html", rows=rows,
                   columns=_columns(sort, order), sort=sort, order=order)
 
@@ -275,7 +276,7 @@ async def run_action(message_id: IdPath, action: str, request: Request, db: DB, 
     back = editor if form.get("back") == "edit" else BASE
     m = service.access_message(db, user, message_id, for_update=True)
     try:
-        result = getattr(service, action)(db, m)
+        result = service.LIFECYCLE[action](db, m)
     except DomainError as exc:
         flash(request, _refused(action, exc))
         # With problems to fix, the editor is where they are listed.

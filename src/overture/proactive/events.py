@@ -1,29 +1,17 @@
-"""After-commit announcements that a channel's live messages changed.
+"""After-commit announcements that a channel's live messages (or its state) changed.
 
-Listeners (the decision engine's cache, through the realtime hub) run only once the change has
-committed, and never for a rolled-back one.
+The receivers of `signals.live_messages_changed` (the widget's channel states, and through the
+hub every other process) run only once the change has committed, never for a rolled-back one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
 from overture.db import after_commit
+from overture.kit import signals
 
-ALL_CHANNELS = -1  # in a change set: drop every channel's compiled rules
-_listeners: list[Callable[[set[int]], None]] = []
-
-
-def listen(listener: Callable[[set[int]], None]) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unlisten(listener: Callable[[set[int]], None]) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+ALL_CHANNELS = -1  # in a change set: drop every channel's state
 
 
 def changed(db: Session, *channel_ids: int | None) -> None:
@@ -33,8 +21,7 @@ def changed(db: Session, *channel_ids: int | None) -> None:
 
         def _announce() -> None:
             ids = db.info.pop("pending:proactive_changed", set())
-            for listener in list(_listeners):
-                listener(ids)
+            signals.live_messages_changed.send(None, ids)
 
         after_commit(db, _announce)
     pending.update(c for c in channel_ids if c is not None)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from overture.db import Base, UTCDateTime
@@ -12,7 +12,7 @@ STATUSES = ("draft", "live", "paused", "error")
 
 
 class Counts:
-    """The counters of SPEC §6, on a message (all time) and per day."""
+    """The counters of SPEC §6, per message and day."""
 
     # Distinct customers; kept exact by the delivery recorder.
     sent: Mapped[int] = mapped_column(Integer, default=0)
@@ -25,7 +25,7 @@ class Counts:
     replies: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ProactiveMessage(Counts, Base):
+class ProactiveMessage(Base):
     __tablename__ = "proactive_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +60,14 @@ class Delivery(Base):
     """One showing of one message to one visitor (SPEC §1)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_visitor_visit", "visitor_id", "visit_id"),)
+    __table_args__ = (
+        Index("ix_deliveries_visitor_visit", "visitor_id", "visit_id"),
+        # SPEC §4 rule 1 as a constraint: one message on screen per visit, whichever process
+        # decides. A second showing loses the insert and the decision is made again.
+        Index("uq_deliveries_on_screen", "visit_id", unique=True,
+              sqlite_where=text("opened_at IS NULL AND dismissed_at IS NULL"),
+              postgresql_where=text("opened_at IS NULL AND dismissed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(
@@ -108,13 +115,19 @@ class DeliveryEvent(Base):
 
 
 class DailyStat(Counts, Base):
-    """The daily series per message: distinct customers and raw counts."""
+    """The daily series per message: distinct customers and raw counts.
+
+    A message's totals are the sums of its rows. Each writer adds to its own `shard` row of the
+    day, so the showings of a popular message never queue on one hot row (SPEC §6, §8).
+    """
 
     __tablename__ = "message_daily_stats"
-    __table_args__ = (UniqueConstraint("message_id", "day"),)
+    __table_args__ = (UniqueConstraint("message_id", "day", "shard",
+                                       name="uq_message_daily_stats_shard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(
         ForeignKey("proactive_messages.id", ondelete="CASCADE")
     )
     day: Mapped[date] = mapped_column(Date)
+    shard: Mapped[int] = mapped_column(Integer, default=0)

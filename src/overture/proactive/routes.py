@@ -32,15 +32,16 @@ Order = Literal["asc", "desc"]
 
 
 def to_out(db: Session, m: ProactiveMessage, channel_name: str | None = None,
-           settings=None) -> MessageOut:
+           settings=None, counts: dict[str, int] | None = None) -> MessageOut:
     found = service.problems(db, m, settings)
+    counts = counts if counts is not None else stats.totals(db, m.id)
     return MessageOut(
         id=m.id, name=m.name, brand_id=m.brand_id, channel_id=m.channel_id,
         channel_name=channel_name if channel_name is not None else service.channel_name(db, m),
         message=m.message, response=m.response, conditions=m.conditions, trigger=m.trigger,
         tags=m.tags, timing=m.timing, frequency=m.frequency, priority=m.priority,
         status=m.status, actions=service.actions(db, m, found), problems=found,
-        stats={"sent": m.sent, "opened": m.opened, "replied": m.replied},
+        stats={k: counts[k] for k in ("sent", "opened", "replied")},
         version=m.version, created_at=m.created_at, updated_at=m.updated_at,
         published_at=m.published_at,
     )
@@ -51,7 +52,8 @@ def list_messages(db: DB, user: ApiAdmin, sort: Sort = "updated_at", order: Orde
     from overture.accounts.service import get_settings_row
 
     settings = get_settings_row(db)
-    return [to_out(db, m, name, settings) for m, name in service.list_messages(db, sort, order)]
+    return [to_out(db, row.m, row.channel_name, settings, row.stats)
+            for row in service.list_messages(db, sort, order)]
 
 
 @router.post("", response_model=MessageOut, status_code=201)
@@ -79,7 +81,7 @@ def delete_message(message_id: IdPath, db: DB, user: ApiAdmin):
 def _action(name: str):
     def run(message_id: IdPath, db: DB, user: ApiAdmin):
         m = service.access_message(db, user, message_id, for_update=True)
-        return to_out(db, getattr(service, name)(db, m))
+        return to_out(db, service.LIFECYCLE[name](db, m))
 
     run.__name__ = f"{name}_message"
     run.__doc__ = f"{name.title()} the message (409 when the action is not offered in its status)."

@@ -6,6 +6,7 @@ after commit (`events.changed`) so that every process drops its compiled rules.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -16,10 +17,9 @@ from overture.accounts.service import get_settings_row
 from overture.brands.models import Brand
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.i18n import gettext as _
-from overture.kit import signals
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Invalid, NotFound
-from overture.proactive import events
+from overture.proactive import events, stats
 from overture.proactive.drafts import ready_made
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.schemas import MessageIn, MessagePatch
@@ -260,29 +260,44 @@ def delete_message(db: Session, m: ProactiveMessage) -> None:
         events.changed(db, channel_id)
 
 
+# The lifecycle actions that take a message and return one (the API and the pages route here).
+LIFECYCLE = {"publish": publish, "pause": pause, "resume": resume, "clone": clone}
+
+
 # -- listing --------------------------------------------------------------------------------
+
+_TOTALS = stats.totals_by_message()
 
 SORTS = {
     "name": func.lower(ProactiveMessage.name),
     "status": ProactiveMessage.status,
     "channel": func.lower(Channel.name),
-    "sent": ProactiveMessage.sent,
-    "opened": ProactiveMessage.opened,
-    "replied": ProactiveMessage.replied,
+    "sent": func.coalesce(_TOTALS.c.sent, 0),
+    "opened": func.coalesce(_TOTALS.c.opened, 0),
+    "replied": func.coalesce(_TOTALS.c.replied, 0),
     "updated_at": ProactiveMessage.updated_at,
 }
 
 
-def list_messages(db: Session, sort: str = "updated_at",
-                  order: str = "desc") -> list[tuple[ProactiveMessage, str | None]]:
+@dataclass(frozen=True)
+class Listed:
+    m: ProactiveMessage
+    channel_name: str | None
+    stats: dict[str, int]
+
+
+def list_messages(db: Session, sort: str = "updated_at", order: str = "desc") -> list[Listed]:
     ensure_ready_made(db)
     key = SORTS[sort]
     direction = key.desc() if order == "desc" else key.asc()
     tiebreak = ProactiveMessage.id.desc() if order == "desc" else ProactiveMessage.id.asc()
-    q = (select(ProactiveMessage, Channel.name)
+    q = (select(ProactiveMessage, Channel.name, _TOTALS.c.sent, _TOTALS.c.opened,
+                _TOTALS.c.replied)
          .outerjoin(Channel, Channel.id == ProactiveMessage.channel_id)
+         .outerjoin(_TOTALS, _TOTALS.c.message_id == ProactiveMessage.id)
          .order_by(direction.nulls_last() if sort == "channel" else direction, tiebreak))
-    return [(m, name) for m, name in db.execute(q).all()]
+    return [Listed(m, name, {"sent": sent or 0, "opened": opened or 0, "replied": replied or 0})
+            for m, name, sent, opened, replied in db.execute(q).all()]
 
 
 def channel_name(db: Session, m: ProactiveMessage) -> str | None:
@@ -334,32 +349,28 @@ def _active(db: Session, *where) -> list[ProactiveMessage]:
     return list(db.scalars(q.execution_options(populate_existing=True)))
 
 
-@signals.channel_changed.connect
-def _on_channel_changed(db: Session, channel: Channel) -> None:
+def on_channel_changed(db: Session, channel: Channel) -> None:
     _mark_errors(db, _active(db, ProactiveMessage.channel_id == channel.id))
     events.changed(db, channel.id)
 
 
-@signals.schedule_changed.connect
-def _on_schedule_changed(db: Session, schedule: Schedule) -> None:
+def on_schedule_changed(db: Session, schedule: Schedule) -> None:
     events.changed(db, events.ALL_CHANNELS)
 
 
-@signals.channel_deleted.connect
-def _on_channel_deleted(db: Session, channel_id: int) -> None:
+def on_channel_deleted(db: Session, channel_id: int) -> None:
     # The database has set channel_id to NULL on the messages that used it.
     affected = _active(db, ProactiveMessage.channel_id.is_(None))
     events.changed(db, channel_id)
     _mark_errors(db, affected)
 
 
-@signals.schedule_deleted.connect
-def _on_schedule_deleted(db: Session, schedule_id: int) -> None:
+def on_schedule_deleted(db: Session, schedule_id: int) -> None:
     _mark_errors(db, [m for m in _active(db) if m.schedule_id == schedule_id])
     events.changed(db, events.ALL_CHANNELS)
 
 
-@signals.settings_changed.connect
-def _on_settings_changed(db: Session, settings: AccountSettings) -> None:
+def on_settings_changed(db: Session, settings: AccountSettings) -> None:
     if not (settings.messaging_enabled and settings.agent_workspace_enabled):
         _mark_errors(db, _active(db))
+    events.changed(db, events.ALL_CHANNELS)  # the locale and visit timeout widgets use

@@ -24,18 +24,22 @@ class Schedule(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def hours(self) -> Hours:
-        return Hours(
-            tz=self.timezone,
-            intervals=tuple(
-                Interval(i["weekday"], to_minutes(i["start"]), to_minutes(i["end"]))
-                for i in self.intervals
-            ),
-            holidays=tuple(
-                Holiday(h["name"], date.fromisoformat(h["first_day"]),
-                        date.fromisoformat(h["last_day"]))
-                for h in self.holidays
-            ),
-        )
+        return hours_from(self.timezone, self.intervals, self.holidays)
+
+
+def hours_from(timezone: str, intervals: list[dict], holidays: list[dict]) -> Hours:
+    return Hours(
+        tz=timezone,
+        intervals=tuple(
+            Interval(i["weekday"], to_minutes(i["start"]), to_minutes(i["end"]))
+            for i in intervals or ()
+        ),
+        holidays=tuple(
+            Holiday(h["name"], date.fromisoformat(h["first_day"]),
+                    date.fromisoformat(h["last_day"]))
+            for h in holidays or ()
+        ),
+    )
 
 
 def to_minutes(hhmm: str) -> int:

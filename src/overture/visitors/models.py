@@ -60,3 +60,7 @@ class PageView(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     referrer: Mapped[str] = mapped_column(String(2000), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The page view's place in its visit (1, 2, …): a re-check is only for the latest one.
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    # As reported by the SDK, or read from the user agent when the page view came in.
+    device_type: Mapped[str] = mapped_column(String(10), default="desktop")

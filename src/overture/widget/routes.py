@@ -1,14 +1,19 @@
 """Public widget / SDK API under /widget/v1/{channel_key}/ (docs/widget-protocol.md).
 
-Thin: the channel and origin are checked by `widget_channel`, rate limits applied, the work
-done in widget/service.py. CORS answers reflect only the channel's allowed origins.
+The hot routes (page views, re-checks, events) are async and skip FastAPI's dependency and
+body machinery: the channel comes from the per-process `ChannelStates`, the body is validated
+by pydantic-core straight from the bytes, and the work runs as one job on the database lane,
+which commits before the answer is sent. Their OpenAPI description is declared beside them.
+CORS answers reflect only the channel's allowed origins.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 
 from overture.channels.models import Channel
@@ -16,8 +21,10 @@ from overture.channels.service import channel_by_key
 from overture.deps import DB
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError, Forbidden, NotFound
-from overture.kit.ratelimit import enforce
+from overture.kit.ratelimit import enforce, enforce_many
+from overture.visitors.service import device_from_user_agent
 from overture.widget import service
+from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
     CheckIn,
     ConfigOut,
@@ -30,9 +37,10 @@ from overture.widget.schemas import (
 )
 
 router = APIRouter(prefix="/widget/v1/{channel_key}", tags=["widget"])
+M = TypeVar("M", bound=BaseModel)
 
 
-def origin_allowed(channel: Channel, origin: str, request: HTTPConnection) -> bool:
+def origin_allowed(channel: Channel | ChannelState, origin: str, request: HTTPConnection) -> bool:
     scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
     own = f"{scheme}://{request.url.netloc}"
     allowed = channel.allowed_origins or []
@@ -75,15 +83,61 @@ def visitor_limit(request: Request, visitor_id: str) -> None:
             "requests from this visitor")
 
 
-def _cache(request: Request):
-    return request.app.state.rules
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a body the route validates itself."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+async def _channel(request: Request, channel_key: str) -> ChannelState:
+    """The channel's state (404 if unknown), its origin checked, the caller's IP limited."""
+    if request.headers.get("authorization"):
+        raise DomainError("the widget API takes no Authorization header; it acts for visitors "
+                          "identified by their visitor id", code="token_not_accepted")
+    states = request.app.state.channels
+    state = states.cached(channel_key)
+    if state is None and len(channel_key) <= 40:
+        state = await request.app.state.db.lane.run(
+            lambda job: states.load(job.conn, channel_key))
+    if state is None:
+        raise NotFound(_("no channel with this key"), code="channel_not_found")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if not origin_allowed(state, origin, request):
+            raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
+                            code="origin_not_allowed")
+        request.state.cors_origin = origin
+    return state
+
+
+async def _body(request: Request, model: type[M]) -> M:
+    return model.model_validate_json(await request.body())
+
+
+async def _limits(request: Request, visitor_id: str | None) -> None:
+    settings = request.app.state.settings
+    ip = request.client.host if request.client else "unknown"
+    hits = [(f"w:ip:{ip}", settings.widget_requests_per_ip_per_minute, 60, "requests")]
+    if visitor_id is not None:
+        hits.append((f"w:v:{visitor_id}", settings.widget_requests_per_visitor_per_minute, 60,
+                     "requests from this visitor"))
+    await enforce_many(request.app.state.limiter, hits)
+
+
+def _answer(request: Request, out: BaseModel) -> Response:
+    origin = getattr(request.state, "cors_origin", None)
+    return Response(out.model_dump_json(), media_type="application/json",
+                    headers=cors_headers(origin) if origin else None)
 
 
 @router.options("/{path:path}", include_in_schema=False)
-def preflight(channel_key: str, path: str, request: Request, db: DB) -> Response:
-    channel = channel_by_key(db, channel_key) if len(channel_key) <= 40 else None
+async def preflight(channel_key: str, path: str, request: Request) -> Response:
     origin = request.headers.get("origin", "")
-    if channel is None or not origin or not origin_allowed(channel, origin, request):
+    try:
+        state = await _channel(request, channel_key)
+    except DomainError:
+        state = None
+    if state is None or not origin:
         return Response(status_code=403)
     return Response(status_code=204, headers={
         "Access-Control-Allow-Origin": origin,
@@ -95,45 +149,59 @@ def preflight(channel_key: str, path: str, request: Request, db: DB) -> Response
 
 
 @router.get("/config", response_model=ConfigOut)
-def config(channel: WidgetChannel, db: DB):
+async def config(channel_key: str, request: Request) -> Response:
     """The channel's look: colour, launcher text, default sender."""
-    from overture.accounts.service import get_settings_row
-
-    return ConfigOut(
+    channel = await _channel(request, channel_key)
+    await _limits(request, None)
+    return _answer(request, ConfigOut(
         name=channel.name, kind=channel.kind, color=channel.color,
         launcher_text=channel.launcher_text,
         sender={"name": channel.sender_name or channel.name,
                 "avatar_url": channel.sender_avatar_url},
-        locale=get_settings_row(db).default_locale,
-    )
+        locale=channel.locale,
+    ))
 
 
-@router.post("/page-views", response_model=DecisionOut)
-def page_view(body: PageViewIn, channel: WidgetChannel, request: Request, db: DB):
+@router.post("/page-views", response_model=DecisionOut, openapi_extra=_json_body(PageViewIn))
+async def page_view(channel_key: str, request: Request) -> Response:
     """Report a page view (or SPA route change, or app screen) and get the decision."""
-    visitor_limit(request, body.visitor_id)
-    return service.page_view(db, _cache(request), channel, body,
-                             request.headers.get("user-agent", ""))
+    channel = await _channel(request, channel_key)
+    body = await _body(request, PageViewIn)
+    await _limits(request, body.visitor_id)
+    device = body.device_type or device_from_user_agent(request.headers.get("user-agent", ""))
+    out = await request.app.state.db.lane.run(
+        partial(service.page_view, channel=channel, body=body, device_type=device))
+    return _answer(request, out)
 
 
-@router.post("/check", response_model=DecisionOut)
-def check(body: CheckIn, channel: WidgetChannel, request: Request, db: DB):
+@router.post("/check", response_model=DecisionOut, openapi_extra=_json_body(CheckIn))
+async def check(channel_key: str, request: Request) -> Response:
     """Ask again at a pending on_page moment; everything is re-checked."""
-    visitor_limit(request, body.visitor_id)
-    return service.check(db, _cache(request), channel, body,
-                         request.headers.get("user-agent", ""))
+    channel = await _channel(request, channel_key)
+    body = await _body(request, CheckIn)
+    await _limits(request, body.visitor_id)
+    out = await request.app.state.db.lane.run(
+        partial(service.check, channel=channel, body=body))
+    return _answer(request, out)
 
 
-@router.post("/events", response_model=EventOut)
-def event(body: EventIn, channel: WidgetChannel, request: Request, db: DB):
+@router.post("/events", response_model=EventOut, openapi_extra=_json_body(EventIn))
+async def event(channel_key: str, request: Request) -> Response:
     """Report opened / dismissed / replied; a retried event id is not counted again."""
-    visitor_limit(request, body.visitor_id)
-    return service.event(db, channel, body)
+    channel = await _channel(request, channel_key)
+    body = await _body(request, EventIn)
+    await _limits(request, body.visitor_id)
+    out = await request.app.state.db.lane.run(
+        partial(service.event, channel=channel, body=body))
+    return _answer(request, out)
 
 
-@router.post("/identify", response_model=IdentifyOut)
-def identify(body: IdentifyIn, channel: WidgetChannel, request: Request, db: DB):
+@router.post("/identify", response_model=IdentifyOut, openapi_extra=_json_body(IdentifyIn))
+async def identify(channel_key: str, request: Request) -> Response:
     """Identify the visitor with a JWT signed by the host site (HS256, channel secret)."""
-    visitor_limit(request, body.visitor_id)
-    customer = service.identify(db, channel, body)
-    return IdentifyOut(visitor_id=body.visitor_id, name=customer.name, email=customer.email)
+    channel = await _channel(request, channel_key)
+    body = await _body(request, IdentifyIn)
+    await _limits(request, body.visitor_id)
+    name, email = await request.app.state.db.lane.run(
+        partial(service.identify, channel_id=channel.id, body=body))
+    return _answer(request, IdentifyOut(visitor_id=body.visitor_id, name=name, email=email))

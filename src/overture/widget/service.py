@@ -1,20 +1,30 @@
-"""The widget API's work: page views → decisions, re-checks, events, identify."""
+"""The widget API's work: page views → decisions, re-checks, events, identify.
+
+Each is a job for the database lane (kit/lane.py) and reads as three steps: **load** what the
+decision needs (the channel's state is already in memory; the customer's comes in one read),
+**decide** (`engine.decide`, pure), **write** (lean statements, committed with the lane's batch).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from overture.accounts.service import get_settings_row
-from overture.channels.models import Channel
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
-from overture.kit.errors import NotFound
+from overture.kit.errors import NotFound, Unauthorized
+from overture.kit.lane import JobContext
 from overture.proactive import engine, render, stats
 from overture.proactive.models import Delivery
 from overture.proactive.rules import VisitContext
+from overture.visitors import recording
 from overture.visitors import service as visitors
-from overture.visitors.models import PageView, Visit, Visitor
+from overture.visitors.models import PageView
+from overture.visitors.state import FOR_CHECK, FOR_EVENT, FOR_PAGE_VIEW, Loaded, from_row
+from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
     CheckIn,
     DecisionOut,
@@ -26,96 +36,184 @@ from overture.widget.schemas import (
     Show,
 )
 
-# Extra reasons not to show anything (e.g. an open conversation); each returns True to suppress.
-suppressors: list = []
+
+@lru_cache(maxsize=4096)
+def _runs(text: str, first_name: str, full_name: str) -> tuple[list[dict], str]:
+    runs = render.runs(text, first_name, full_name)
+    return runs, render.plain(runs)
 
 
-def _context(visitor: Visitor, visit: Visit, page_view: PageView, language: str,
-             device_type: str) -> VisitContext:
+def _show(channel: ChannelState, entry: engine.Entry, delivery_id: int, name: str,
+          repeat: bool) -> Show:
+    full = name.strip()
+    runs, plain = _runs(entry.message, full.split()[0] if full else "", full)
+    is_bot = entry.response.get("type") == "bot"
+    return Show(
+        delivery_id=delivery_id, message_id=entry.id, version=entry.version, text=runs,
+        plain_text=plain,
+        sender=Sender(name=channel.sender_name or channel.name,
+                      avatar_url=channel.sender_avatar_url, kind="bot" if is_bot else "agent"),
+        response=entry.response, repeat=repeat,
+    )
+
+
+def _context(loaded: Loaded | None, *, url: str, title: str, referrer: str, language: str,
+             device_type: str, visit_count: int, pages_in_visit: int,
+             attributes: dict) -> VisitContext:
     return VisitContext(
-        url=page_view.url, title=page_view.title, referrer=visit.referrer,
-        language=language or visitor.language or "",
-        visit_history="returning" if (visitor.visit_count or 0) > 1 else "new",
+        url=url, title=title, referrer=referrer,
+        language=language or (loaded.language if loaded else ""),
+        visit_history="returning" if visit_count > 1 else "new",
         device_type=device_type,  # type: ignore[arg-type]
-        visit_count=max(visitor.visit_count or 1, 1), pages_in_visit=visit.page_views,
-        attributes=visitor.attributes or {},
+        visit_count=max(visit_count, 1), pages_in_visit=pages_in_visit, attributes=attributes,
     )
 
 
-def _names(visitor: Visitor) -> tuple[str, str]:
-    full = (visitor.name or "").strip()
-    return (full.split()[0] if full else ""), full
+def _continues(loaded: Loaded, session_id: str, now: datetime, timeout_minutes: int) -> bool:
+    return (loaded.visit_id is not None and loaded.visit_session == session_id
+            and loaded.visit_last_seen is not None
+            and now - loaded.visit_last_seen <= timedelta(minutes=timeout_minutes))
 
 
-def _decide(db: Session, cache: engine.RuleCache, channel: Channel, visitor: Visitor,
-            visit: Visit, page_view: PageView, anon_id: str, device_type: str) -> DecisionOut:
-    now = utcnow()
-    suppressed = any(check(db, channel, visitor) for check in suppressors)
-    ctx = _context(visitor, visit, page_view, visitor.language, device_type)
-    decision = engine.decide(
-        db, cache.get(db, channel.id), visitor_id=visitor.id, visit_id=visit.id, ctx=ctx,
-        seconds_on_page=(now - page_view.at).total_seconds(), now=now, suppressed=suppressed,
-    )
-    show = None
-    if decision.show is not None:
-        entry = decision.show
-        delivery = decision.delivery
-        repeat = delivery is not None
-        if delivery is None:
-            delivery = stats.record_showing(
-                db, message_id=entry.id, version=entry.version, channel_id=channel.id,
-                visitor_id=visitor.id, visit_id=visit.id, page_view_id=page_view.id, now=now)
-        first, full = _names(visitor)
-        runs = render.runs(entry.message, first, full)
-        is_bot = entry.response.get("type") == "bot"
-        show = Show(
-            delivery_id=delivery.id, message_id=entry.id, version=entry.version, text=runs,
-            plain_text=render.plain(runs),
-            sender=Sender(name=channel.sender_name or channel.name,
-                          avatar_url=channel.sender_avatar_url,
-                          kind="bot" if is_bot else "agent"),
-            response=entry.response, repeat=repeat,
-        )
-    return DecisionOut(visitor_id=anon_id, visit_id=visit.id, page_view_id=page_view.id,
-                       show=show, pending=decision.pending)
+def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
+              device_type: str) -> DecisionOut:
+    """Record a page view and decide what the visitor sees (SPEC §4)."""
+    conn, now = job.conn, utcnow()
+    # Load: the customer, their visit, what reached them — one statement.
+    row = conn.execute(FOR_PAGE_VIEW, {"anon_id": body.visitor_id, "channel_id": channel.id,
+                                       "event_id": body.event_id}).first()
+    loaded = from_row(row) if row is not None else None
+    if loaded is not None and loaded.seen_page_view is not None:
+        return _replay(job, channel, loaded, body)
+
+    attributes = {**(loaded.attributes if loaded else {}), **body.attributes}
+    continues = loaded is not None and _continues(loaded, body.session_id, now,
+                                                  channel.visit_timeout_minutes)
+    if loaded is None:
+        state, visit_count, pages, referrer = engine.VisitorState(), 1, 1, body.referrer
+    elif continues:
+        state, visit_count = loaded.state, loaded.visit_count
+        pages, referrer = loaded.visit_pages + 1, loaded.visit_referrer
+    else:
+        state, visit_count = loaded.state.for_new_visit(), loaded.visit_count + 1
+        pages, referrer = 1, body.referrer
+
+    # Decide: pure.
+    decision = engine.decide(channel.entries, state, _context(
+        loaded, url=body.url, title=body.title, referrer=referrer, language=body.language,
+        device_type=device_type, visit_count=visit_count, pages_in_visit=pages,
+        attributes=attributes), 0.0, now)
+
+    # Write: the visitor and visit, the page view, and the showing if there is a new one.
+    if loaded is None:
+        customer_id = recording.new_visitor(conn, body.visitor_id, body.language, attributes,
+                                            now)
+    else:
+        customer_id = loaded.customer_id
+        language = body.language if body.language and body.language != loaded.language else None
+        recording.update_visitor(
+            conn, customer_id, new_visit=not continues, now=now, language=language,
+            attributes=attributes if attributes != loaded.attributes else None)
+    if continues:
+        assert loaded is not None and loaded.visit_id is not None
+        visit_id = loaded.visit_id
+        seq = recording.continue_visit(conn, visit_id, now)
+    else:
+        visit_id = recording.start_visit(conn, visitor_id=customer_id, channel_id=channel.id,
+                                         session_id=body.session_id, referrer=body.referrer,
+                                         now=now)
+        seq = 1
+    page_view_id = recording.add_page_view(
+        conn, visit_id=visit_id, visitor_id=customer_id, event_id=body.event_id, url=body.url,
+        title=body.title, referrer=body.referrer, seq=seq, device_type=device_type, now=now)
+    show = _record(job, channel, decision, customer_id, visit_id, page_view_id,
+                   loaded.name if loaded else "", now)
+    return DecisionOut(visitor_id=body.visitor_id, visit_id=visit_id,
+                       page_view_id=page_view_id, show=show, pending=list(decision.pending))
 
 
-def page_view(db: Session, cache: engine.RuleCache, channel: Channel, body: PageViewIn,
-              user_agent: str) -> DecisionOut:
-    settings = get_settings_row(db)
-    visitor = visitors.resolve_visitor(db, body.visitor_id)
-    assert visitor is not None
-    visitors.remember(visitor, body.language, body.attributes)
-    visit, pv, _seen = visitors.record_page_view(
-        db, channel, visitor, session_id=body.session_id, event_id=body.event_id, url=body.url,
-        title=body.title, referrer=body.referrer,
-        timeout_minutes=settings.visit_timeout_minutes)
-    device = body.device_type or visitors.device_from_user_agent(user_agent)
-    return _decide(db, cache, channel, visitor, visit, pv, body.visitor_id, device)
+def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
+            customer_id: int, visit_id: int, page_view_id: int, name: str,
+            now: datetime) -> Show | None:
+    entry = decision.show
+    if entry is None:
+        return None
+    if decision.on_screen_delivery is not None:
+        return _show(channel, entry, decision.on_screen_delivery, name, repeat=True)
+    delivery_id = stats.record_showing(
+        job.conn, shard=job.shard, message_id=entry.id, version=entry.version,
+        channel_id=channel.id, visitor_id=customer_id, visit_id=visit_id,
+        page_view_id=page_view_id, now=now)
+    return _show(channel, entry, delivery_id, name, repeat=False)
 
 
-def check(db: Session, cache: engine.RuleCache, channel: Channel, body: CheckIn,
-          user_agent: str) -> DecisionOut:
-    visitor = visitors.resolve_visitor(db, body.visitor_id, create=False)
-    pv = db.get(PageView, body.page_view_id)
-    if visitor is None or pv is None or pv.visitor_id != visitor.id:
+def _replay(job: JobContext, channel: ChannelState, loaded: Loaded,
+            body: PageViewIn) -> DecisionOut:
+    """A retried page view: the same answer as the first time, and nothing written."""
+    conn = job.conn
+    pv = conn.execute(select(PageView.id, PageView.visitor_id, PageView.visit_id, PageView.url,
+                             PageView.title, PageView.at, PageView.device_type)
+                      .where(PageView.id == loaded.seen_page_view)).one()
+    if pv.visitor_id != loaded.customer_id:
+        raise Unauthorized("this event id belongs to another visitor", code="bad_event")
+    shown = conn.execute(select(Delivery.id, Delivery.message_id)
+                         .where(Delivery.page_view_id == pv.id)).first()
+    entry = next((e for e in channel.entries if shown and e.id == shown.message_id), None)
+    show = _show(channel, entry, shown.id, loaded.name, repeat=False) if entry else None
+    decision = engine.decide(channel.entries, engine.VisitorState(), _context(
+        loaded, url=pv.url, title=pv.title, referrer=loaded.visit_referrer, language="",
+        device_type=pv.device_type, visit_count=loaded.visit_count,
+        pages_in_visit=loaded.visit_pages, attributes=loaded.attributes), 0.0, utcnow())
+    return DecisionOut(visitor_id=body.visitor_id, visit_id=pv.visit_id, page_view_id=pv.id,
+                       show=show, pending=list(decision.pending))
+
+
+def check(job: JobContext, channel: ChannelState, body: CheckIn) -> DecisionOut:
+    """Decide again at a pending on_page moment of the visit's current page view."""
+    conn, now = job.conn, utcnow()
+    row = conn.execute(FOR_CHECK, {"anon_id": body.visitor_id, "channel_id": channel.id,
+                                   "page_view_id": body.page_view_id}).first()
+    if row is None or row.pv_visitor != row.customer_id or row.visit_channel != channel.id:
         raise NotFound(_("page view not found for this visitor"), code="page_view_not_found")
-    visit = db.get(Visit, pv.visit_id)
-    if visit is None or visit.channel_id != channel.id:
-        raise NotFound(_("page view not found for this visitor"), code="page_view_not_found")
-    device = visitors.device_from_user_agent(user_agent)
-    return _decide(db, cache, channel, visitor, visit, pv, body.visitor_id, device)
+    loaded = from_row(row)
+    assert loaded.visit_id is not None
+    if row.seq != loaded.visit_pages:
+        # The visitor has moved on: only the visit's latest page earns its on_page moments.
+        return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
+                           page_view_id=body.page_view_id, show=None, pending=[])
+    decision = engine.decide(channel.entries, loaded.state, _context(
+        loaded, url=row.url, title=row.title, referrer=loaded.visit_referrer, language="",
+        device_type=row.device_type, visit_count=loaded.visit_count,
+        pages_in_visit=loaded.visit_pages, attributes=loaded.attributes),
+        (now - row.at).total_seconds(), now)
+    show = _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
+                   body.page_view_id, loaded.name, now)
+    return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
+                       page_view_id=body.page_view_id, show=show, pending=list(decision.pending))
 
 
-def event(db: Session, channel: Channel, body: EventIn) -> EventOut:
-    visitor = visitors.resolve_visitor(db, body.visitor_id, create=False)
-    delivery = db.scalar(select(Delivery).where(Delivery.id == body.delivery_id))
-    if (visitor is None or delivery is None or delivery.visitor_id != visitor.id
-            or delivery.channel_id != channel.id):
+def event(job: JobContext, channel: ChannelState, body: EventIn) -> EventOut:
+    """Apply opened / dismissed / replied; a retried event id is not counted again."""
+    conn = job.conn
+    row = conn.execute(FOR_EVENT, {"anon_id": body.visitor_id,
+                                     "delivery_id": body.delivery_id}).first()
+    if row is None or row.visitor_id != row.customer_id or row.channel_id != channel.id:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
-    fresh = stats.apply_event(db, delivery, body.kind, body.event_id, utcnow())
+    fresh = stats.apply_event(conn, shard=job.shard, delivery=row, kind=body.kind,
+                              event_id=body.event_id, now=utcnow())
     return EventOut(ok=True, duplicate=not fresh)
 
 
-def identify(db: Session, channel: Channel, body: IdentifyIn) -> Visitor:
-    return visitors.identify(db, channel, body.visitor_id, body.token)
+def identify(job: JobContext, channel_id: int, body: IdentifyIn) -> tuple[str, str]:
+    """Identify the browser's visitor with a JWT; the customer's name and email."""
+    from overture.channels.models import Channel
+
+    if not job.conn.in_transaction():
+        job.conn.begin()  # the lane's: the session joins it and leaves the commit to the lane
+    with Session(bind=job.conn) as db:
+        channel = db.get(Channel, channel_id)
+        if channel is None:
+            raise NotFound(_("no channel with this key"), code="channel_not_found")
+        customer = visitors.identify(db, channel, body.visitor_id, body.token)
+        db.flush()
+        return customer.name, customer.email

@@ -1,0 +1,205 @@
+"""The database lane: a few threads that each own one connection, with group commit.
+
+Hot widget requests (page views, re-checks, events) are jobs: plain functions of a
+`Connection`. An async route awaits `lane.run(job)`; a lane thread takes every job queued (up
+to `max_batch`), runs them in one transaction, commits once, and only then answers each job.
+So a request never holds a connection while it waits for a thread, nor a thread while it waits
+for a connection: the two are one. Acknowledged means committed.
+
+If any job of a batch fails, the batch is rolled back and each of its jobs runs again alone, in
+its own transaction: one bad request never takes others down with it. Jobs must therefore be
+safe to run twice from the start (they are: load → decide → write from the database's state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Contended(Exception):
+    """Raised by a job that lost a race with a concurrent writer: run it again alone."""
+
+
+@dataclass
+class JobContext:
+    """What a job gets: its connection, the lane thread's shard and an after-commit list."""
+
+    conn: Connection
+    shard: int
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.callbacks.append(callback)
+
+
+@dataclass
+class _Item:
+    job: Callable[[JobContext], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+
+
+_STOP = object()
+
+
+def _settle(item: _Item, result: Any = None, error: BaseException | None = None) -> None:
+    def apply() -> None:
+        if item.future.done():
+            return
+        if error is not None:
+            item.future.set_exception(error)
+        else:
+            item.future.set_result(result)
+
+    # RuntimeError: the caller's loop has closed, so nobody is waiting any more.
+    with contextlib.suppress(RuntimeError):
+        item.loop.call_soon_threadsafe(apply)
+
+
+class Lane:
+    def __init__(self, engine: Engine, threads: int = 1, max_batch: int = 64,
+                 shard_base: int = 0) -> None:
+        self.engine = engine
+        self.threads = threads
+        self.max_batch = max_batch
+        self._shard_base = shard_base
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self.batches = 0  # for tests and benchmarks: how many transactions were committed
+
+    def start(self) -> None:
+        with self._lock:
+            if self._workers:
+                return
+            for i in range(self.threads):
+                t = threading.Thread(target=self._work, args=(self._shard_base + i,),
+                                     name=f"db-lane-{i}", daemon=True)
+                t.start()
+                self._workers.append(t)
+
+    def stop(self) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for _ in workers:
+            self._queue.put(_STOP)
+        for t in workers:
+            t.join(10)
+
+    async def run(self, job: Callable[[JobContext], T]) -> T:
+        if not self._workers:
+            self.start()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put(_Item(job, loop, future))
+        return await future
+
+    def run_sync(self, job: Callable[[JobContext], T]) -> T:
+        """Run a job in the calling thread, in its own transaction (commands, scripts)."""
+        with self.engine.connect() as conn:
+            ctx = JobContext(conn, self._shard_base)
+            try:
+                result = job(ctx)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        for cb in ctx.callbacks:
+            cb()
+        return result
+
+    # -- the lane thread ----------------------------------------------------------------------
+
+    def _work(self, shard: int) -> None:
+        conn: Connection | None = None
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    self._queue.put(_STOP)
+                    break
+                batch.append(nxt)
+            try:
+                if conn is None or conn.closed or conn.invalidated:
+                    conn = self.engine.connect()
+                self._run_batch(conn, shard, batch)
+            except BaseException as exc:  # the connection itself failed: answer everyone
+                log.exception("database lane failed a batch")
+                for item in batch:
+                    _settle(item, error=exc)
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except Exception:
+                        log.debug("closing a failed lane connection", exc_info=True)
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    def _run_batch(self, conn: Connection, shard: int, batch: list[_Item]) -> None:
+        if len(batch) == 1:
+            self._run_alone(conn, shard, batch[0], retry=True)
+            return
+        ctx = JobContext(conn, shard)
+        results = []
+        try:
+            for item in batch:
+                results.append(item.job(ctx))
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            for item in batch:
+                self._run_alone(conn, shard, item, retry=True)
+            return
+        self.batches += 1
+        self._after(ctx)
+        for item, result in zip(batch, results, strict=True):
+            _settle(item, result)
+
+    def _run_alone(self, conn: Connection, shard: int, item: _Item, retry: bool) -> None:
+        ctx = JobContext(conn, shard)
+        try:
+            result = item.job(ctx)
+            conn.commit()
+        except Contended:
+            conn.rollback()
+            if retry:  # the concurrent writer has committed by now: the job sees its row
+                self._run_alone(conn, shard, item, retry=False)
+                return
+            _settle(item, error=RuntimeError("a concurrent write kept this request from "
+                                             "completing"))
+            return
+        except BaseException as exc:
+            conn.rollback()
+            _settle(item, error=exc)
+            return
+        self.batches += 1
+        self._after(ctx)
+        _settle(item, result)
+
+    @staticmethod
+    def _after(ctx: JobContext) -> None:
+        for cb in ctx.callbacks:
+            try:
+                cb()
+            except Exception:  # a failed side effect must not undo a committed write
+                log.exception("after-commit callback failed")

@@ -1,0 +1,120 @@
+"""What a widget request needs of its channel, held in memory per process.
+
+The channel row, the account settings it needs and the compiled rules, loaded in one go and
+kept until something they depend on changes. Changes reach every process through the hub
+(see wiring.py) and land in `ChannelStates.invalidate`.
+
+A load that raced with a change is never kept: each invalidation raises a generation counter,
+and a load stores its result only if no invalidation touching its channel happened since it
+began. (Otherwise: load reads → a publish commits → invalidation → the stale load is stored,
+and the published message stays missing until the next change.)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from overture.accounts.models import AccountSettings
+from overture.channels.models import MESSAGING_KINDS, Channel
+from overture.proactive.engine import Entry, compile_channel
+
+# A safety net only: invalidation through the hub is what makes changes apply at once.
+TTL_SECONDS = 300.0
+ALL = -1  # in an invalidation: every channel
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    id: int
+    key: str
+    name: str
+    kind: str
+    allowed_origins: tuple[str, ...]
+    color: str
+    launcher_text: str
+    sender_name: str
+    sender_avatar_url: str
+    locale: str
+    visit_timeout_minutes: int
+    entries: tuple[Entry, ...]
+    loaded: float
+
+    @property
+    def can_carry_proactive(self) -> bool:
+        return self.kind in MESSAGING_KINDS
+
+
+_CHANNEL = select(Channel.id, Channel.key, Channel.name, Channel.kind, Channel.allowed_origins,
+                  Channel.color, Channel.launcher_text, Channel.sender_name,
+                  Channel.sender_avatar_url)
+_SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes)
+
+
+def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
+    channel = conn.execute(_CHANNEL.where(Channel.key == key)).first()
+    if channel is None:
+        return None
+    settings = conn.execute(_SETTINGS.where(AccountSettings.id == 1)).first()
+    entries = compile_channel(conn, channel.id) if channel.kind in MESSAGING_KINDS else ()
+    return ChannelState(
+        id=channel.id, key=channel.key, name=channel.name, kind=channel.kind,
+        allowed_origins=tuple(channel.allowed_origins or ()), color=channel.color,
+        launcher_text=channel.launcher_text, sender_name=channel.sender_name,
+        sender_avatar_url=channel.sender_avatar_url,
+        locale=settings.default_locale if settings else "en",
+        visit_timeout_minutes=settings.visit_timeout_minutes if settings else 30,
+        entries=entries, loaded=time.monotonic(),
+    )
+
+
+class ChannelStates:
+    """Per-process cache of `ChannelState` by channel key, with generation checks."""
+
+    def __init__(self, loader: Callable[[Connection, str], ChannelState | None]
+                 = load_channel_state) -> None:
+        self._loader = loader
+        self._by_key: dict[str, ChannelState] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._changed_at: dict[int, int] = {}  # channel id → generation of its last change
+        self._all_changed_at = 0
+        self.loads = 0  # for tests and benchmarks
+
+    def cached(self, key: str) -> ChannelState | None:
+        state = self._by_key.get(key)
+        if state is not None and time.monotonic() - state.loaded < TTL_SECONDS:
+            return state
+        return None
+
+    def load(self, conn: Connection, key: str) -> ChannelState | None:
+        """The channel's state, from the cache or the database (kept only if still current)."""
+        state = self.cached(key)
+        if state is not None:
+            return state
+        began = self._generation
+        state = self._loader(conn, key)
+        self.loads += 1
+        if state is not None:
+            with self._lock:
+                if max(self._all_changed_at, self._changed_at.get(state.id, 0)) <= began:
+                    self._by_key[key] = state
+        return state
+
+    def invalidate(self, channel_ids: Iterable[int] | None = None) -> None:
+        ids = None if channel_ids is None else set(channel_ids)
+        with self._lock:
+            self._generation += 1
+            if ids is None or ALL in ids:
+                self._all_changed_at = self._generation
+                self._by_key.clear()
+                return
+            for cid in ids:
+                self._changed_at[cid] = self._generation
+            for key in [k for k, s in self._by_key.items() if s.id in ids]:
+                del self._by_key[key]

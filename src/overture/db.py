@@ -6,20 +6,18 @@ Services flush, never commit. The request commits once at the end; callbacks reg
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from overture.kit.lane import Lane
+from overture.kit.sqlite_writer import WriterLock
 
 log = logging.getLogger(__name__)
 
@@ -75,56 +73,6 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
                          pool_pre_ping=True)
-
-
-class WriterLock:
-    """One writer at a time in this process, in arrival order, for SQLite.
-
-    SQLite takes one writer; a second one sleeps and polls in the busy handler, and under load
-    that is where latency goes. Every connection of the process takes this lock just before its
-    first write statement and gives it back at commit or rollback, so writers queue here instead.
-    """
-
-    READS = ("SELECT", "PRAGMA")
-    TIMEOUT = 30.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def install(self, engine: Engine) -> None:
-        event.listen(engine, "before_cursor_execute", self._before)
-        # Released once COMMIT or ROLLBACK is done (the engine's events fire before it).
-        dialect = engine.dialect
-        for name in ("do_commit", "do_rollback"):
-            setattr(dialect, name, self._releasing(getattr(dialect, name)))
-        # A connection dropped without either still gives the lock back.
-        event.listen(engine.pool, "invalidate", self._release_record)
-
-    def _releasing(self, finish: Callable) -> Callable:
-        def finish_then_release(dbapi_conn) -> None:
-            try:
-                finish(dbapi_conn)
-            finally:
-                # A raw DBAPI connection (first connect) has no pool record: nothing to release.
-                with contextlib.suppress(AttributeError, NotImplementedError):
-                    self._release(dbapi_conn.info)
-
-        return finish_then_release
-
-    def _before(self, conn, _cursor, statement: str, *_args) -> None:
-        if conn.info.get("writer") or statement.lstrip()[:6].upper().startswith(self.READS):
-            return
-        if not self._lock.acquire(timeout=self.TIMEOUT):
-            raise OperationalError(statement, None, Exception("database is busy"))
-        conn.info["writer"] = True
-
-    def _release_record(self, _dbapi_conn, record, *_args) -> None:
-        if record is not None:
-            self._release(record.info)
-
-    def _release(self, info: dict | None) -> None:
-        if info is not None and info.pop("writer", False):
-            self._lock.release()
 
 
 class Database:

@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from anyio import CancelScope
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.accounts.service import user_for_token
+from overture.kit.admission import admitted
 from overture.kit.errors import DomainError, Forbidden, Unauthorized
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with request.app.state.db.unit_of_work() as session:
-        yield session
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work. Opened once admitted (kit/admission.py), so no thread ever
+    waits for a connection that a request waiting for a thread holds; committed (or rolled
+    back) and closed in a thread before the response is sent, then the place is given back."""
+    async with admitted(request.app) as gate:
+        unit = request.app.state.db.unit_of_work()
+        # Only a Session object: its connection is checked out by the first query, in a thread.
+        session = unit.__enter__()
+        try:
+            yield session
+        except BaseException as exc:
+            with CancelScope(shield=True):
+                handled = await gate.finish(unit.__exit__, type(exc), exc, exc.__traceback__)
+            if not handled:
+                raise
+        else:
+            with CancelScope(shield=True):
+                await gate.finish(unit.__exit__, None, None, None)
 
 
 # scope="function": commit before the response is sent, so nothing is acknowledged unstored.

@@ -15,7 +15,7 @@ from overture.accounts.schemas import SettingsPatch, UserIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
-from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.forms import PostedForm, domain_errors, parse
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -69,8 +69,7 @@ def settings_page(request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/settings")
-async def save_settings(request: Request, db: DB, user: PageAdmin):
-    form = await form_dict(request)
+def save_settings(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     # An unticked checkbox is not sent at all: absent means off.
     raw: dict[str, Any] = {name: name in form for name in CHECKBOXES}
     raw["visit_timeout_minutes"] = _one(form, "visit_timeout_minutes").strip()
@@ -104,8 +103,7 @@ def users_page(request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/users")
-async def create_user(request: Request, db: DB, user: PageAdmin):
-    form = await form_dict(request)
+def create_user(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw = {key: _one(form, key) for key in ("email", "name", "role", "password")}
     data, errors = parse(UserIn, raw)
     made = None

@@ -11,7 +11,7 @@ from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
 from overture.kit.ids import IdPath
-from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.forms import PostedForm, domain_errors, parse
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -32,8 +32,7 @@ def new_brand(request: Request, user: PageAdmin):
 
 
 @router.post("/new")
-async def create_brand(request: Request, db: DB, user: PageAdmin):
-    form = await form_dict(request)
+def create_brand(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     data, errors = parse(BrandIn, form)
     if data:
         try:
@@ -54,9 +53,9 @@ def edit_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/{brand_id}")
-async def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                 form: PostedForm):
     brand = service.access_brand(db, user, brand_id)
-    form = await form_dict(request)
     data, errors = parse(BrandIn, form)
     if data:
         try:

@@ -17,7 +17,7 @@ from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
 from overture.kit.ids import IdPath
 from overture.schedules.service import list_schedules
-from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.forms import PostedForm, domain_errors, parse
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -141,8 +141,7 @@ def new_channel(request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/new")
-async def create_channel(request: Request, db: DB, user: PageAdmin):
-    form = await form_dict(request)
+def create_channel(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw, origin_lines = _from_form(form)
     data, errors = parse(ChannelIn, raw)
     if data:
@@ -163,9 +162,9 @@ def edit_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/{channel_id}")
-async def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                   form: PostedForm):
     channel = service.access_channel(db, user, channel_id)
-    form = await form_dict(request)
     raw, origin_lines = _from_form(form)
     data, errors = parse(ChannelIn, raw)
     if data:

@@ -7,13 +7,13 @@ import contextlib
 import json
 
 from fastapi import APIRouter, WebSocket
-from starlette.concurrency import run_in_threadpool
 
 from overture.accounts.models import User
 from overture.conversations import service
 from overture.conversations.models import Ticket
 from overture.conversations.schemas import AgentMessageIn, checked
 from overture.conversations.sockets import serve_conversation
+from overture.kit.admission import run_unit
 from overture.kit.ids import AfterId, IdPath
 
 router = APIRouter(prefix="/agent")
@@ -41,7 +41,7 @@ def _agent(ws: WebSocket) -> int | None:
 @router.websocket("/ws")
 async def queue_feed(ws: WebSocket):
     """Tells the workspace when any conversation has new activity, so the queue refreshes."""
-    if await run_in_threadpool(_agent, ws) is None:
+    if await run_unit(ws.app, _agent, ws) is None:
         await ws.close(code=4401)
         return
     await ws.accept()
@@ -73,7 +73,7 @@ async def queue_feed(ws: WebSocket):
 
 @router.websocket("/conversations/{ticket_id}/ws")
 async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0):
-    uid = await run_in_threadpool(_agent, ws)
+    uid = await run_unit(ws.app, _agent, ws)
     database = ws.app.state.db
     if uid is None:
         await ws.close(code=4401)  # not signed in (or another site's page)
@@ -84,7 +84,7 @@ async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0
             ticket = db.get(Ticket, ticket_id)
             return ticket.conversation_id if ticket else None
 
-    conversation_id = await run_in_threadpool(conversation_of_ticket)
+    conversation_id = await run_unit(ws.app, conversation_of_ticket)
     if conversation_id is None:
         await ws.close(code=4404)
         return

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket
 
 from overture.conversations import service
 from overture.conversations.models import ChatMessage, Conversation
 from overture.conversations.schemas import MessageOut
+from overture.kit.admission import run_unit
 from overture.realtime.ws import serve_chat
 
 # Validates a frame's text and stores it for whoever is on this socket.
@@ -20,7 +20,8 @@ Store = Callable[[Session, Conversation, str, str], ChatMessage]
 async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
                              store: Store) -> None:
     """Run an accepted socket: catch up after `after`, then live, until it closes."""
-    database = ws.app.state.db
+    app = ws.app
+    database = app.state.db
 
     def as_json(message: ChatMessage) -> dict:
         return MessageOut.model_validate(message).model_dump(mode="json")
@@ -39,8 +40,8 @@ async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
             return as_json(store(db, conv, client_id, body))
 
     async def on_message(client_id: str, body: str) -> dict:
-        return await run_in_threadpool(stored, client_id, body)
+        return await run_unit(app, stored, client_id, body)
 
-    await serve_chat(ws, ws.app.state.hub, service.conversation_topic(conversation_id),
-                     after=after, load_after=lambda a: run_in_threadpool(load, a),
-                     on_message=on_message, hello=await run_in_threadpool(status))
+    await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
+                     after=after, load_after=lambda a: run_unit(app, load, a),
+                     on_message=on_message, hello=await run_unit(app, status))

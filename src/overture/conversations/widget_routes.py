@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, WebSocket
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from overture.channels.service import channel_by_key
 from overture.conversations import service
@@ -19,6 +18,7 @@ from overture.conversations.schemas import (
 from overture.conversations.sockets import serve_conversation
 from overture.deps import DB
 from overture.i18n import gettext as _
+from overture.kit.admission import run_unit
 from overture.kit.errors import DomainError, NotFound
 from overture.kit.ids import AfterId, IdPath
 from overture.visitors.models import Visitor
@@ -87,7 +87,7 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
                 return None
             return channel.id, conv.id, visitor.id
 
-    found = await run_in_threadpool(authorise)
+    found = await run_unit(app, authorise)
     if found is None:
         await ws.close(code=4404)
         return

@@ -29,7 +29,7 @@ from overture.proactive.models import ProactiveMessage
 from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
 from overture.schedules.service import list_schedules
-from overture.web.forms import field_errors, form_dict
+from overture.web.forms import PostedForm, field_errors
 from overture.web.templating import flash, render
 
 BASE = "/admin/proactive-messages"
@@ -208,8 +208,8 @@ def new_message(request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/new")
-async def create_message(request: Request, db: DB, user: PageAdmin):
-    posted, errors = _read_payload(await form_dict(request))
+def create_message(request: Request, db: DB, user: PageAdmin, form: PostedForm):
+    posted, errors = _read_payload(form)
     if posted is not None:
         try:
             data = MessageIn.model_validate(posted)
@@ -268,10 +268,10 @@ def _refused(action: str, exc: DomainError) -> str:
 
 
 @router.post("/{message_id}/{action}")
-async def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: PageAdmin):
+def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: PageAdmin,
+               form: PostedForm):
     if action not in ACTIONS:
         raise NotFound(_("no action %(action)s") % {"action": repr(action)})
-    form = await form_dict(request)
     editor = f"{BASE}/{message_id}"
     back = editor if form.get("back") == "edit" else BASE
     m = service.access_message(db, user, message_id, for_update=True)
@@ -297,9 +297,10 @@ def edit_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
 
 
 @router.post("/{message_id}")
-async def update_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def update_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                   form: PostedForm):
     m = service.access_message(db, user, message_id, for_update=True)
-    posted, errors = _read_payload(await form_dict(request))
+    posted, errors = _read_payload(form)
     status_code = 422
     if posted is not None:
         try:

@@ -16,26 +16,60 @@ import threading
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from overture.i18n import gettext as _
+from overture.kit import hotsql
 from overture.kit.errors import Invalid
+from overture.kit.hotsql import HotSQL
 from overture.kit.lane import Contended
-from overture.kit.upsert import add_to, insert_ignore
-from overture.proactive.models import DailyStat, Delivery, DeliveryEvent, ProactiveMessage, Reach
+from overture.proactive.models import DailyStat, ProactiveMessage
 from overture.proactive.schemas import DayStats, StatsOut
 
 EVENT_KINDS = ("opened", "dismissed", "replied")
+COUNTS = ("sent", "opened", "replied", "showings", "opens", "dismissals", "replies")
 SHARDS = 16
 _RAW = {"opened": "opens", "dismissed": "dismissals", "replied": "replies"}
 _DISTINCT = {"opened": "opened", "replied": "replied"}
-_ON_SCREEN = text("opened_at IS NULL AND dismissed_at IS NULL")
-_deliveries = Delivery.__table__
-_reach = Reach.__table__
+
+_DELIVERY = HotSQL("""
+    INSERT INTO deliveries (message_id, message_version, channel_id, visitor_id, visit_id,
+                            page_view_id, sent_at)
+    VALUES (:message_id, :version, :channel_id, :visitor_id, :visit_id, :page_view_id, :now)
+    ON CONFLICT (visit_id) WHERE opened_at IS NULL AND dismissed_at IS NULL DO NOTHING
+    RETURNING id
+""")
+_REACH = HotSQL("""
+    INSERT INTO message_reach (message_id, visitor_id, sent_at)
+    VALUES (:message_id, :visitor_id, :now)
+    ON CONFLICT (message_id, visitor_id) DO NOTHING RETURNING id
+""")
+_BUMP = HotSQL(f"""
+    INSERT INTO message_daily_stats (message_id, day, shard, {", ".join(COUNTS)})
+    VALUES (:message_id, :day, :shard, {", ".join(":" + c for c in COUNTS)})
+    ON CONFLICT (message_id, day, shard) DO UPDATE SET
+    {", ".join(f"{c} = message_daily_stats.{c} + excluded.{c}" for c in COUNTS)}
+""")
+_EVENT = HotSQL("""
+    INSERT INTO delivery_events (event_id, delivery_id, kind, at)
+    VALUES (:event_id, :delivery_id, :kind, :now)
+    ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+""")
+_STAMP_DELIVERY = {kind: HotSQL(f"UPDATE deliveries SET {kind}_at = :now "
+                                f"WHERE id = :id AND {kind}_at IS NULL")
+                   for kind in EVENT_KINDS}
+_STAMP_REACH = {kind: HotSQL(f"UPDATE message_reach SET {kind}_at = :now WHERE "
+                             f"message_id = :message_id AND visitor_id = :visitor_id "
+                             f"AND {kind}_at IS NULL")
+                for kind in _DISTINCT}
 
 Db = Session | Connection
+
+
+def _conn(db: Db) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
 
 
 def session_shard() -> int:
@@ -43,26 +77,26 @@ def session_shard() -> int:
     return threading.get_ident() % SHARDS
 
 
-def _bump(db: Db, shard: int, message_id: int, day: date, counts: dict[str, int]) -> None:
-    add_to(db, DailyStat.__table__, {"message_id": message_id, "day": day,
-                                     "shard": shard % SHARDS}, counts)
+def _bump(conn: Connection, shard: int, message_id: int, now: datetime,
+          counts: dict[str, int]) -> None:
+    hotsql.execute(conn, _BUMP, {"message_id": message_id, "day": hotsql.day(conn, now.date()),
+                                 "shard": shard % SHARDS, **{c: counts.get(c, 0) for c in COUNTS}})
 
 
 def record_showing(db: Db, *, shard: int, message_id: int, version: int, channel_id: int,
                    visitor_id: int, visit_id: int, page_view_id: int, now: datetime) -> int:
     """A new delivery on screen; its id. `Contended` if the visit already has one on screen."""
-    delivery_id = insert_ignore(db, _deliveries, {
-        "message_id": message_id, "message_version": version, "channel_id": channel_id,
+    conn = _conn(db)
+    at = hotsql.when(conn, now)
+    delivery_id = hotsql.scalar(conn, _DELIVERY, {
+        "message_id": message_id, "version": version, "channel_id": channel_id,
         "visitor_id": visitor_id, "visit_id": visit_id, "page_view_id": page_view_id,
-        "sent_at": now,
-    }, conflict=["visit_id"], where=_ON_SCREEN)
+        "now": at})
     if delivery_id is None:
         raise Contended("another message went on screen in this visit at the same moment")
-    first = insert_ignore(db, _reach, {
-        "message_id": message_id, "visitor_id": visitor_id, "sent_at": now,
-    }, conflict=["message_id", "visitor_id"])
-    _bump(db, shard, message_id, now.date(),
-          {"showings": 1, **({"sent": 1} if first is not None else {})})
+    first = hotsql.scalar(conn, _REACH, {"message_id": message_id, "visitor_id": visitor_id,
+                                         "now": at})
+    _bump(conn, shard, message_id, now, {"showings": 1, "sent": int(first is not None)})
     return delivery_id
 
 
@@ -75,34 +109,22 @@ def apply_event(db: Db, *, shard: int, delivery: Any, kind: str, event_id: str,
     if kind not in EVENT_KINDS:
         raise Invalid("kind", _("kind must be one of: %(kinds)s")
                       % {"kinds": ", ".join(EVENT_KINDS)})
-    fresh = insert_ignore(db, DeliveryEvent.__table__, {
-        "event_id": event_id, "delivery_id": delivery.id, "kind": kind, "at": now,
-    }, conflict=["event_id"])
+    conn = _conn(db)
+    at = hotsql.when(conn, now)
+    fresh = hotsql.scalar(conn, _EVENT, {"event_id": event_id, "delivery_id": delivery.id,
+                                         "kind": kind, "now": at})
     if fresh is None:
         return False
-    column = {"opened": _deliveries.c.opened_at, "dismissed": _deliveries.c.dismissed_at,
-              "replied": _deliveries.c.replied_at}[kind]
-    first_on_delivery = db.execute(
-        update(_deliveries).where(_deliveries.c.id == delivery.id, column.is_(None))
-        .values({column: now})
-    ).rowcount == 1
-    counts = {_RAW[kind]: 1} if first_on_delivery else {}
-    if kind in _DISTINCT:
-        reach_col = _reach.c.opened_at if kind == "opened" else _reach.c.replied_at
-        first_for_customer = db.execute(
-            update(_reach).where(_reach.c.message_id == delivery.message_id,
-                                 _reach.c.visitor_id == delivery.visitor_id,
-                                 reach_col.is_(None))
-            .values({reach_col: now})
-        ).rowcount == 1
-        if first_for_customer:
-            counts[_DISTINCT[kind]] = 1
+    counts = {}
+    if hotsql.rowcount(conn, _STAMP_DELIVERY[kind], {"id": delivery.id, "now": at}) == 1:
+        counts[_RAW[kind]] = 1
+    if kind in _DISTINCT and hotsql.rowcount(conn, _STAMP_REACH[kind], {
+            "message_id": delivery.message_id, "visitor_id": delivery.visitor_id,
+            "now": at}) == 1:
+        counts[_DISTINCT[kind]] = 1
     if counts:
-        _bump(db, shard, delivery.message_id, now.date(), counts)
+        _bump(conn, shard, delivery.message_id, now, counts)
     return True
-
-
-COUNTS = ("sent", "opened", "replied", "showings", "opens", "dismissals", "replies")
 
 
 def totals_by_message():

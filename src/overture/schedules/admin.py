@@ -24,7 +24,7 @@ from overture.schedules import service
 from overture.schedules.hours import is_open
 from overture.schedules.models import Schedule
 from overture.schedules.schemas import ScheduleIn, SchedulePatch
-from overture.web.forms import domain_errors, form_dict, parse
+from overture.web.forms import PostedForm, domain_errors, parse
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -177,8 +177,7 @@ def new_schedule(request: Request, user: PageAdmin):
 
 
 @router.post("/new")
-async def create_schedule(request: Request, db: DB, user: PageAdmin):
-    form = await form_dict(request)
+def create_schedule(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw, rows = _from_form(form)
     data, errors = parse(ScheduleIn, raw)
     if data:
@@ -199,9 +198,9 @@ def edit_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin
 
 
 @router.post("/{schedule_id}")
-async def update_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def update_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                    form: PostedForm):
     schedule = service.access_schedule(db, user, schedule_id)
-    form = await form_dict(request)
     raw, rows = _from_form(form)
     data, errors = parse(ScheduleIn, raw)
     if data:

@@ -10,29 +10,54 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Connection
 
+from overture.kit import hotsql
+from overture.kit.hotsql import HotSQL
 from overture.kit.lane import Contended
-from overture.kit.upsert import insert_ignore
-from overture.visitors.models import PageView, Visit, Visitor
 
-_visitors = Visitor.__table__
-_visits = Visit.__table__
-_page_views = PageView.__table__
+_NEW_VISITOR = HotSQL("""
+    INSERT INTO visitors (anon_id, name, email, language, attributes, visit_count, first_seen,
+                          last_seen)
+    VALUES (:anon_id, '', '', :language, :attributes, 1, :now, :now)
+    ON CONFLICT (anon_id) DO NOTHING RETURNING id
+""")
+_NEW_VISIT = HotSQL("""
+    INSERT INTO visits (visitor_id, channel_id, session_id, referrer, page_views, started_at,
+                        last_seen)
+    VALUES (:visitor_id, :channel_id, :session_id, :referrer, 1, :now, :now) RETURNING id
+""")
+_CONTINUE_VISIT = HotSQL("""
+    UPDATE visits SET page_views = page_views + 1, last_seen = :now WHERE id = :id
+    RETURNING page_views
+""")
+_PAGE_VIEW = HotSQL("""
+    INSERT INTO page_views (visit_id, visitor_id, event_id, url, title, referrer, at, seq,
+                            device_type)
+    VALUES (:visit_id, :visitor_id, :event_id, :url, :title, :referrer, :now, :seq,
+            :device_type)
+    ON CONFLICT (event_id) DO NOTHING RETURNING id
+""")
+_UPDATE_VISITOR: dict[tuple[bool, bool, bool], HotSQL] = {}
 
-_CONTINUE_VISIT = (update(_visits).where(_visits.c.id == bindparam("b_id"))
-                   .values(page_views=_visits.c.page_views + 1, last_seen=bindparam("b_now"))
-                   .returning(_visits.c.page_views))
-_NEW_VISIT = insert(_visits).returning(_visits.c.id)
+
+def _update_visitor_sql(new_visit: bool, language: bool, attributes: bool) -> HotSQL:
+    key = (new_visit, language, attributes)
+    stmt = _UPDATE_VISITOR.get(key)
+    if stmt is None:
+        sets = [s for s, on in (("visit_count = visit_count + 1, last_seen = :now", new_visit),
+                                ("language = :language", language),
+                                ("attributes = :attributes", attributes)) if on]
+        stmt = _UPDATE_VISITOR[key] = HotSQL(
+            f"UPDATE visitors SET {', '.join(sets)} WHERE id = :id")
+    return stmt
 
 
 def new_visitor(conn: Connection, anon_id: str, language: str, attributes: dict,
                 now: datetime) -> int:
-    row_id = insert_ignore(conn, _visitors, {
-        "anon_id": anon_id, "name": "", "email": "", "language": language,
-        "attributes": attributes, "visit_count": 1, "first_seen": now, "last_seen": now,
-    }, conflict=["anon_id"])
+    row_id = hotsql.scalar(conn, _NEW_VISITOR, {
+        "anon_id": anon_id, "language": language, "attributes": hotsql.to_json(attributes),
+        "now": hotsql.when(conn, now)})
     if row_id is None:
         raise Contended("visitor created by a concurrent request")
     return row_id
@@ -40,38 +65,33 @@ def new_visitor(conn: Connection, anon_id: str, language: str, attributes: dict,
 
 def update_visitor(conn: Connection, visitor_id: int, *, new_visit: bool, now: datetime,
                    language: str | None = None, attributes: dict | None = None) -> None:
-    values: dict = {}
-    if new_visit:
-        values.update(visit_count=_visitors.c.visit_count + 1, last_seen=now)
-    if language is not None:
-        values["language"] = language
-    if attributes is not None:
-        values["attributes"] = attributes
-    if values:
-        conn.execute(update(_visitors).where(_visitors.c.id == visitor_id).values(values))
+    if not (new_visit or language is not None or attributes is not None):
+        return
+    stmt = _update_visitor_sql(new_visit, language is not None, attributes is not None)
+    hotsql.execute(conn, stmt, {
+        "id": visitor_id, "now": hotsql.when(conn, now), "language": language,
+        "attributes": hotsql.to_json(attributes) if attributes is not None else None})
 
 
 def start_visit(conn: Connection, *, visitor_id: int, channel_id: int, session_id: str,
                 referrer: str, now: datetime) -> int:
-    return conn.execute(_NEW_VISIT, {
+    return hotsql.scalar(conn, _NEW_VISIT, {
         "visitor_id": visitor_id, "channel_id": channel_id, "session_id": session_id,
-        "referrer": referrer, "page_views": 1, "started_at": now, "last_seen": now,
-    }).scalar_one()
+        "referrer": referrer, "now": hotsql.when(conn, now)})
 
 
 def continue_visit(conn: Connection, visit_id: int, now: datetime) -> int:
     """Count the page view in its visit; its place in the visit (1, 2, …)."""
-    return conn.execute(_CONTINUE_VISIT, {"b_id": visit_id, "b_now": now}).scalar_one()
+    return hotsql.scalar(conn, _CONTINUE_VISIT, {"id": visit_id, "now": hotsql.when(conn, now)})
 
 
 def add_page_view(conn: Connection, *, visit_id: int, visitor_id: int, event_id: str,
                   url: str, title: str, referrer: str, seq: int, device_type: str,
                   now: datetime) -> int:
-    row_id = insert_ignore(conn, _page_views, {
+    row_id = hotsql.scalar(conn, _PAGE_VIEW, {
         "visit_id": visit_id, "visitor_id": visitor_id, "event_id": event_id, "url": url,
-        "title": title, "referrer": referrer, "at": now, "seq": seq,
-        "device_type": device_type,
-    }, conflict=["event_id"])
+        "title": title, "referrer": referrer, "now": hotsql.when(conn, now), "seq": seq,
+        "device_type": device_type})
     if row_id is None:
         raise Contended("page view recorded by a concurrent request")
     return row_id

@@ -12,89 +12,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, bindparam, case, cast, exists, func, select
-
-from overture.conversations.models import Conversation
+from overture.kit.hotsql import HotSQL, read_json, read_when
 from overture.proactive.engine import VisitorState
-from overture.proactive.models import Delivery, Reach
-from overture.visitors.models import PageView, Visit, Visitor
 
-_V = Visitor.__table__.alias("v")  # the browser's row
-_T = Visitor.__table__.alias("t")  # the customer it points to, if merged
-_VI = Visit.__table__.alias("vi")
-_PV = PageView.__table__.alias("pv")
-_CUSTOMER = func.coalesce(_T.c.id, _V.c.id)
-_visits = Visit.__table__
-_deliveries = Delivery.__table__
+_CUSTOMER = "coalesce(t.id, v.id)"
+_COLUMNS = f"""
+    {_CUSTOMER}, coalesce(t.name, v.name), coalesce(t.language, v.language),
+    coalesce(t.visit_count, v.visit_count), t.attributes, v.attributes,
+    vi.id, vi.session_id, vi.last_seen, vi.page_views, vi.referrer, vi.channel_id,
+    EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = {_CUSTOMER}
+            AND c.channel_id = :channel_id AND c.status = 'open'),
+    (SELECT {{agg}}(CAST(r.message_id AS VARCHAR(20)), ',') FROM message_reach r
+     WHERE r.visitor_id = {_CUSTOMER}),
+    (SELECT {{agg}}(CAST(d.id AS VARCHAR(20)) || ':' || CAST(d.message_id AS VARCHAR(20))
+                    || CASE WHEN d.opened_at IS NULL AND d.dismissed_at IS NULL
+                       THEN ':o' ELSE ':c' END, ',')
+     FROM deliveries d WHERE d.visitor_id = {_CUSTOMER} AND d.visit_id = vi.id)
+"""
+_BROWSER = "visitors v LEFT JOIN visitors t ON t.id = v.merged_into_id"
 
+FOR_PAGE_VIEW = HotSQL(f"""
+    SELECT {_COLUMNS}, (SELECT p.id FROM page_views p WHERE p.event_id = :event_id)
+    FROM {_BROWSER}
+    LEFT JOIN visits vi ON vi.id = (
+        SELECT x.id FROM visits x WHERE x.visitor_id = {_CUSTOMER} AND x.channel_id = :channel_id
+        ORDER BY x.last_seen DESC, x.id DESC LIMIT 1)
+    WHERE v.anon_id = :anon_id
+""")
 
-def _reached():
-    return (select(func.aggregate_strings(cast(Reach.message_id, String), ","))
-            .where(Reach.visitor_id == _CUSTOMER).scalar_subquery())
+FOR_CHECK = HotSQL(f"""
+    SELECT {_COLUMNS}, p.visitor_id, p.url, p.title, p.at, p.seq, p.device_type
+    FROM {_BROWSER}
+    JOIN page_views p ON p.id = :page_view_id
+    JOIN visits vi ON vi.id = p.visit_id
+    WHERE v.anon_id = :anon_id
+""")
 
+FOR_EVENT = HotSQL(f"""
+    SELECT {_CUSTOMER}, d.id, d.message_id, d.visitor_id, d.channel_id
+    FROM {_BROWSER} JOIN deliveries d ON d.id = :delivery_id
+    WHERE v.anon_id = :anon_id
+""")
 
-def _visit_deliveries():
-    state = case((and_(_deliveries.c.opened_at.is_(None), _deliveries.c.dismissed_at.is_(None)),
-                  ":o"), else_=":c")
-    item = cast(_deliveries.c.id, String) + ":" + cast(_deliveries.c.message_id, String) + state
-    return (select(func.aggregate_strings(item, ","))
-            .where(_deliveries.c.visitor_id == _CUSTOMER, _deliveries.c.visit_id == _VI.c.id)
-            .scalar_subquery())
-
-
-def _open_conversation():
-    return exists().where(Conversation.visitor_id == _CUSTOMER,
-                          Conversation.channel_id == bindparam("channel_id"),
-                          Conversation.status == "open")
-
-
-def _customer_columns():
-    return (
-        _CUSTOMER.label("customer_id"), _V.c.id.label("browser_id"),
-        func.coalesce(_T.c.name, _V.c.name).label("name"),
-        func.coalesce(_T.c.language, _V.c.language).label("language"),
-        func.coalesce(_T.c.visit_count, _V.c.visit_count).label("visit_count"),
-        # JSON can't go through coalesce portably: both, and the caller picks.
-        _T.c.attributes.label("t_attributes"), _V.c.attributes.label("v_attributes"),
-        _VI.c.id.label("visit_id"), _VI.c.session_id.label("visit_session"),
-        _VI.c.last_seen.label("visit_last_seen"), _VI.c.page_views.label("visit_pages"),
-        _VI.c.referrer.label("visit_referrer"), _VI.c.channel_id.label("visit_channel"),
-        _open_conversation().label("open_conversation"),
-        _reached().label("reached"), _visit_deliveries().label("visit_deliveries"),
-    )
-
-
-_LATEST_VISIT = (select(_visits.c.id)
-                 .where(_visits.c.visitor_id == _CUSTOMER,
-                        _visits.c.channel_id == bindparam("channel_id"))
-                 .order_by(_visits.c.last_seen.desc(), _visits.c.id.desc())
-                 .limit(1).scalar_subquery())
-
-FOR_PAGE_VIEW = (
-    select(*_customer_columns(),
-           select(PageView.id).where(PageView.event_id == bindparam("event_id"))
-           .scalar_subquery().label("seen_page_view"))
-    .select_from(_V.outerjoin(_T, _T.c.id == _V.c.merged_into_id)
-                 .outerjoin(_VI, _VI.c.id == _LATEST_VISIT))
-    .where(_V.c.anon_id == bindparam("anon_id"))
-)
-
-FOR_CHECK = (
-    select(*_customer_columns(), _PV.c.visitor_id.label("pv_visitor"), _PV.c.url, _PV.c.title,
-           _PV.c.at, _PV.c.seq, _PV.c.device_type)
-    .select_from(_V.outerjoin(_T, _T.c.id == _V.c.merged_into_id)
-                 .join(_PV, _PV.c.id == bindparam("page_view_id"))
-                 .join(_VI, _VI.c.id == _PV.c.visit_id))
-    .where(_V.c.anon_id == bindparam("anon_id"))
-)
-
-FOR_EVENT = (
-    select(_CUSTOMER.label("customer_id"), _deliveries.c.id, _deliveries.c.message_id,
-           _deliveries.c.visitor_id, _deliveries.c.channel_id)
-    .select_from(_V.outerjoin(_T, _T.c.id == _V.c.merged_into_id)
-                 .join(_deliveries, _deliveries.c.id == bindparam("delivery_id")))
-    .where(_V.c.anon_id == bindparam("anon_id"))
-)
+FOR_REPLAY = HotSQL("""
+    SELECT p.id, p.visitor_id, p.visit_id, p.url, p.title, p.device_type,
+           (SELECT d.id FROM deliveries d WHERE d.page_view_id = p.id),
+           (SELECT d.message_id FROM deliveries d WHERE d.page_view_id = p.id)
+    FROM page_views p WHERE p.id = :page_view_id
+""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +69,27 @@ class Loaded:
     customer_id: int
     name: str
     language: str
-    attributes: dict
     visit_count: int
+    attributes: dict
     visit_id: int | None
     visit_session: str | None
     visit_last_seen: datetime | None
     visit_pages: int
     visit_referrer: str
+    visit_channel: int | None
     state: VisitorState
-    seen_page_view: int | None = None
+    extra: tuple  # what the statement selected after the common columns
 
 
 def _ids(text: str | None) -> frozenset[int]:
     return frozenset(int(x) for x in text.split(",")) if text else frozenset()
 
 
-def _visitor_state(row) -> VisitorState:
+def _visitor_state(open_conversation, reached: str | None,
+                   deliveries: str | None) -> VisitorState:
     on_screen: tuple[int, int] | None = None
     closed: set[int] = set()
-    for item in (row.visit_deliveries or "").split(","):
+    for item in (deliveries or "").split(","):
         if not item:
             continue
         delivery_id, message_id, flag = item.split(":")
@@ -131,19 +98,20 @@ def _visitor_state(row) -> VisitorState:
                 on_screen = (int(delivery_id), int(message_id))
         else:
             closed.add(int(message_id))
-    return VisitorState(open_conversation=bool(row.open_conversation),
-                        reached=_ids(row.reached), on_screen=on_screen,
-                        closed_in_visit=frozenset(closed))
+    return VisitorState(open_conversation=bool(open_conversation), reached=_ids(reached),
+                        on_screen=on_screen, closed_in_visit=frozenset(closed))
 
 
-def from_row(row) -> Loaded:
-    merged = row.t_attributes is not None
+def parse(row: tuple) -> Loaded:
+    (customer_id, name, language, visit_count, t_attributes, v_attributes, visit_id,
+     visit_session, visit_last_seen, visit_pages, visit_referrer, visit_channel,
+     open_conversation, reached, deliveries, *extra) = row
+    attributes = read_json(t_attributes if t_attributes is not None else v_attributes)
     return Loaded(
-        customer_id=row.customer_id, name=row.name or "", language=row.language or "",
-        attributes=dict((row.t_attributes if merged else row.v_attributes) or {}),
-        visit_count=row.visit_count or 0, visit_id=row.visit_id,
-        visit_session=row.visit_session, visit_last_seen=row.visit_last_seen,
-        visit_pages=row.visit_pages or 0, visit_referrer=row.visit_referrer or "",
-        state=_visitor_state(row),
-        seen_page_view=getattr(row, "seen_page_view", None),
+        customer_id=customer_id, name=name or "", language=language or "",
+        visit_count=visit_count or 0, attributes=dict(attributes or {}),
+        visit_id=visit_id, visit_session=visit_session,
+        visit_last_seen=read_when(visit_last_seen), visit_pages=visit_pages or 0,
+        visit_referrer=visit_referrer or "", visit_channel=visit_channel,
+        state=_visitor_state(open_conversation, reached, deliveries), extra=tuple(extra),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from overture.i18n import gettext as _
@@ -74,3 +74,8 @@ async def form_dict(request: Request) -> dict[str, Any]:
         many = len(values) > 1 or key.endswith("[]")
         out[key] = values if many else (values[0] if values else "")
     return {k.removesuffix("[]"): v for k, v in out.items()}
+
+
+# The posted form, read on the event loop before a sync handler runs in a thread: handlers that
+# use the database are sync, so no query ever blocks the event loop.
+PostedForm = Annotated[dict[str, Any], Depends(form_dict)]

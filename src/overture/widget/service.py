@@ -7,23 +7,22 @@ decision needs (the channel's state is already in memory; the customer's comes i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from overture.i18n import gettext as _
+from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.kit.errors import NotFound, Unauthorized
 from overture.kit.lane import JobContext
 from overture.proactive import engine, render, stats
-from overture.proactive.models import Delivery
 from overture.proactive.rules import VisitContext
 from overture.visitors import recording
 from overture.visitors import service as visitors
-from overture.visitors.models import PageView
-from overture.visitors.state import FOR_CHECK, FOR_EVENT, FOR_PAGE_VIEW, Loaded, from_row
+from overture.visitors.state import FOR_CHECK, FOR_EVENT, FOR_PAGE_VIEW, FOR_REPLAY, Loaded, parse
 from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
     CheckIn,
@@ -80,11 +79,11 @@ def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
     """Record a page view and decide what the visitor sees (SPEC §4)."""
     conn, now = job.conn, utcnow()
     # Load: the customer, their visit, what reached them — one statement.
-    row = conn.execute(FOR_PAGE_VIEW, {"anon_id": body.visitor_id, "channel_id": channel.id,
-                                       "event_id": body.event_id}).first()
-    loaded = from_row(row) if row is not None else None
-    if loaded is not None and loaded.seen_page_view is not None:
-        return _replay(job, channel, loaded, body)
+    row = hotsql.one(conn, FOR_PAGE_VIEW, {"anon_id": body.visitor_id,
+                                           "channel_id": channel.id, "event_id": body.event_id})
+    loaded = parse(row) if row is not None else None
+    if loaded is not None and loaded.extra[0] is not None:  # this event id was seen: a retry
+        return _replay(job, channel, loaded, body, loaded.extra[0])
 
     attributes = {**(loaded.attributes if loaded else {}), **body.attributes}
     continues = loaded is not None and _continues(loaded, body.session_id, now,
@@ -147,60 +146,68 @@ def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
     return _show(channel, entry, delivery_id, name, repeat=False)
 
 
-def _replay(job: JobContext, channel: ChannelState, loaded: Loaded,
-            body: PageViewIn) -> DecisionOut:
+def _replay(job: JobContext, channel: ChannelState, loaded: Loaded, body: PageViewIn,
+            page_view_id: int) -> DecisionOut:
     """A retried page view: the same answer as the first time, and nothing written."""
-    conn = job.conn
-    pv = conn.execute(select(PageView.id, PageView.visitor_id, PageView.visit_id, PageView.url,
-                             PageView.title, PageView.at, PageView.device_type)
-                      .where(PageView.id == loaded.seen_page_view)).one()
-    if pv.visitor_id != loaded.customer_id:
+    (pv_id, pv_visitor, pv_visit, url, title, device_type, delivery_id,
+     message_id) = hotsql.one(job.conn, FOR_REPLAY, {"page_view_id": page_view_id})
+    if pv_visitor != loaded.customer_id:
         raise Unauthorized("this event id belongs to another visitor", code="bad_event")
-    shown = conn.execute(select(Delivery.id, Delivery.message_id)
-                         .where(Delivery.page_view_id == pv.id)).first()
-    entry = next((e for e in channel.entries if shown and e.id == shown.message_id), None)
-    show = _show(channel, entry, shown.id, loaded.name, repeat=False) if entry else None
+    entry = next((e for e in channel.entries if e.id == message_id), None)
+    show = _show(channel, entry, delivery_id, loaded.name, repeat=False) if entry else None
     decision = engine.decide(channel.entries, engine.VisitorState(), _context(
-        loaded, url=pv.url, title=pv.title, referrer=loaded.visit_referrer, language="",
-        device_type=pv.device_type, visit_count=loaded.visit_count,
+        loaded, url=url, title=title, referrer=loaded.visit_referrer, language="",
+        device_type=device_type, visit_count=loaded.visit_count,
         pages_in_visit=loaded.visit_pages, attributes=loaded.attributes), 0.0, utcnow())
-    return DecisionOut(visitor_id=body.visitor_id, visit_id=pv.visit_id, page_view_id=pv.id,
+    return DecisionOut(visitor_id=body.visitor_id, visit_id=pv_visit, page_view_id=pv_id,
                        show=show, pending=list(decision.pending))
 
 
 def check(job: JobContext, channel: ChannelState, body: CheckIn) -> DecisionOut:
     """Decide again at a pending on_page moment of the visit's current page view."""
     conn, now = job.conn, utcnow()
-    row = conn.execute(FOR_CHECK, {"anon_id": body.visitor_id, "channel_id": channel.id,
-                                   "page_view_id": body.page_view_id}).first()
-    if row is None or row.pv_visitor != row.customer_id or row.visit_channel != channel.id:
+    row = hotsql.one(conn, FOR_CHECK, {"anon_id": body.visitor_id, "channel_id": channel.id,
+                                       "page_view_id": body.page_view_id})
+    loaded = parse(row) if row is not None else None
+    if loaded is None or loaded.extra[0] != loaded.customer_id \
+            or loaded.visit_channel != channel.id:
         raise NotFound(_("page view not found for this visitor"), code="page_view_not_found")
-    loaded = from_row(row)
+    _pv_visitor, url, title, at, seq, device_type = loaded.extra
     assert loaded.visit_id is not None
-    if row.seq != loaded.visit_pages:
+    if seq != loaded.visit_pages:
         # The visitor has moved on: only the visit's latest page earns its on_page moments.
         return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
                            page_view_id=body.page_view_id, show=None, pending=[])
     decision = engine.decide(channel.entries, loaded.state, _context(
-        loaded, url=row.url, title=row.title, referrer=loaded.visit_referrer, language="",
-        device_type=row.device_type, visit_count=loaded.visit_count,
+        loaded, url=url, title=title, referrer=loaded.visit_referrer, language="",
+        device_type=device_type, visit_count=loaded.visit_count,
         pages_in_visit=loaded.visit_pages, attributes=loaded.attributes),
-        (now - row.at).total_seconds(), now)
+        (now - hotsql.read_when(at)).total_seconds(), now)
     show = _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
                    body.page_view_id, loaded.name, now)
     return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
                        page_view_id=body.page_view_id, show=show, pending=list(decision.pending))
 
 
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    id: int
+    message_id: int
+    visitor_id: int
+
+
 def event(job: JobContext, channel: ChannelState, body: EventIn) -> EventOut:
     """Apply opened / dismissed / replied; a retried event id is not counted again."""
-    conn = job.conn
-    row = conn.execute(FOR_EVENT, {"anon_id": body.visitor_id,
-                                     "delivery_id": body.delivery_id}).first()
-    if row is None or row.visitor_id != row.customer_id or row.channel_id != channel.id:
+    row = hotsql.one(job.conn, FOR_EVENT, {"anon_id": body.visitor_id,
+                                           "delivery_id": body.delivery_id})
+    if row is None:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
-    fresh = stats.apply_event(conn, shard=job.shard, delivery=row, kind=body.kind,
-                              event_id=body.event_id, now=utcnow())
+    customer_id, delivery_id, message_id, visitor_id, channel_id = row
+    if visitor_id != customer_id or channel_id != channel.id:
+        raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
+    fresh = stats.apply_event(job.conn, shard=job.shard,
+                              delivery=_Delivery(delivery_id, message_id, visitor_id),
+                              kind=body.kind, event_id=body.event_id, now=utcnow())
     return EventOut(ok=True, duplicate=not fresh)
 
 

@@ -1,0 +1,74 @@
+"""One SQLite writer at a time in this process, queued on a lock instead of the busy handler."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
+
+
+def lock_for(engine: Engine) -> WriterLock | None:
+    return _BY_ENGINE.get(engine)
+
+
+class WriterLock:
+    """One writer at a time in this process, in arrival order, for SQLite.
+
+    SQLite takes one writer; a second one sleeps and polls in the busy handler, and under load
+    that is where latency goes. Every connection of the process takes this lock just before its
+    first write statement and gives it back at commit or rollback, so writers queue here instead.
+    """
+
+    READS = ("SELECT", "PRAGMA")
+    TIMEOUT = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def install(self, engine: Engine) -> None:
+        _BY_ENGINE[engine] = self
+        event.listen(engine, "before_cursor_execute", self._before)
+        # Released once COMMIT or ROLLBACK is done (the engine's events fire before it).
+        dialect = engine.dialect
+        for name in ("do_commit", "do_rollback"):
+            setattr(dialect, name, self._releasing(getattr(dialect, name)))
+        # A connection dropped without either still gives the lock back.
+        event.listen(engine.pool, "invalidate", self._release_record)
+
+    def _releasing(self, finish: Callable) -> Callable:
+        def finish_then_release(dbapi_conn) -> None:
+            try:
+                finish(dbapi_conn)
+            finally:
+                # A raw DBAPI connection (first connect) has no pool record: nothing to release.
+                with contextlib.suppress(AttributeError, NotImplementedError):
+                    self._release(dbapi_conn.info)
+
+        return finish_then_release
+
+    def _before(self, conn, _cursor, statement: str, *_args) -> None:
+        if not statement.lstrip()[:6].upper().startswith(self.READS):
+            self.before_write(conn.info, statement)
+
+    def before_write(self, info: dict, statement: str = "") -> None:
+        """Called before a write on the connection whose pool record holds `info`."""
+        if info.get("writer"):
+            return
+        if not self._lock.acquire(timeout=self.TIMEOUT):
+            raise OperationalError(statement, None, Exception("database is busy"))
+        info["writer"] = True
+
+    def _release_record(self, _dbapi_conn, record, *_args) -> None:
+        if record is not None:
+            self._release(record.info)
+
+    def _release(self, info: dict | None) -> None:
+        if info is not None and info.pop("writer", False):
+            self._lock.release()

@@ -27,6 +27,7 @@ from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from overture.realtime.hub import make_hub
 from overture.web.middleware import BodyLimit, LocaleMiddleware
 from overture.widget.channel_state import ChannelStates
+from overture.widget.fastlane import WidgetFastLane
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
 
     from overture.routes import include_routers
+    from overture.widget import routes as widget_routes
 
     include_routers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -160,5 +162,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.environment == "production",
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(WidgetFastLane, fastapi_app=app, handlers=widget_routes.HOT)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -85,13 +85,13 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         if self.is_sqlite:
             # One lane thread: SQLite has one writer, and it commits for everybody at once.
-            threads = lane_threads or 1
+            threads, linger = lane_threads or 1, 0.0
             lane_engine = self.engine
             WriterLock().install(self.engine)
         else:
-            threads = lane_threads or 8
+            threads, linger = lane_threads or 8, 0.0
             lane_engine = make_engine(url, pool_size=threads, max_overflow=0)
-        self.lane = Lane(lane_engine, threads=threads)
+        self.lane = Lane(lane_engine, threads=threads, linger=linger)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -205,3 +205,7 @@ async def identify(channel_key: str, request: Request) -> Response:
     name, email = await request.app.state.db.lane.run(
         partial(service.identify, channel_id=channel.id, body=body))
     return _answer(request, IdentifyOut(visitor_id=body.visitor_id, name=name, email=email))
+
+
+# Served through widget/fastlane.py as well: the router's path for these costs more than them.
+HOT = {"page-views": page_view, "check": check, "events": event}

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from overture.i18n import gettext as _
 from overture.kit.ids import IdField
 
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL can't store it; no page URL or title has one.
+    if "\x00" in value:
+        raise ValueError(_("must not contain NUL characters"))
+    return value
+
+
+def _text(max_length: int, min_length: int = 0):
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
+                     AfterValidator(_no_nul)]
+
+
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{16,64}$")]
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{8,64}$")]
 _ATTR_NAME = r"^[A-Za-z0-9_\-.]{1,64}$"
-AttrValue = Annotated[str, StringConstraints(max_length=500)] | int | float | bool
+AttrValue = _text(500) | int | float | bool
 
 
 class PageViewIn(BaseModel):
@@ -21,10 +41,10 @@ class PageViewIn(BaseModel):
     visitor_id: ClientId
     session_id: ClientId
     event_id: EventId
-    url: str = Field(min_length=1, max_length=2000)
-    title: str = Field(default="", max_length=500)
-    referrer: str = Field(default="", max_length=2000)
-    language: str = Field(default="", max_length=35)
+    url: _text(2000, min_length=1)
+    title: _text(500) = ""
+    referrer: _text(2000) = ""
+    language: _text(35) = ""
     device_type: Literal["desktop", "mobile", "tablet"] | None = None
     attributes: dict[str, AttrValue] = Field(default_factory=dict, max_length=50)
 
@@ -61,7 +81,7 @@ class IdentifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visitor_id: ClientId
-    token: str = Field(min_length=1, max_length=4000)
+    token: _text(4000, min_length=1)
 
 
 class Sender(BaseModel):

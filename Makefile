@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-fast lint bench migrate demo clean chromium messages
+.PHONY: help run serve test test-fast lint bench migrate demo clean chromium wrk messages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,12 @@ chromium: ## install Debian's Chromium for the browser tests, if missing
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >/dev/null || { echo "could not install chromium (run as root?)"; exit 1; }; }
 
+wrk: ## install the HTTP load generator the benchmarks use, if missing
+	@command -v wrk >/dev/null || { \
+	  echo "Installing wrk from Debian packages…"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
+	    >/dev/null || { echo "could not install wrk (run as root?)"; exit 1; }; }
+
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
 # running in the main thread, which the asyncio tests of the other run must not share.
 test: $(TEST_STAMP) chromium ## install what tests need and run the whole suite
@@ -46,8 +52,9 @@ lint: $(TEST_STAMP) ## ruff
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench || true
 
-bench: $(TEST_STAMP) ## benchmarks; figures go to docs/performance.md by hand
-	$(BIN)/python -m bench
+# Figures go to docs/performance.md by hand; every one is also in bench/results.json.
+bench: $(TEST_STAMP) chromium wrk ## what visitors feel, each figure beside a baseline (< 10 min)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 migrate: $(STAMP) ## apply migrations to OVERTURE_DATABASE_URL
 	$(BIN)/overture migrate

@@ -1,140 +1,257 @@
-"""`make bench`: the hot path's figures, each against a baseline measured in the same run.
+"""`make bench` (`python -m bench`): what visitors feel, each figure beside a baseline measured
+in the same run. Tables go to stdout, progress to stderr, every figure to bench/results.json.
 
-1. Rules: 1,000 compiled predicates vs. the plain reference evaluator, on the same visits.
-2. Page views through the widget API with 1,000 live messages on the channel and many known
-   visitors: cached compiled rules vs. recompiling the channel at every page view.
-3. The widget's size, gzipped.
+Phases, in order (`--only` picks some): rules, pageviews, events, widget, sockets.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import os
-import platform
-import random
-import secrets
-import statistics
-import tempfile
+import dataclasses
+import json
+import signal
+import sys
 import time
+import traceback
+from contextlib import ExitStack
 from pathlib import Path
 
-from bench.setup import build_site, fill_visitors, random_tree, random_visit
+from bench import report, servers
+from bench.load import wrk_version
+from bench.run import QUICK, Options, Run, progress
+
+PHASES = ("rules", "pageviews", "events", "widget", "sockets")
+RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
-def bench_rules(n_messages: int, n_visits: int) -> dict:
-    from overture.proactive.rules import compile_tree, evaluate, parse_tree, prepare
-
-    rng = random.Random(7)
-    trees = [parse_tree(random_tree(rng)) for _ in range(n_messages)]
-    visits = [random_visit(rng) for _ in range(n_visits)]
-    compiled = [compile_tree(t) for t in trees]
-    t0 = time.perf_counter()
-    ref = [[evaluate(t, v) for t in trees] for v in visits]
-    baseline = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    fast = []
-    for v in visits:
-        p = prepare(v)
-        fast.append([c(p) for c in compiled])
-    optimised = time.perf_counter() - t0
-    assert fast == ref, "compiled predicates disagree with the reference evaluator"
-    return {"per_visit_ref_us": baseline / n_visits * 1e6,
-            "per_visit_compiled_us": optimised / n_visits * 1e6,
-            "speedup": baseline / optimised,
-            "matches": sum(map(sum, ref))}
+def pct(x: float | None) -> str | None:
+    return None if x is None else f"{x * 100:.1f} %"
 
 
-def bench_page_views(n_messages: int, n_visitors: int, n_views: int) -> dict:
-    from fastapi.testclient import TestClient
-
-    from overture.app import create_app
-    from overture.cli import migrate
-    from overture.config import Settings
-    from overture.proactive import engine
-
-    tmp = Path(tempfile.mkdtemp()) / "bench.db"
-    url = f"sqlite:///{tmp}"
-    migrate(url)
-    app = create_app(Settings(environment="test", database_url=url, secret_key="b" * 40,
-                              log_level="error", widget_requests_per_ip_per_minute=10**9,
-                              widget_requests_per_visitor_per_minute=10**9))
-    results = {}
-    with TestClient(app) as client:
-        key = build_site(app, n_messages)
-        t0 = time.perf_counter()
-        fill_visitors(app, n_visitors)
-        results["fill_seconds"] = time.perf_counter() - t0
-
-        def run(label: str) -> list[float]:
-            times = []
-            rng = random.Random(11)
-            for _ in range(n_views):
-                visit = random_visit(rng)
-                body = {"visitor_id": "v" + secrets.token_hex(10),
-                        "session_id": "s" + secrets.token_hex(10),
-                        "event_id": "e" + secrets.token_hex(10), "url": visit.url,
-                        "title": visit.title, "language": visit.language}
-                t = time.perf_counter()
-                r = client.post(f"/widget/v1/{key}/page-views", json=body)
-                times.append(time.perf_counter() - t)
-                assert r.status_code == 200, r.text
-            return times
-
-        run("warm-up")
-        cached = run("cached")
-        real_get = engine.RuleCache.get
-        engine.RuleCache.get = lambda self, db, cid: engine.compile_channel(db, cid)
-        try:
-            uncached = run("recompile every time")
-        finally:
-            engine.RuleCache.get = real_get
-    for label, times in (("cached", cached), ("recompile", uncached)):
-        times = sorted(times)
-        results[f"{label}_p50_ms"] = statistics.median(times) * 1000
-        results[f"{label}_p95_ms"] = times[int(len(times) * 0.95) - 1] * 1000
-    results["speedup_p50"] = results["recompile_p50_ms"] / results["cached_p50_ms"]
-    return results
+def show_rules(r: dict, o: Options) -> str:
+    rows = [[t["conditions"], t["reference_per_s"], t["compiled_per_s"],
+             f"{t['speedup']:.1f}×", pct(t["match_share"])] for t in r["trees"]]
+    return report.table(
+        "rule engine: evaluations per second, 50 trees × 100 visits of each size",
+        ["conditions", "reference evaluator (baseline)", "compiled", "speedup", "matching"],
+        rows, [f"A page view prepares its visit once for all rules: {r['prepare_per_s']:,.0f}"
+               " visits/s. Compiled results are checked equal to the reference's first."])
 
 
-def widget_sizes() -> dict:
-    """Source size, and what is served: minified, then gzipped."""
-    import rjsmin
-
-    static = Path(__file__).resolve().parents[1] / "src/overture/widget/static"
-    out = {}
-    for name in ("loader.js", "app.js"):
-        text = (static / name).read_text(encoding="utf-8")
-        served = rjsmin.jsmin(text).encode()
-        out[name] = (len(text.encode()), len(served), len(gzip.compress(served, 9)))
+def _http_rows(rows: list[dict], with_messages: bool) -> list[list]:
+    out = []
+    for row in rows:
+        shown = (pct(row["shown"] / row["requests"])
+                 if row.get("messages") and row["requests"] else None)
+        cells = [row["server"], row["rps"], f"{row['p50_ms']:.2f}", f"{row['p99_ms']:.2f}",
+                 pct(row.get("vs_baseline", 1.0)), _errors(row)]
+        if with_messages:
+            cells[1:1] = [row.get("messages")]
+            cells.insert(-1, shown)
+        out.append(cells)
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--visitors", type=int, default=1_000_000)
-    parser.add_argument("--views", type=int, default=300)
-    parser.add_argument("--visits", type=int, default=300)
-    args = parser.parse_args()
-    print(f"machine: {platform.machine()} {platform.processor() or ''} "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    r = bench_rules(args.messages, args.visits)
-    print(f"\n[rules] {args.messages} trees × {args.visits} visits")
-    print(f"  reference evaluator  {r['per_visit_ref_us']:10.1f} µs per visit (baseline)")
-    print(f"  compiled predicates  {r['per_visit_compiled_us']:10.1f} µs per visit"
-          f"  → {r['speedup']:.1f}× faster")
-    p = bench_page_views(args.messages, args.visitors, args.views)
-    print(f"\n[page views] {args.messages} live messages, {args.visitors:,} known visitors "
-          f"(filled in {p['fill_seconds']:.1f} s), {args.views} page views, SQLite")
-    print(f"  recompiling each view  p50 {p['recompile_p50_ms']:8.2f} ms  "
-          f"p95 {p['recompile_p95_ms']:8.2f} ms (baseline)")
-    print(f"  cached compiled rules  p50 {p['cached_p50_ms']:8.2f} ms  "
-          f"p95 {p['cached_p95_ms']:8.2f} ms  → {p['speedup_p50']:.1f}× faster")
-    print("\n[widget] source / served minified / minified + gzip")
-    for name, (raw, mini, gz) in widget_sizes().items():
-        print(f"  {name:10s} {raw:7,d} B  {mini:7,d} B  {gz:6,d} B")
+def _errors(row: dict) -> str | int:
+    if row["valid"]:
+        return row["errors"]
+    return f"INVALID ({row['errors']})" if row["requests"] else "INVALID (no answer)"
+
+
+def _problems(rows: list[dict]) -> list[str]:
+    notes = []
+    for row in rows:
+        if not row["requests"]:
+            notes.append(f"INVALID {row['server']} {row.get('messages', '')}: not one request "
+                         "was answered during the run")
+        elif row["errors"]:
+            notes.append(f"INVALID {row['server']} {row.get('messages', '')}: "
+                         f"{row['non200']} non-200, {row['socket_errors']} socket errors "
+                         f"(incl. answers slower than 2 s), {row['warmup_errors']} in warm-up;"
+                         f" first: {row['first_bad'][:160]!r}")
+        for line in row.get("server_errors", [])[:3]:
+            notes.append(f"server log ({row['server']} {row.get('messages', '')}): {line[:160]}")
+    return notes
+
+
+def show_page_views(r: dict, o: Options) -> str:
+    notes = _problems(r["rows"])
+    if r["postgres"]["skipped"]:
+        notes.append(f"PostgreSQL + Redis skipped: {r['postgres']['skipped']}")
+    notes.append("vs baseline: requests/s as a share of the bare server's. shown: page views "
+                 "that put a message on screen.")
+    out = report.table(
+        f"page views: wrk -t1 -c32 -d{o.seconds:g}s after a {o.warmup:g} s warm-up, "
+        f"{o.visitors:,} known visitors, half the requests from new ones",
+        ["server", "messages", "req/s", "p50 ms", "p99 ms", "vs baseline", "shown", "errors"],
+        _http_rows(r["rows"], True), notes)
+    s = r["stall"]
+    if s:
+        b = s["burst"]
+        verdict = "ok" if s["first_ms"] < s["target_ms"] and s["first_status"] == 200 else "SLOW"
+        out += "\n" + report.table(
+            f"stall: wrk -c64 for 3 s on SQLite with {o.typical_messages} messages, then at once "
+            "one page view",
+            ["", "value"],
+            [["burst: requests completed", b["requests"]], ["burst: errors", b["errors"]],
+             ["first page view after it, ms", f"{s['first_ms']:.1f}"
+              if s["first_status"] else f"> {s['first_ms']:.0f} (gave up)"],
+             ["the five after that, median ms", f"{s['next_ms']:.1f}"]],
+            [f"target: first page view < {s['target_ms']} ms → {verdict} "
+             f"(HTTP {s['first_status']})"])
+    return out
+
+
+def show_events(r: dict, o: Options) -> str:
+    return report.table(
+        f"widget events (opened / dismissed): wrk -t1 -c32 -d{o.seconds:g}s after a "
+        f"{o.warmup:g} s warm-up, on {r['deliveries']:,} deliveries, SQLite",
+        ["server", "events/s", "p50 ms", "p99 ms", "vs baseline", "errors"],
+        _http_rows(r["rows"], False), _problems(r["rows"]))
+
+
+def show_widget(r: dict, o: Options) -> str:
+    sizes = [[path, s["wire"], s["encoding"], s["gzip9"], s["identity"]]
+             for path, s in r["sizes"].items()]
+    out = report.table("widget scripts: bytes as served", [
+        "script", "on the wire", "encoding", "gzip -9", "minified"], sizes,
+        ["Responses under 1 KB are sent uncompressed."])
+    b = r["browser"]
+    rows = [["load event (baseline)", b["load_ms"]], ["loader received", b["loader_ms"]],
+            ["app.js received", b["app_ms"]], ["page view answered", b["page_view_ms"]],
+            ["bubble painted", b["bubble_ms"]]]
+    out += "\n" + report.table(
+        f"navigation start → message on screen: {r['page']}, headless Chromium "
+        f"{b['chromium']}, median of {b['loads']} fresh visitors",
+        ["moment", "ms"], [[m, f"{v:.1f}" if v is not None else None] for m, v in rows],
+        [f"bubble, every load: {b['bubble_all_ms']} ms; then a 0.3 s fade-in."])
+    return out
+
+
+def show_sockets(r: dict, o: Options) -> str:
+    rss = [["sockets asked for", r["requested"]], ["opened by the client", r["opened"]],
+           ["held by the server", r["held_by_server"]],
+           ["seconds to open them all", f"{r['open_seconds'] or 0:.1f}"],
+           ["CPU seconds for that: server / client",
+            f"{r['server_cpu_seconds']:.1f} / {r['client_cpu_seconds'] or 0:.1f}"],
+           ["server RSS before (baseline), MiB", f"{r['rss_before_kib'] / 1024:.1f}"],
+           ["server RSS with the sockets, MiB", f"{r['rss_after_kib'] / 1024:.1f}"],
+           ["KiB per socket", f"{r['kib_per_socket']:.1f}" if r["kib_per_socket"] else None]]
+    total_gib = r["rss_after_kib"] / 2**20
+    if r["requested"] < 10_000:
+        verdict = f"not checked, {r['requested']:,} asked for"
+    else:
+        verdict = "ok" if total_gib < 1 and r["all_accepted"] else "MISSED"
+    notes = [f"all accepted: {'yes' if r['all_accepted'] else 'NO'}; target 10,000 in < 1 GiB: "
+             f"{verdict} ({total_gib:.2f} GiB in all)"]
+    notes.append("The client offers permessage-deflate, as browsers do.")
+    if r["first_error"]:
+        notes.append(f"first failure: {r['first_error']}")
+    notes += [f"server log: {line[:160]}" for line in r["server_errors"][:3]]
+    return report.table("idle chat WebSockets in one `overture serve` process (SQLite)",
+                        ["", "value"], rss, notes)
+
+
+def run_phase(name: str, run: Run) -> dict:
+    o = run.options
+    if name == "rules":
+        from bench.rules import bench_rules
+
+        progress("rule engine")
+        return bench_rules(budget=o.rules_budget)
+    if name == "pageviews":
+        from bench.widget_api import bench_page_views
+
+        return bench_page_views(run)
+    if name == "events":
+        from bench.widget_api import bench_events
+
+        return bench_events(run)
+    if name == "widget":
+        from bench.browser import bench_widget
+
+        return bench_widget(run)
+    from bench.sockets import bench_sockets
+
+    progress(f"idle sockets: {o.sockets:,}")
+    return bench_sockets(o.sockets, run.where)
+
+
+SHOW = {"rules": show_rules, "pageviews": show_page_views, "events": show_events,
+        "widget": show_widget, "sockets": show_sockets}
+
+
+def invalid(name: str, result: dict) -> bool:
+    rows = result.get("rows", [])
+    if name == "pageviews" and result.get("stall"):
+        rows = [*rows, result["stall"]["burst"]]
+    if name == "sockets":
+        return not result["all_accepted"]
+    return any(not row["valid"] for row in rows)
+
+
+def parse_args(argv: list[str] | None) -> tuple[Options, list[str], Path]:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="shorter runs, smaller data")
+    parser.add_argument("--only", action="append", choices=PHASES, metavar="PHASE",
+                        help=f"run this phase only (repeatable): {', '.join(PHASES)}")
+    parser.add_argument("--seconds", type=float, help="length of each measured wrk run")
+    parser.add_argument("--visitors", type=int, help="known visitors in the database")
+    parser.add_argument("--sockets", type=int, help="idle WebSockets to open (default 10,000)")
+    parser.add_argument("--loads", type=int, help="fresh page loads in the browser")
+    parser.add_argument("--postgres", help="PostgreSQL URL of a database to connect to "
+                        "for creating (and dropping) the benchmark's own")
+    parser.add_argument("--redis", help="Redis URL")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write results")
+    args = parser.parse_args(argv)
+    options = QUICK if args.quick else Options()
+    changes = {k: getattr(args, k) for k in ("seconds", "visitors", "sockets", "loads",
+                                             "postgres", "redis") if getattr(args, k)}
+    phases = [p for p in PHASES if not args.only or p in args.only]
+    return dataclasses.replace(options, **changes), phases, args.json
+
+
+def _stop(signum, _frame):
+    raise SystemExit(128 + signum)  # unwind, so servers are stopped and temp files removed
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, phases, out = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
+    started = time.monotonic()
+    machine = report.machine(wrk_version(), servers.postgres_version(options.postgres))
+    print(report.header(machine), flush=True)
+    results: dict = {"machine": machine, "options": dataclasses.asdict(options), "phases": {}}
+    failed = []
+    with ExitStack() as stack:
+        run = Run(options, stack)
+        for name in phases:
+            t0 = time.monotonic()
+            try:
+                result = run_phase(name, run)
+            except Exception as exc:
+                traceback.print_exc()
+                print(f"\n[{name}] FAILED: {exc}", flush=True)
+                results["phases"][name] = {"error": repr(exc)}
+                failed.append(name)
+                continue
+            result["seconds"] = time.monotonic() - t0
+            results["phases"][name] = result
+            try:
+                print(SHOW[name](result, options), flush=True)
+                if invalid(name, result):
+                    failed.append(name)
+            except Exception:  # the figures are kept in the JSON all the same
+                traceback.print_exc()
+                failed.append(name)
+    results["wall_seconds"] = time.monotonic() - started
+    results["invalid_or_failed"] = failed
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"\nwall time {results['wall_seconds']:.0f} s; figures in {out}"
+          + (f"; INVALID OR FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

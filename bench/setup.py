@@ -1,15 +1,22 @@
-"""Data for the benchmarks: random rule trees and visits, a site, many visitors."""
+"""Data for the benchmarks: rule trees and visits, a site with live messages, many visitors,
+open conversations. Written straight to the database before the server under test starts."""
 
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from overture.proactive.rules import VisitContext
 
 PATHS = ["/", "/pricing", "/plans/pro", "/docs/start", "/blog/2026/launch", "/checkout"]
 WORDS = ["pricing", "docs", "blog", "pro", "checkout", "start", "launch"]
+KNOWN_PREFIX = "bench"  # known visitors are bench000000000000, bench000000000001, …
+
+
+def known_visitor(i: int) -> str:
+    return f"{KNOWN_PREFIX}{i:012d}"
 
 
 def random_condition(rng: random.Random) -> dict:
@@ -31,12 +38,32 @@ def random_condition(rng: random.Random) -> dict:
 
 
 def random_tree(rng: random.Random) -> dict:
+    """What admins write: 1–5 conditions, half of the larger trees with a nested group."""
     n = rng.randint(1, 5)
     conditions = [random_condition(rng) for _ in range(n)]
     if n >= 3 and rng.random() < 0.5:
         nested = {"any": conditions[-2:]}
         return {rng.choice(["all", "any"]): [*conditions[:-2], nested]}
     return {rng.choice(["all", "any"]): conditions}
+
+
+def sized_tree(rng: random.Random, n: int) -> dict:
+    """A valid tree of exactly `n` conditions, nested down to the deepest level allowed (3)."""
+    conditions = [random_condition(rng) for _ in range(n)]
+
+    def op() -> str:
+        return rng.choice(["all", "any"])
+
+    if n < 3:  # smaller trees may not nest
+        return {op(): conditions}
+    top, rest = conditions[: n // 3], conditions[n // 3:]
+    groups = []
+    for i in range(0, len(rest), 4):
+        chunk = rest[i:i + 4]
+        if len(chunk) >= 3 and (i // 4) % 2 == 1:
+            chunk = [*chunk[:-2], {op(): chunk[-2:]}]
+        groups.append({op(): chunk})
+    return {op(): [*top, *groups]}
 
 
 def random_visit(rng: random.Random) -> VisitContext:
@@ -49,44 +76,91 @@ def random_visit(rng: random.Random) -> VisitContext:
     )
 
 
-def build_site(app, n_messages: int) -> str:
-    """A channel with `n_messages` live messages (every_time, varied priorities)."""
+def build_site(url: str, n_messages: int, *, catch_all: bool = False) -> str:
+    """A channel with `n_messages` live messages (every_time, varied priorities); with
+    `catch_all`, one more that matches every page load, so every page view shows something."""
     from overture.accounts.service import get_settings_row
     from overture.brands.schemas import BrandIn
     from overture.brands.service import create_brand
     from overture.channels.schemas import ChannelIn
     from overture.channels.service import create_channel
+    from overture.db import Database
     from overture.proactive.schemas import MessageIn
     from overture.proactive.service import create_message, publish
+    from overture.wiring import connect
 
+    connect()  # the reactions the services count on, as the app and the CLI register them
     rng = random.Random(3)
-    with app.state.db.unit_of_work() as db:
-        get_settings_row(db)
-        brand = create_brand(db, BrandIn(name="Bench"))
-        channel = create_channel(db, ChannelIn(brand_id=brand.id, name="Site"))
-        for i in range(n_messages):
-            m = create_message(db, MessageIn.model_validate({
-                "name": f"m{i}", "channel_id": channel.id, "message": f"Message {i}",
-                "response": {"type": "agent", "follow_up": "Thanks"},
-                "conditions": random_tree(rng), "frequency": "every_time",
-                "priority": rng.randint(1, 100),
-                "trigger": rng.choice([{"event": "page_load"},
-                                       {"event": "on_page", "seconds": 30}])}))
-            publish(db, m)
-        return channel.key
+    specs = [{"conditions": random_tree(rng), "priority": rng.randint(1, 100),
+              "trigger": rng.choice([{"event": "page_load"}, {"event": "on_page", "seconds": 30}])}
+             for _ in range(n_messages)]
+    if catch_all:
+        specs.append({"conditions": {"all": []}, "priority": 1000,
+                      "trigger": {"event": "page_load"}})
+    database = Database(url)
+    try:
+        with database.unit_of_work() as db:
+            get_settings_row(db)
+            brand = create_brand(db, BrandIn(name="Bench"))
+            channel = create_channel(db, ChannelIn(brand_id=brand.id, name="Site"))
+            for i, spec in enumerate(specs):
+                publish(db, create_message(db, MessageIn.model_validate({
+                    "name": f"m{i}", "channel_id": channel.id, "message": f"Message {i}",
+                    "response": {"type": "agent", "follow_up": "Thanks"},
+                    "frequency": "every_time", **spec})))
+            return channel.key
+    finally:
+        database.dispose()
 
 
-def fill_visitors(app, n: int, batch: int = 50_000) -> None:
-    """`n` known visitors with a visit each (the indexes the decision uses get real size)."""
+def fill_visitors(url: str, n: int, prefix: str = KNOWN_PREFIX, batch: int = 20_000) -> None:
+    """`n` known visitors (seen once, three days ago), inserted in bulk."""
+    from overture.db import Database
     from overture.kit.clock import utcnow
     from overture.visitors.models import Visitor
 
-    now = utcnow()
-    engine = app.state.db.engine
-    with engine.begin() as conn:
-        for start in range(0, n, batch):
-            rows = [{"anon_id": f"bench{start + i:012d}", "name": "", "email": "",
+    now = utcnow() - timedelta(days=3)
+    database = Database(url)
+    try:
+        with database.engine.begin() as conn:
+            for start in range(0, n, batch):
+                conn.execute(insert(Visitor), [
+                    {"anon_id": f"{prefix}{start + i:012d}", "name": "", "email": "",
                      "language": "en", "attributes": {}, "visit_count": 1,
                      "first_seen": now, "last_seen": now}
-                    for i in range(min(batch, n - start))]
-            conn.execute(insert(Visitor), rows)
+                    for i in range(min(batch, n - start))])
+    finally:
+        database.dispose()
+
+
+def fill_conversations(url: str, channel_key: str, n: int) -> list[tuple[str, int]]:
+    """`n` visitors with an open conversation (and its ticket) each on the channel;
+    returns (visitor id, conversation id) pairs."""
+    from overture.channels.models import Channel
+    from overture.conversations.models import Conversation, Ticket
+    from overture.db import Database
+    from overture.kit.clock import utcnow
+    from overture.visitors.models import Visitor
+
+    fill_visitors(url, n, prefix="chat")
+    now = utcnow()
+    database = Database(url)
+    try:
+        with database.engine.begin() as conn:
+            channel_id = conn.scalar(select(Channel.id).where(Channel.key == channel_key))
+            visitors = conn.execute(select(Visitor.id, Visitor.anon_id)
+                                    .where(Visitor.anon_id.like("chat%"))
+                                    .order_by(Visitor.id)).all()
+            conn.execute(insert(Conversation), [
+                {"channel_id": channel_id, "visitor_id": vid, "status": "open",
+                 "created_at": now, "last_activity": now} for vid, _anon in visitors])
+            conversations = dict(conn.execute(
+                select(Conversation.visitor_id, Conversation.id)
+                .where(Conversation.channel_id == channel_id)).all())
+            conn.execute(insert(Ticket), [
+                {"conversation_id": cid, "requester_name": "", "requester_email": "",
+                 "status": "open", "tags": [], "created_at": now, "updated_at": now}
+                for cid in conversations.values()])
+        return [(anon, conversations[vid]) for vid, anon in visitors]
+    finally:
+        database.dispose()

@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = app.state.hub
         await hub.start()
         app.state.db.hub = hub
-        app.state.db.lane.start()
+        app.state.db.start()
         try:
             async with wiring.follow_changes(app):
                 yield

@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from overture.kit.lane import Lane
-from overture.kit.sqlite_writer import WriterLock
+from overture.kit.sqlite_writer import Checkpointer, WriterLock
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # A backstop: the Checkpointer normally keeps the WAL far below this (4,000 pages).
+            cur.execute("PRAGMA wal_autocheckpoint=4000")
             cur.close()
 
         return engine
@@ -83,15 +85,23 @@ class Database:
         self.hub = None
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self.checkpointer: Checkpointer | None = None
         if self.is_sqlite:
             # One lane thread: SQLite has one writer, and it commits for everybody at once.
             threads, linger = lane_threads or 1, 0.0
             lane_engine = self.engine
             WriterLock().install(self.engine)
+            self.checkpointer = Checkpointer(self.engine)
         else:
             threads, linger = lane_threads or 8, 0.0
             lane_engine = make_engine(url, pool_size=threads, max_overflow=0)
         self.lane = Lane(lane_engine, threads=threads, linger=linger)
+
+    def start(self) -> None:
+        """Background work of a serving process: the lane, and SQLite's checkpoints."""
+        self.lane.start()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -109,6 +119,8 @@ class Database:
 
     def dispose(self) -> None:
         self.lane.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         if self.lane.engine is not self.engine:
             self.lane.engine.dispose()
         self.engine.dispose()

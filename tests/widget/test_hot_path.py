@@ -23,12 +23,15 @@ NOON = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 @contextmanager
 def sqlite_statements(app) -> Iterator[list[str]]:
-    """Every statement SQLite itself runs for the app (its own trace, not ours), BEGIN aside."""
+    """Every statement SQLite itself runs for the app (its own trace, not ours).
+
+    BEGIN and PRAGMAs aside: the checkpointer thread and new connections run PRAGMAs.
+    """
     engine = app.state.db.engine
     seen: list[str] = []
 
     def trace(sql: str) -> None:
-        if not sql.lstrip().upper().startswith("BEGIN"):
+        if not sql.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
             seen.append(sql)
 
     def on_connect(dbapi_conn, _record) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+log = logging.getLogger(__name__)
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
 
 
@@ -72,3 +74,40 @@ class WriterLock:
     def _release(self, info: dict | None) -> None:
         if info is not None and info.pop("writer", False):
             self._lock.release()
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file from a thread of its own.
+
+    Left to itself, SQLite checkpoints inside a writer's COMMIT once the WAL passes its
+    threshold, and that commit then waits on copying and syncing every page. Here checkpoints
+    run every `interval` seconds beside the writers (PASSIVE: they never block them), and the
+    automatic threshold is only a backstop.
+    """
+
+    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # the next round tries again; writers never depend on it
+                log.warning("WAL checkpoint failed", exc_info=True)

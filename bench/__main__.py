@@ -78,8 +78,11 @@ def show_page_views(r: dict, o: Options) -> str:
     notes = _problems(r["rows"])
     if r["postgres"]["skipped"]:
         notes.append(f"PostgreSQL + Redis skipped: {r['postgres']['skipped']}")
-    notes.append("vs baseline: requests/s as a share of the bare server's. shown: page views "
-                 "that put a message on screen.")
+    notes.append("vs baseline: requests/s as a share of the bare server's (mean of its two "
+                 "runs). shown: page views that put a message on screen.")
+    if r["baseline_spread"] > 0.15:
+        notes.append(f"The two baseline runs differ by {r['baseline_spread'] * 100:.0f} %: the "
+                     "machine was busy with something else; ratios are uncertain.")
     out = report.table(
         f"page views: wrk -t1 -c32 -d{o.seconds:g}s after a {o.warmup:g} s warm-up, "
         f"{o.visitors:,} known visitors, half the requests from new ones",

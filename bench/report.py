@@ -50,13 +50,16 @@ def machine(wrk_version: str, postgres_version: str) -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
         "wrk": wrk_version, "postgresql": postgres_version,
+        # Other work on the machine skews every figure; a high value says the run is suspect.
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
 def header(m: dict) -> str:
     return "\n".join([
         f"Overture benchmarks — {m['date']}, commit {m['commit']}",
-        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}",
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; "
+        f"load average {m['load_average_1min']} at start",
         f"software: Python {m['python']}, SQLite {m['sqlite']}, {m['wrk']}, "
         f"PostgreSQL {m['postgresql']}",
     ])

@@ -35,14 +35,34 @@ class Contended(Exception):
 
 @dataclass
 class JobContext:
-    """What a job gets: its connection, the lane thread's shard and an after-commit list."""
+    """What a job gets: its connection, the lane thread's shard, and two hooks.
+
+    `deferred(name, flush)` gives the batch's shared accumulator under `name` (a dict);
+    `flush(conn, acc)` runs once, just before the commit. Counters added that way are written
+    once per batch, in a sorted order, so two processes' batches never lock the same rows in
+    opposite orders. `after_commit` callbacks run once the batch has committed.
+    """
 
     conn: Connection
     shard: int
     callbacks: list[Callable[[], None]] = field(default_factory=list)
+    _deferred: dict[str, tuple[dict, Callable[[Connection, dict], None]]] = field(
+        default_factory=dict)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self.callbacks.append(callback)
+
+    def deferred(self, name: str, flush: Callable[[Connection, dict], None]) -> dict:
+        slot = self._deferred.get(name)
+        if slot is None:
+            slot = self._deferred[name] = ({}, flush)
+        return slot[0]
+
+    def commit(self) -> None:
+        for acc, flush in self._deferred.values():
+            flush(self.conn, acc)
+        self._deferred.clear()
+        self.conn.commit()
 
 
 @dataclass
@@ -116,7 +136,7 @@ class Lane:
             ctx = JobContext(conn, self._shard_base)
             try:
                 result = job(ctx)
-                conn.commit()
+                ctx.commit()
             except BaseException:
                 conn.rollback()
                 raise
@@ -172,7 +192,7 @@ class Lane:
         try:
             for item in batch:
                 results.append(item.job(ctx))
-            conn.commit()
+            ctx.commit()
         except Exception:
             conn.rollback()
             for item in batch:
@@ -187,7 +207,7 @@ class Lane:
         ctx = JobContext(conn, shard)
         try:
             result = item.job(ctx)
-            conn.commit()
+            ctx.commit()
         except Contended:
             conn.rollback()
             if retry:  # the concurrent writer has committed by now: the job sees its row

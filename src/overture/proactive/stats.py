@@ -24,7 +24,7 @@ from overture.i18n import gettext as _
 from overture.kit import hotsql
 from overture.kit.errors import Invalid
 from overture.kit.hotsql import HotSQL
-from overture.kit.lane import Contended
+from overture.kit.lane import Contended, JobContext
 from overture.proactive.models import DailyStat, ProactiveMessage
 from overture.proactive.schemas import DayStats, StatsOut
 
@@ -65,10 +65,12 @@ _STAMP_REACH = {kind: HotSQL(f"UPDATE message_reach SET {kind}_at = :now WHERE "
                              f"AND {kind}_at IS NULL")
                 for kind in _DISTINCT}
 
-Db = Session | Connection
+Db = Session | Connection | JobContext
 
 
 def _conn(db: Db) -> Connection:
+    if isinstance(db, JobContext):
+        return db.conn
     return db.connection() if isinstance(db, Session) else db
 
 
@@ -77,10 +79,27 @@ def session_shard() -> int:
     return threading.get_ident() % SHARDS
 
 
-def _bump(conn: Connection, shard: int, message_id: int, now: datetime,
+def _bump(db: Db, shard: int, message_id: int, now: datetime,
           counts: dict[str, int]) -> None:
-    hotsql.execute(conn, _BUMP, {"message_id": message_id, "day": hotsql.day(conn, now.date()),
-                                 "shard": shard % SHARDS, **{c: counts.get(c, 0) for c in COUNTS}})
+    """Add to the message's daily row: at the batch's commit in the lane, at once otherwise."""
+    if isinstance(db, JobContext):
+        acc = db.deferred("daily_stats", _flush_bumps)
+        row = acc.setdefault((message_id, now.date(), shard % SHARDS), dict.fromkeys(COUNTS, 0))
+        for name, n in counts.items():
+            row[name] += n
+        return
+    _write_bump(_conn(db), message_id, now.date(), shard % SHARDS, counts)
+
+
+def _flush_bumps(conn: Connection, acc: dict) -> None:
+    for (message_id, day, shard), counts in sorted(acc.items()):
+        _write_bump(conn, message_id, day, shard, counts)
+
+
+def _write_bump(conn: Connection, message_id: int, day: date, shard: int,
+                counts: dict[str, int]) -> None:
+    hotsql.execute(conn, _BUMP, {"message_id": message_id, "day": hotsql.day(conn, day),
+                                 "shard": shard, **{c: counts.get(c, 0) for c in COUNTS}})
 
 
 def record_showing(db: Db, *, shard: int, message_id: int, version: int, channel_id: int,
@@ -96,7 +115,7 @@ def record_showing(db: Db, *, shard: int, message_id: int, version: int, channel
         raise Contended("another message went on screen in this visit at the same moment")
     first = hotsql.scalar(conn, _REACH, {"message_id": message_id, "visitor_id": visitor_id,
                                          "now": at})
-    _bump(conn, shard, message_id, now, {"showings": 1, "sent": int(first is not None)})
+    _bump(db, shard, message_id, now, {"showings": 1, "sent": int(first is not None)})
     return delivery_id
 
 
@@ -123,7 +142,7 @@ def apply_event(db: Db, *, shard: int, delivery: Any, kind: str, event_id: str,
             "now": at}) == 1:
         counts[_DISTINCT[kind]] = 1
     if counts:
-        _bump(conn, shard, delivery.message_id, now, counts)
+        _bump(db, shard, delivery.message_id, now, counts)
     return True
 
 

@@ -140,7 +140,7 @@ def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
     if decision.on_screen_delivery is not None:
         return _show(channel, entry, decision.on_screen_delivery, name, repeat=True)
     delivery_id = stats.record_showing(
-        job.conn, shard=job.shard, message_id=entry.id, version=entry.version,
+        job, shard=job.shard, message_id=entry.id, version=entry.version,
         channel_id=channel.id, visitor_id=customer_id, visit_id=visit_id,
         page_view_id=page_view_id, now=now)
     return _show(channel, entry, delivery_id, name, repeat=False)
@@ -205,7 +205,7 @@ def event(job: JobContext, channel: ChannelState, body: EventIn) -> EventOut:
     customer_id, delivery_id, message_id, visitor_id, channel_id = row
     if visitor_id != customer_id or channel_id != channel.id:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
-    fresh = stats.apply_event(job.conn, shard=job.shard,
+    fresh = stats.apply_event(job, shard=job.shard,
                               delivery=_Delivery(delivery_id, message_id, visitor_id),
                               kind=body.kind, event_id=body.event_id, now=utcnow())
     return EventOut(ok=True, duplicate=not fresh)

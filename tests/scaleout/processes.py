@@ -20,13 +20,17 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, redis_url: str, prefix: str, secret: str):
+    def __init__(self, database_url: str, redis_url: str | None, prefix: str, secret: str,
+                 **settings: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "OVERTURE_DATABASE_URL": database_url,
-               "OVERTURE_REDIS_URL": redis_url, "OVERTURE_REDIS_PREFIX": prefix,
+               "OVERTURE_REDIS_PREFIX": prefix,
                "OVERTURE_SECRET_KEY": secret, "OVERTURE_ENVIRONMENT": "test",
-               "OVERTURE_LOG_LEVEL": "warning"}
+               "OVERTURE_LOG_LEVEL": "warning", **settings}
+        env.pop("OVERTURE_REDIS_URL", None)
+        if redis_url:
+            env["OVERTURE_REDIS_URL"] = redis_url
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"overture-{self.port}.log"
         self._log = self.log.open("w")
         self.proc = subprocess.Popen(

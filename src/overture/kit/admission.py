@@ -8,12 +8,15 @@ event loop and before it has a session, and leaves once its session is closed. A
 
     min(connections the pool can hand out, threads of the pool - 1)
 
-are open at once. The admitted never outnumber the connections, so nobody waits on the
-connection pool; and they never fill the thread pool, so an admitted request waiting for a
-thread always gets one from work that waits on nothing of ours.
+are open at once. The admitted never outnumber the connections, so none of them queues on the
+connection pool (a SQLite lane's connections are counted out; a passing checkout such as a WAL
+checkpoint can make one wait a moment, in a thread). And they never fill the thread pool, so
+an admitted request waiting for a thread gets one from work that waits on nothing of ours.
 
 Everything that opens a unit of work while serving requests goes through here:
-`deps.get_db` for routes, `run_unit` for code that opens its own in one thread hop.
+`deps.get_db` for routes, `run_unit` for code that opens its own in one thread hop. Queries
+run in threads only: one on the event loop, waiting for a connection or a lock, would stop
+every request that could release it.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class Gate:
     """One event loop's gate for one app."""
 
     size: int
+    admitted: int = field(default=0, init=False)  # open units of work, for tests and metrics
     semaphore: asyncio.Semaphore = field(init=False)
     # Finishing a unit of work (commit or rollback, close) holds a connection: it takes a
     # thread of its own instead of queueing for the shared pool. At most `size` at once.
@@ -97,7 +101,8 @@ def gate(app) -> Gate:
     found = gates.get(loop)
     if found is None:
         threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
-        found = gates[loop] = Gate(gate_size(request_capacity(app.state.db), threads))
+        with _lock:  # loops of other threads (a test client beside a server) add theirs too
+            found = gates[loop] = Gate(gate_size(request_capacity(app.state.db), threads))
     return found
 
 
@@ -109,7 +114,11 @@ async def admitted(app) -> AsyncIterator[Gate]:
     """
     g = gate(app)
     async with g.semaphore:
-        yield g
+        g.admitted += 1
+        try:
+            yield g
+        finally:
+            g.admitted -= 1
 
 
 async def run_unit(app, func: Callable[..., T], *args: Any) -> T:

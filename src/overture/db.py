@@ -97,6 +97,14 @@ class Database:
             lane_engine = make_engine(url, pool_size=threads, max_overflow=0)
         self.lane = Lane(lane_engine, threads=threads, linger=linger)
 
+    @property
+    def reserved_connections(self) -> int:
+        """Connections of the request engine that serving keeps for itself (the SQLite lane's,
+        and the checkpointer's passing one), not for units of work."""
+        if self.lane.engine is not self.engine:
+            return 0
+        return self.lane.threads + (1 if self.checkpointer is not None else 0)
+
     def start(self) -> None:
         """Background work of a serving process: the lane, and SQLite's checkpoints."""
         self.lane.start()

@@ -54,9 +54,8 @@ def request_capacity(database) -> int | None:
     """Connections left for units of work: the pool's, less those a database lane sharing the
     engine keeps for its own threads (on SQLite the lane uses the request engine)."""
     capacity = pool_capacity(database.engine)
-    lane = getattr(database, "lane", None)
-    if capacity is not None and lane is not None and lane.engine is database.engine:
-        capacity -= lane.threads
+    if capacity is not None:
+        capacity -= database.reserved_connections
     return capacity
 
 

@@ -121,12 +121,7 @@ def _clean(request) -> Iterator[None]:
         app = request.getfixturevalue("app")
         _empty_tables(app)
         app.state.channels.invalidate()  # ids are reused once tables are emptied
-        limiter = app.state.limiter
-        if hasattr(limiter, "_counts"):
-            limiter._counts.clear()
-        else:
-            for key in limiter._redis.scan_iter(limiter._prefix + "*"):
-                limiter._redis.delete(key)
+        app.state.limiter.reset()
 
 
 @pytest.fixture

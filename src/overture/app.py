@@ -23,7 +23,7 @@ from overture.deps import LoginRequired
 from overture.i18n import gettext as _
 from overture.kit.errors import Conflict, DomainError, TooManyRequests
 from overture.kit.logs import setup_logging
-from overture.kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
 from overture.realtime.hub import make_hub
 from overture.web.middleware import BodyLimit, LocaleMiddleware
 from overture.widget.channel_state import ChannelStates
@@ -120,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await hub.stop()
+            if isinstance(app.state.limiter, SharedRateLimiter):
+                app.state.limiter.stop()
             app.state.db.dispose()
 
     app = FastAPI(
@@ -137,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.redis_url:
         import redis
 
-        app.state.limiter = RedisRateLimiter(
+        app.state.limiter = SharedRateLimiter(
             redis.Redis.from_url(settings.redis_url), prefix=settings.redis_prefix + "rl:"
         )
     else:

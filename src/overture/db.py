@@ -93,7 +93,7 @@ class Database:
             WriterLock().install(self.engine)
             self.checkpointer = Checkpointer(self.engine)
         else:
-            threads, linger = lane_threads or 8, 0.0
+            threads, linger = lane_threads or 2, 0.0
             lane_engine = make_engine(url, pool_size=threads, max_overflow=0)
         self.lane = Lane(lane_engine, threads=threads, linger=linger)
 

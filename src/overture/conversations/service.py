@@ -15,6 +15,7 @@ from overture.conversations.models import ChatMessage, Conversation, Ticket
 from overture.conversations.schemas import MessageOut, StartConversationIn, TicketPatch
 from overture.db import publish_after_commit
 from overture.i18n import gettext as _
+from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Invalid, NotFound
 from overture.proactive import render, stats
@@ -114,8 +115,9 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
                   proactive_message_name=message.name, created_at=now, updated_at=now))
     delivery.conversation_id = conv.id
     db.flush()
-    stats.apply_event(db, shard=stats.session_shard(), delivery=delivery, kind="replied",
-                      event_id=f"reply-{delivery.id}", now=now)
+    hotsql.drive(db.connection(), stats.apply_event(
+        None, shard=stats.session_shard(), delivery=delivery, kind="replied",
+        event_id=f"reply-{delivery.id}", now=now))
     db.expire(delivery)  # written by a plain UPDATE, behind the session's back
     return conv
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Generator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from overture.kit import sqlite_writer
 
+T = TypeVar("T")
 # A quoted literal (left alone), or a `:name` parameter.
 _PARAM = re.compile(r"'[^']*'|(?<![:\w]):([a-z_]+)")
 
@@ -48,52 +51,136 @@ class HotSQL:
         return text
 
 
-def execute(conn: Connection, stmt: HotSQL, params: dict[str, Any]):
-    """Run `stmt` in `conn`'s transaction; the driver's cursor, for fetching."""
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement a job wants run, and what it wants back: `row`, `value` or `count`."""
+
+    stmt: HotSQL
+    params: dict[str, Any]
+    fetch: str
+
+
+def row(stmt: HotSQL, **params: Any) -> Step:
+    return Step(stmt, params, "row")
+
+
+def value(stmt: HotSQL, **params: Any) -> Step:
+    return Step(stmt, params, "value")
+
+
+def count(stmt: HotSQL, **params: Any) -> Step:
+    return Step(stmt, params, "count")
+
+
+# A job's statements: a generator that yields `Step`s and is sent back each one's answer.
+Steps = Generator[Step, Any, T]
+
+
+def _encode(value: Any) -> Any:
+    # SQLite keeps datetimes as SQLAlchemy writes them: naive UTC text.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _cursor(conn: Connection, step: Step):
     if not conn.in_transaction():
         conn.begin()  # so that the connection's commit() commits what the cursor did
     dbapi = conn.connection
-    name = conn.dialect.name
-    if stmt.writes and name == "sqlite":
-        lock = sqlite_writer.lock_for(conn.engine)
-        if lock is not None:
-            lock.before_write(dbapi.info, stmt.sql)
+    if conn.dialect.name == "sqlite":
+        if step.stmt.writes:
+            lock = sqlite_writer.lock_for(conn.engine)
+            if lock is not None:
+                lock.before_write(dbapi.info, step.stmt.sql)
+        params = {k: _encode(v) for k, v in step.params.items()}
+        cursor = dbapi.driver_connection.cursor()
+        cursor.execute(step.stmt.text("sqlite"), params)
+        return cursor
     cursor = dbapi.driver_connection.cursor()
-    cursor.execute(stmt.text(name), params)
+    cursor.execute(step.stmt.text(conn.dialect.name), step.params)
     return cursor
 
 
-def one(conn: Connection, stmt: HotSQL, params: dict[str, Any]) -> tuple | None:
-    return execute(conn, stmt, params).fetchone()
+def _answer(cursor, step: Step) -> Any:
+    if step.fetch == "count":
+        return cursor.rowcount
+    found = cursor.fetchone()
+    if step.fetch == "row" or found is None:
+        return found
+    return found[0]
 
 
-def scalar(conn: Connection, stmt: HotSQL, params: dict[str, Any]) -> Any:
-    row = execute(conn, stmt, params).fetchone()
-    return None if row is None else row[0]
+def run(conn: Connection, step: Step) -> Any:
+    """Run one statement in `conn`'s transaction, on the driver's cursor."""
+    return _answer(_cursor(conn, step), step)
 
 
-def rowcount(conn: Connection, stmt: HotSQL, params: dict[str, Any]) -> int:
-    return execute(conn, stmt, params).rowcount
+def drive(conn: Connection, steps: Steps[T]) -> T:
+    """Run a job's statements one after the other; what the job returns."""
+    try:
+        step = next(steps)
+        while True:
+            step = steps.send(run(conn, step))
+    except StopIteration as done:
+        return done.value
+
+
+def drive_all(conn: Connection, jobs: list[Steps[Any]]) -> list[Any]:
+    """Run several jobs' statements in one transaction.
+
+    On SQLite, one job after the other. On PostgreSQL, in lockstep: every job's next statement
+    goes to the server in one pipeline, so a batch of jobs costs as many round trips as its
+    longest job, not the sum of them. (Jobs of one batch then don't see each other's writes;
+    one that loses a race on a unique key raises `Contended` and runs again alone.)
+    """
+    if conn.dialect.name != "postgresql":
+        return [drive(conn, job) for job in jobs]
+    results: list[Any] = [None] * len(jobs)
+    answers: dict[int, Any] = dict.fromkeys(range(len(jobs)))
+    active = dict(enumerate(jobs))
+    try:
+        while active:
+            round_: list[tuple[int, Step]] = []
+            for i, job in list(active.items()):
+                try:
+                    round_.append((i, job.send(answers[i])))
+                except StopIteration as done:
+                    results[i] = done.value
+                    del active[i]
+            if round_:
+                for (i, _step), answer in zip(round_, _pipelined(conn, [s for _, s in round_]),
+                                              strict=True):
+                    answers[i] = answer
+    finally:
+        for job in active.values():
+            job.close()
+    return results
+
+
+def _pipelined(conn: Connection, steps: list[Step]) -> list[Any]:
+    if len(steps) == 1:
+        return [run(conn, steps[0])]
+    if not conn.in_transaction():
+        conn.begin()
+    raw = conn.connection.driver_connection
+    cursors = []
+    with raw.pipeline():
+        for step in steps:
+            cursor = raw.cursor()
+            cursor.execute(step.stmt.text("postgresql"), step.params)
+            cursors.append(cursor)
+    return [_answer(cursor, step) for cursor, step in zip(cursors, steps, strict=True)]
 
 
 # -- values in and out ------------------------------------------------------------------------
-
-
-def when(conn: Connection, value: datetime) -> Any:
-    """A UTC datetime as the column stores it (SQLAlchemy's SQLite format: naive UTC text)."""
-    if conn.dialect.name == "sqlite":
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
 
 
 def read_when(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def day(conn: Connection, value: date) -> Any:
-    return value.isoformat() if conn.dialect.name == "sqlite" else value
 
 
 def to_json(value: Any) -> str:

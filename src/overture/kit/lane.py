@@ -19,11 +19,13 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
+
+from overture.kit import hotsql
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,6 +91,23 @@ def _settle(item: _Item, result: Any = None, error: BaseException | None = None)
         item.loop.call_soon_threadsafe(apply)
 
 
+def _run_jobs(ctx: JobContext, jobs: list[Callable[[JobContext], Any]]) -> list[Any]:
+    """Run a batch's jobs. A job is a plain function of the context, or a generator of
+    statements (`hotsql.Steps`), which `hotsql.drive_all` runs for all of them at once."""
+    results: list[Any] = []
+    steps: dict[int, Any] = {}
+    for i, job in enumerate(jobs):
+        result = job(ctx)
+        if isinstance(result, Generator):
+            steps[i] = result
+        results.append(result)
+    if steps:
+        for i, result in zip(steps, hotsql.drive_all(ctx.conn, list(steps.values())),
+                             strict=True):
+            results[i] = result
+    return results
+
+
 class Lane:
     def __init__(self, engine: Engine, threads: int = 1, max_batch: int = 64,
                  shard_base: int = 0, linger: float = 0.0) -> None:
@@ -135,7 +154,7 @@ class Lane:
         with self.engine.connect() as conn:
             ctx = JobContext(conn, self._shard_base)
             try:
-                result = job(ctx)
+                result = _run_jobs(ctx, [job])[0]
                 ctx.commit()
             except BaseException:
                 conn.rollback()
@@ -188,10 +207,8 @@ class Lane:
             self._run_alone(conn, shard, batch[0], retry=True)
             return
         ctx = JobContext(conn, shard)
-        results = []
         try:
-            for item in batch:
-                results.append(item.job(ctx))
+            results = _run_jobs(ctx, [item.job for item in batch])
             ctx.commit()
         except Exception:
             conn.rollback()
@@ -206,7 +223,7 @@ class Lane:
     def _run_alone(self, conn: Connection, shard: int, item: _Item, retry: bool) -> None:
         ctx = JobContext(conn, shard)
         try:
-            result = item.job(ctx)
+            result = _run_jobs(ctx, [item.job])[0]
             ctx.commit()
         except Contended:
             conn.rollback()

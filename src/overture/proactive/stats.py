@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from overture.i18n import gettext as _
 from overture.kit import hotsql
 from overture.kit.errors import Invalid
-from overture.kit.hotsql import HotSQL
+from overture.kit.hotsql import HotSQL, Steps
 from overture.kit.lane import Contended, JobContext
 from overture.proactive.models import DailyStat, ProactiveMessage
 from overture.proactive.schemas import DayStats, StatsOut
@@ -65,84 +65,71 @@ _STAMP_REACH = {kind: HotSQL(f"UPDATE message_reach SET {kind}_at = :now WHERE "
                              f"AND {kind}_at IS NULL")
                 for kind in _DISTINCT}
 
-Db = Session | Connection | JobContext
-
-
-def _conn(db: Db) -> Connection:
-    if isinstance(db, JobContext):
-        return db.conn
-    return db.connection() if isinstance(db, Session) else db
-
-
 def session_shard() -> int:
     """The shard for writes made outside the lane (a thread's own, so they rarely meet)."""
     return threading.get_ident() % SHARDS
 
 
-def _bump(db: Db, shard: int, message_id: int, now: datetime,
-          counts: dict[str, int]) -> None:
+def _bump(job: JobContext | None, shard: int, message_id: int, now: datetime,
+          counts: dict[str, int]) -> Steps[None]:
     """Add to the message's daily row: at the batch's commit in the lane, at once otherwise."""
-    if isinstance(db, JobContext):
-        acc = db.deferred("daily_stats", _flush_bumps)
+    if job is not None:
+        acc = job.deferred("daily_stats", _flush_bumps)
         row = acc.setdefault((message_id, now.date(), shard % SHARDS), dict.fromkeys(COUNTS, 0))
         for name, n in counts.items():
             row[name] += n
         return
-    _write_bump(_conn(db), message_id, now.date(), shard % SHARDS, counts)
+    yield _bump_step(message_id, now.date(), shard % SHARDS, counts)
 
 
 def _flush_bumps(conn: Connection, acc: dict) -> None:
     for (message_id, day, shard), counts in sorted(acc.items()):
-        _write_bump(conn, message_id, day, shard, counts)
+        hotsql.run(conn, _bump_step(message_id, day, shard, counts))
 
 
-def _write_bump(conn: Connection, message_id: int, day: date, shard: int,
-                counts: dict[str, int]) -> None:
-    hotsql.execute(conn, _BUMP, {"message_id": message_id, "day": hotsql.day(conn, day),
-                                 "shard": shard, **{c: counts.get(c, 0) for c in COUNTS}})
+def _bump_step(message_id: int, day: date, shard: int, counts: dict[str, int]) -> hotsql.Step:
+    return hotsql.count(_BUMP, message_id=message_id, day=day, shard=shard,
+                        **{c: counts.get(c, 0) for c in COUNTS})
 
 
-def record_showing(db: Db, *, shard: int, message_id: int, version: int, channel_id: int,
-                   visitor_id: int, visit_id: int, page_view_id: int, now: datetime) -> int:
+def record_showing(job: JobContext | None, *, shard: int, message_id: int, version: int,
+                   channel_id: int, visitor_id: int, visit_id: int, page_view_id: int,
+                   now: datetime) -> Steps[int]:
     """A new delivery on screen; its id. `Contended` if the visit already has one on screen."""
-    conn = _conn(db)
-    at = hotsql.when(conn, now)
-    delivery_id = hotsql.scalar(conn, _DELIVERY, {
-        "message_id": message_id, "version": version, "channel_id": channel_id,
-        "visitor_id": visitor_id, "visit_id": visit_id, "page_view_id": page_view_id,
-        "now": at})
+    delivery_id = yield hotsql.value(
+        _DELIVERY, message_id=message_id, version=version, channel_id=channel_id,
+        visitor_id=visitor_id, visit_id=visit_id, page_view_id=page_view_id, now=now)
     if delivery_id is None:
         raise Contended("another message went on screen in this visit at the same moment")
-    first = hotsql.scalar(conn, _REACH, {"message_id": message_id, "visitor_id": visitor_id,
-                                         "now": at})
-    _bump(db, shard, message_id, now, {"showings": 1, "sent": int(first is not None)})
+    first = yield hotsql.value(_REACH, message_id=message_id, visitor_id=visitor_id, now=now)
+    yield from _bump(job, shard, message_id, now,
+                     {"showings": 1, "sent": int(first is not None)})
     return delivery_id
 
 
-def apply_event(db: Db, *, shard: int, delivery: Any, kind: str, event_id: str,
-                now: datetime) -> bool:
+def apply_event(job: JobContext | None, *, shard: int, delivery: Any, kind: str,
+                event_id: str, now: datetime) -> Steps[bool]:
     """Apply one client event to a delivery (anything with id, message_id and visitor_id).
 
     False when this event id was applied before (a retry): nothing is counted again.
+    Outside the lane (`job` None), run it with `hotsql.drive(connection, …)`.
     """
     if kind not in EVENT_KINDS:
         raise Invalid("kind", _("kind must be one of: %(kinds)s")
                       % {"kinds": ", ".join(EVENT_KINDS)})
-    conn = _conn(db)
-    at = hotsql.when(conn, now)
-    fresh = hotsql.scalar(conn, _EVENT, {"event_id": event_id, "delivery_id": delivery.id,
-                                         "kind": kind, "now": at})
+    fresh = yield hotsql.value(_EVENT, event_id=event_id, delivery_id=delivery.id, kind=kind,
+                               now=now)
     if fresh is None:
         return False
     counts = {}
-    if hotsql.rowcount(conn, _STAMP_DELIVERY[kind], {"id": delivery.id, "now": at}) == 1:
+    if (yield hotsql.count(_STAMP_DELIVERY[kind], id=delivery.id, now=now)) == 1:
         counts[_RAW[kind]] = 1
-    if kind in _DISTINCT and hotsql.rowcount(conn, _STAMP_REACH[kind], {
-            "message_id": delivery.message_id, "visitor_id": delivery.visitor_id,
-            "now": at}) == 1:
+    if kind in _DISTINCT and (yield hotsql.count(
+            _STAMP_REACH[kind], message_id=delivery.message_id,
+            visitor_id=delivery.visitor_id, now=now)) == 1:
         counts[_DISTINCT[kind]] = 1
     if counts:
-        _bump(db, shard, delivery.message_id, now, counts)
+        yield from _bump(job, shard, delivery.message_id, now, counts)
     return True
 
 

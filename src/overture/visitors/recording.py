@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.engine import Connection
-
 from overture.kit import hotsql
-from overture.kit.hotsql import HotSQL
+from overture.kit.hotsql import HotSQL, Steps
 from overture.kit.lane import Contended
 
 _NEW_VISITOR = HotSQL("""
@@ -53,45 +51,39 @@ def _update_visitor_sql(new_visit: bool, language: bool, attributes: bool) -> Ho
     return stmt
 
 
-def new_visitor(conn: Connection, anon_id: str, language: str, attributes: dict,
-                now: datetime) -> int:
-    row_id = hotsql.scalar(conn, _NEW_VISITOR, {
-        "anon_id": anon_id, "language": language, "attributes": hotsql.to_json(attributes),
-        "now": hotsql.when(conn, now)})
+def new_visitor(anon_id: str, language: str, attributes: dict, now: datetime) -> Steps[int]:
+    row_id = yield hotsql.value(_NEW_VISITOR, anon_id=anon_id, language=language,
+                                attributes=hotsql.to_json(attributes), now=now)
     if row_id is None:
         raise Contended("visitor created by a concurrent request")
     return row_id
 
 
-def update_visitor(conn: Connection, visitor_id: int, *, new_visit: bool, now: datetime,
-                   language: str | None = None, attributes: dict | None = None) -> None:
+def update_visitor(visitor_id: int, *, new_visit: bool, now: datetime,
+                   language: str | None = None, attributes: dict | None = None) -> Steps[None]:
     if not (new_visit or language is not None or attributes is not None):
         return
     stmt = _update_visitor_sql(new_visit, language is not None, attributes is not None)
-    hotsql.execute(conn, stmt, {
-        "id": visitor_id, "now": hotsql.when(conn, now), "language": language,
-        "attributes": hotsql.to_json(attributes) if attributes is not None else None})
+    yield hotsql.count(stmt, id=visitor_id, now=now, language=language,
+                       attributes=hotsql.to_json(attributes) if attributes is not None else None)
 
 
-def start_visit(conn: Connection, *, visitor_id: int, channel_id: int, session_id: str,
-                referrer: str, now: datetime) -> int:
-    return hotsql.scalar(conn, _NEW_VISIT, {
-        "visitor_id": visitor_id, "channel_id": channel_id, "session_id": session_id,
-        "referrer": referrer, "now": hotsql.when(conn, now)})
+def start_visit(*, visitor_id: int, channel_id: int, session_id: str, referrer: str,
+                now: datetime) -> Steps[int]:
+    return (yield hotsql.value(_NEW_VISIT, visitor_id=visitor_id, channel_id=channel_id,
+                               session_id=session_id, referrer=referrer, now=now))
 
 
-def continue_visit(conn: Connection, visit_id: int, now: datetime) -> int:
+def continue_visit(visit_id: int, now: datetime) -> Steps[int]:
     """Count the page view in its visit; its place in the visit (1, 2, …)."""
-    return hotsql.scalar(conn, _CONTINUE_VISIT, {"id": visit_id, "now": hotsql.when(conn, now)})
+    return (yield hotsql.value(_CONTINUE_VISIT, id=visit_id, now=now))
 
 
-def add_page_view(conn: Connection, *, visit_id: int, visitor_id: int, event_id: str,
-                  url: str, title: str, referrer: str, seq: int, device_type: str,
-                  now: datetime) -> int:
-    row_id = hotsql.scalar(conn, _PAGE_VIEW, {
-        "visit_id": visit_id, "visitor_id": visitor_id, "event_id": event_id, "url": url,
-        "title": title, "referrer": referrer, "now": hotsql.when(conn, now), "seq": seq,
-        "device_type": device_type})
+def add_page_view(*, visit_id: int, visitor_id: int, event_id: str, url: str, title: str,
+                  referrer: str, seq: int, device_type: str, now: datetime) -> Steps[int]:
+    row_id = yield hotsql.value(_PAGE_VIEW, visit_id=visit_id, visitor_id=visitor_id,
+                                event_id=event_id, url=url, title=title, referrer=referrer,
+                                now=now, seq=seq, device_type=device_type)
     if row_id is None:
         raise Contended("page view recorded by a concurrent request")
     return row_id

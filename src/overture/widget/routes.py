@@ -114,14 +114,14 @@ async def _body(request: Request, model: type[M]) -> M:
     return model.model_validate_json(await request.body())
 
 
-async def _limits(request: Request, visitor_id: str | None) -> None:
+def _limits(request: Request, visitor_id: str | None) -> None:
     settings = request.app.state.settings
     ip = request.client.host if request.client else "unknown"
     hits = [(f"w:ip:{ip}", settings.widget_requests_per_ip_per_minute, 60, "requests")]
     if visitor_id is not None:
         hits.append((f"w:v:{visitor_id}", settings.widget_requests_per_visitor_per_minute, 60,
                      "requests from this visitor"))
-    await enforce_many(request.app.state.limiter, hits)
+    enforce_many(request.app.state.limiter, hits)
 
 
 def _answer(request: Request, out: BaseModel) -> Response:
@@ -152,7 +152,7 @@ async def preflight(channel_key: str, path: str, request: Request) -> Response:
 async def config(channel_key: str, request: Request) -> Response:
     """The channel's look: colour, launcher text, default sender."""
     channel = await _channel(request, channel_key)
-    await _limits(request, None)
+    _limits(request, None)
     return _answer(request, ConfigOut(
         name=channel.name, kind=channel.kind, color=channel.color,
         launcher_text=channel.launcher_text,
@@ -167,7 +167,7 @@ async def page_view(channel_key: str, request: Request) -> Response:
     """Report a page view (or SPA route change, or app screen) and get the decision."""
     channel = await _channel(request, channel_key)
     body = await _body(request, PageViewIn)
-    await _limits(request, body.visitor_id)
+    _limits(request, body.visitor_id)
     device = body.device_type or device_from_user_agent(request.headers.get("user-agent", ""))
     out = await request.app.state.db.lane.run(
         partial(service.page_view, channel=channel, body=body, device_type=device))
@@ -179,7 +179,7 @@ async def check(channel_key: str, request: Request) -> Response:
     """Ask again at a pending on_page moment; everything is re-checked."""
     channel = await _channel(request, channel_key)
     body = await _body(request, CheckIn)
-    await _limits(request, body.visitor_id)
+    _limits(request, body.visitor_id)
     out = await request.app.state.db.lane.run(
         partial(service.check, channel=channel, body=body))
     return _answer(request, out)
@@ -190,7 +190,7 @@ async def event(channel_key: str, request: Request) -> Response:
     """Report opened / dismissed / replied; a retried event id is not counted again."""
     channel = await _channel(request, channel_key)
     body = await _body(request, EventIn)
-    await _limits(request, body.visitor_id)
+    _limits(request, body.visitor_id)
     out = await request.app.state.db.lane.run(
         partial(service.event, channel=channel, body=body))
     return _answer(request, out)
@@ -201,7 +201,7 @@ async def identify(channel_key: str, request: Request) -> Response:
     """Identify the visitor with a JWT signed by the host site (HS256, channel secret)."""
     channel = await _channel(request, channel_key)
     body = await _body(request, IdentifyIn)
-    await _limits(request, body.visitor_id)
+    _limits(request, body.visitor_id)
     name, email = await request.app.state.db.lane.run(
         partial(service.identify, channel_id=channel.id, body=body))
     return _answer(request, IdentifyOut(visitor_id=body.visitor_id, name=name, email=email))

@@ -3,6 +3,8 @@
 Each is a job for the database lane (kit/lane.py) and reads as three steps: **load** what the
 decision needs (the channel's state is already in memory; the customer's comes in one read),
 **decide** (`engine.decide`, pure), **write** (lean statements, committed with the lane's batch).
+A job yields its statements (`yield hotsql.row(…)` gives back the row), so that the lane can
+send the statements of many jobs to PostgreSQL together.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from overture.i18n import gettext as _
 from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.kit.errors import NotFound, Unauthorized
+from overture.kit.hotsql import Steps
 from overture.kit.lane import JobContext
 from overture.proactive import engine, render, stats
 from overture.proactive.rules import VisitContext
@@ -75,15 +78,15 @@ def _continues(loaded: Loaded, session_id: str, now: datetime, timeout_minutes: 
 
 
 def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
-              device_type: str) -> DecisionOut:
+              device_type: str) -> Steps[DecisionOut]:
     """Record a page view and decide what the visitor sees (SPEC §4)."""
-    conn, now = job.conn, utcnow()
+    now = utcnow()
     # Load: the customer, their visit, what reached them — one statement.
-    row = hotsql.one(conn, FOR_PAGE_VIEW, {"anon_id": body.visitor_id,
-                                           "channel_id": channel.id, "event_id": body.event_id})
+    row = yield hotsql.row(FOR_PAGE_VIEW, anon_id=body.visitor_id, channel_id=channel.id,
+                           event_id=body.event_id)
     loaded = parse(row) if row is not None else None
     if loaded is not None and loaded.extra[0] is not None:  # this event id was seen: a retry
-        return _replay(job, channel, loaded, body, loaded.extra[0])
+        return (yield from _replay(channel, loaded, body, loaded.extra[0]))
 
     attributes = {**(loaded.attributes if loaded else {}), **body.attributes}
     continues = loaded is not None and _continues(loaded, body.session_id, now,
@@ -105,52 +108,52 @@ def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
 
     # Write: the visitor and visit, the page view, and the showing if there is a new one.
     if loaded is None:
-        customer_id = recording.new_visitor(conn, body.visitor_id, body.language, attributes,
-                                            now)
+        customer_id = yield from recording.new_visitor(body.visitor_id, body.language,
+                                                       attributes, now)
     else:
         customer_id = loaded.customer_id
         language = body.language if body.language and body.language != loaded.language else None
-        recording.update_visitor(
-            conn, customer_id, new_visit=not continues, now=now, language=language,
+        yield from recording.update_visitor(
+            customer_id, new_visit=not continues, now=now, language=language,
             attributes=attributes if attributes != loaded.attributes else None)
     if continues:
         assert loaded is not None and loaded.visit_id is not None
         visit_id = loaded.visit_id
-        seq = recording.continue_visit(conn, visit_id, now)
+        seq = yield from recording.continue_visit(visit_id, now)
     else:
-        visit_id = recording.start_visit(conn, visitor_id=customer_id, channel_id=channel.id,
-                                         session_id=body.session_id, referrer=body.referrer,
-                                         now=now)
+        visit_id = yield from recording.start_visit(
+            visitor_id=customer_id, channel_id=channel.id, session_id=body.session_id,
+            referrer=body.referrer, now=now)
         seq = 1
-    page_view_id = recording.add_page_view(
-        conn, visit_id=visit_id, visitor_id=customer_id, event_id=body.event_id, url=body.url,
+    page_view_id = yield from recording.add_page_view(
+        visit_id=visit_id, visitor_id=customer_id, event_id=body.event_id, url=body.url,
         title=body.title, referrer=body.referrer, seq=seq, device_type=device_type, now=now)
-    show = _record(job, channel, decision, customer_id, visit_id, page_view_id,
-                   loaded.name if loaded else "", now)
+    show = yield from _record(job, channel, decision, customer_id, visit_id, page_view_id,
+                              loaded.name if loaded else "", now)
     return DecisionOut(visitor_id=body.visitor_id, visit_id=visit_id,
                        page_view_id=page_view_id, show=show, pending=list(decision.pending))
 
 
 def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
             customer_id: int, visit_id: int, page_view_id: int, name: str,
-            now: datetime) -> Show | None:
+            now: datetime) -> Steps[Show | None]:
     entry = decision.show
     if entry is None:
         return None
     if decision.on_screen_delivery is not None:
         return _show(channel, entry, decision.on_screen_delivery, name, repeat=True)
-    delivery_id = stats.record_showing(
+    delivery_id = yield from stats.record_showing(
         job, shard=job.shard, message_id=entry.id, version=entry.version,
         channel_id=channel.id, visitor_id=customer_id, visit_id=visit_id,
         page_view_id=page_view_id, now=now)
     return _show(channel, entry, delivery_id, name, repeat=False)
 
 
-def _replay(job: JobContext, channel: ChannelState, loaded: Loaded, body: PageViewIn,
-            page_view_id: int) -> DecisionOut:
+def _replay(channel: ChannelState, loaded: Loaded, body: PageViewIn,
+            page_view_id: int) -> Steps[DecisionOut]:
     """A retried page view: the same answer as the first time, and nothing written."""
     (pv_id, pv_visitor, pv_visit, url, title, device_type, delivery_id,
-     message_id) = hotsql.one(job.conn, FOR_REPLAY, {"page_view_id": page_view_id})
+     message_id) = yield hotsql.row(FOR_REPLAY, page_view_id=page_view_id)
     if pv_visitor != loaded.customer_id:
         raise Unauthorized("this event id belongs to another visitor", code="bad_event")
     entry = next((e for e in channel.entries if e.id == message_id), None)
@@ -163,11 +166,11 @@ def _replay(job: JobContext, channel: ChannelState, loaded: Loaded, body: PageVi
                        show=show, pending=list(decision.pending))
 
 
-def check(job: JobContext, channel: ChannelState, body: CheckIn) -> DecisionOut:
+def check(job: JobContext, channel: ChannelState, body: CheckIn) -> Steps[DecisionOut]:
     """Decide again at a pending on_page moment of the visit's current page view."""
-    conn, now = job.conn, utcnow()
-    row = hotsql.one(conn, FOR_CHECK, {"anon_id": body.visitor_id, "channel_id": channel.id,
-                                       "page_view_id": body.page_view_id})
+    now = utcnow()
+    row = yield hotsql.row(FOR_CHECK, anon_id=body.visitor_id, channel_id=channel.id,
+                           page_view_id=body.page_view_id)
     loaded = parse(row) if row is not None else None
     if loaded is None or loaded.extra[0] != loaded.customer_id \
             or loaded.visit_channel != channel.id:
@@ -183,8 +186,8 @@ def check(job: JobContext, channel: ChannelState, body: CheckIn) -> DecisionOut:
         device_type=device_type, visit_count=loaded.visit_count,
         pages_in_visit=loaded.visit_pages, attributes=loaded.attributes),
         (now - hotsql.read_when(at)).total_seconds(), now)
-    show = _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
-                   body.page_view_id, loaded.name, now)
+    show = yield from _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
+                              body.page_view_id, loaded.name, now)
     return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
                        page_view_id=body.page_view_id, show=show, pending=list(decision.pending))
 
@@ -196,18 +199,17 @@ class _Delivery:
     visitor_id: int
 
 
-def event(job: JobContext, channel: ChannelState, body: EventIn) -> EventOut:
+def event(job: JobContext, channel: ChannelState, body: EventIn) -> Steps[EventOut]:
     """Apply opened / dismissed / replied; a retried event id is not counted again."""
-    row = hotsql.one(job.conn, FOR_EVENT, {"anon_id": body.visitor_id,
-                                           "delivery_id": body.delivery_id})
+    row = yield hotsql.row(FOR_EVENT, anon_id=body.visitor_id, delivery_id=body.delivery_id)
     if row is None:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
     customer_id, delivery_id, message_id, visitor_id, channel_id = row
     if visitor_id != customer_id or channel_id != channel.id:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
-    fresh = stats.apply_event(job, shard=job.shard,
-                              delivery=_Delivery(delivery_id, message_id, visitor_id),
-                              kind=body.kind, event_id=body.event_id, now=utcnow())
+    fresh = yield from stats.apply_event(
+        job, shard=job.shard, delivery=_Delivery(delivery_id, message_id, visitor_id),
+        kind=body.kind, event_id=body.event_id, now=utcnow())
     return EventOut(ok=True, duplicate=not fresh)
 
 

@@ -1,0 +1,68 @@
+"""Rate limits shared by processes through Redis, without Redis on any request's path."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+import redis
+
+from overture.kit.clock import clock
+from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
+from tests.services import redis_url
+
+
+@pytest.fixture
+def pair():
+    """Two processes' limiters on one Redis (their syncs driven by hand)."""
+    client = redis.Redis.from_url(redis_url())
+    prefix = f"overture-test-rl-{secrets.token_hex(4)}:"
+    a, b = SharedRateLimiter(client, prefix), SharedRateLimiter(client, prefix)
+    a._thread = b._thread = object()  # no background thread: the test syncs when it means to
+    yield a, b
+    for name in client.scan_iter(prefix + "*"):
+        client.delete(name)
+
+
+def test_each_process_limits_its_own_hits_at_once(pair):
+    a, _b = pair
+    assert a.hit_many([("k", 3, 60)] * 5) == [True, True, True, False, False]
+
+
+def test_processes_learn_each_others_hits_at_each_sync(pair):
+    a, b = pair
+    assert all(a.hit_many([("k", 5, 60)] * 4))
+    assert all(b.hit_many([("k", 5, 60)] * 1))  # b doesn't know of a's hits yet
+    a.sync()
+    b.sync()
+    # Together 5 hits were counted: b, which synced last, refuses the next one.
+    assert b.hit_many([("k", 5, 60)]) == [False]
+    # a learns of b's hits at its next sync after a hit of its own: one overshoot at most.
+    assert a.hit_many([("k", 5, 60)]) == [True]
+    a.sync()
+    assert a.hit_many([("k", 5, 60)]) == [False]
+
+
+def test_a_new_window_starts_from_zero(pair):
+    a, _b = pair
+    clock.freeze(clock.now().replace(second=1))
+    assert a.hit_many([("k", 1, 60)] * 2) == [True, False]
+    clock.advance(timedelta(seconds=60))
+    assert a.hit_many([("k", 1, 60)]) == [True]
+
+
+def test_while_redis_is_away_each_process_goes_on_alone():
+    gone = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    limiter = SharedRateLimiter(gone, "overture-test-gone:")
+    limiter._thread = object()
+    assert limiter.hit_many([("k", 2, 60)] * 3) == [True, True, False]
+    limiter.sync()  # fails, logs, keeps the hits to send later
+    assert limiter.hit_many([("k", 2, 60)]) == [False]
+
+
+def test_the_memory_limiter_counts_per_key_and_window():
+    limiter = MemoryRateLimiter()
+    assert limiter.hit_many([("a", 1, 60), ("b", 1, 60), ("a", 1, 60)]) == [True, True, False]
+    limiter.reset()
+    assert limiter.hit_many([("a", 1, 60)]) == [True]

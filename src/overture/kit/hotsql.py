@@ -117,6 +117,13 @@ def run(conn: Connection, step: Step) -> Any:
     return _answer(_cursor(conn, step), step)
 
 
+def run_all(conn: Connection, steps: list[Step]) -> list[Any]:
+    """Run independent statements: in one pipeline on PostgreSQL, in order on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return _pipelined(conn, steps)
+    return [run(conn, step) for step in steps]
+
+
 def drive(conn: Connection, steps: Steps[T]) -> T:
     """Run a job's statements one after the other; what the job returns."""
     try:
@@ -150,7 +157,7 @@ def drive_all(conn: Connection, jobs: list[Steps[Any]]) -> list[Any]:
                     results[i] = done.value
                     del active[i]
             if round_:
-                for (i, _step), answer in zip(round_, _pipelined(conn, [s for _, s in round_]),
+                for (i, _step), answer in zip(round_, run_all(conn, [s for _, s in round_]),
                                               strict=True):
                     answers[i] = answer
     finally:
@@ -160,8 +167,8 @@ def drive_all(conn: Connection, jobs: list[Steps[Any]]) -> list[Any]:
 
 
 def _pipelined(conn: Connection, steps: list[Step]) -> list[Any]:
-    if len(steps) == 1:
-        return [run(conn, steps[0])]
+    if len(steps) <= 1:
+        return [run(conn, step) for step in steps]
     if not conn.in_transaction():
         conn.begin()
     raw = conn.connection.driver_connection

@@ -210,7 +210,9 @@ class Lane:
         try:
             results = _run_jobs(ctx, [item.job for item in batch])
             ctx.commit()
-        except Exception:
+        except Exception as exc:
+            log.debug("a batch of %d failed (%r); its jobs run again one by one", len(batch),
+                      exc)
             conn.rollback()
             for item in batch:
                 self._run_alone(conn, shard, item, retry=True)

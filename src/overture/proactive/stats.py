@@ -83,8 +83,8 @@ def _bump(job: JobContext | None, shard: int, message_id: int, now: datetime,
 
 
 def _flush_bumps(conn: Connection, acc: dict) -> None:
-    for (message_id, day, shard), counts in sorted(acc.items()):
-        hotsql.run(conn, _bump_step(message_id, day, shard, counts))
+    hotsql.run_all(conn, [_bump_step(message_id, day, shard, counts)
+                          for (message_id, day, shard), counts in sorted(acc.items())])
 
 
 def _bump_step(message_id: int, day: date, shard: int, counts: dict[str, int]) -> hotsql.Step:

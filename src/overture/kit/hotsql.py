@@ -76,30 +76,55 @@ def count(stmt: HotSQL, **params: Any) -> Step:
 Steps = Generator[Step, Any, T]
 
 
-def _encode(value: Any) -> Any:
-    # SQLite keeps datetimes as SQLAlchemy writes them: naive UTC text.
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+_last_time: tuple[datetime | None, str] = (None, "")
+
+
+def _sqlite_time(value: datetime) -> str:
+    # SQLite keeps datetimes as SQLAlchemy writes them: naive UTC text. A job's statements
+    # share one `now`: remember the last one formatted.
+    global _last_time
+    last, text = _last_time
+    if last is not value:
+        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        _last_time = (value, text)
+    return text
+
+
+def _sqlite_params(params: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in params.items():
+        kind = type(value)
+        if kind is datetime:
+            value = _sqlite_time(value)
+        elif kind is date:
+            value = value.isoformat()
+        out[key] = value
+    return out
+
+
+def _driver(conn: Connection) -> tuple[Any, str, Any, Any]:
+    """The driver's connection, the dialect, SQLite's writer lock and a cursor to reuse:
+    looked up once per database connection."""
+    info = conn.info
+    found = info.get("hotsql")
+    if found is None:
+        raw = conn.connection.driver_connection
+        name = conn.dialect.name
+        lock = sqlite_writer.lock_for(conn.engine) if name == "sqlite" else None
+        found = info["hotsql"] = (raw, name, lock, raw.cursor())
+    return found
 
 
 def _cursor(conn: Connection, step: Step):
     if not conn.in_transaction():
         conn.begin()  # so that the connection's commit() commits what the cursor did
-    dbapi = conn.connection
-    if conn.dialect.name == "sqlite":
-        if step.stmt.writes:
-            lock = sqlite_writer.lock_for(conn.engine)
-            if lock is not None:
-                lock.before_write(dbapi.info, step.stmt.sql)
-        params = {k: _encode(v) for k, v in step.params.items()}
-        cursor = dbapi.driver_connection.cursor()
-        cursor.execute(step.stmt.text("sqlite"), params)
+    _raw, name, lock, cursor = _driver(conn)
+    if name == "sqlite":
+        if lock is not None and step.stmt.writes:
+            lock.before_write(conn.info, step.stmt.sql)
+        cursor.execute(step.stmt.text("sqlite"), _sqlite_params(step.params))
         return cursor
-    cursor = dbapi.driver_connection.cursor()
-    cursor.execute(step.stmt.text(conn.dialect.name), step.params)
+    cursor.execute(step.stmt.text(name), step.params)
     return cursor
 
 
@@ -171,7 +196,7 @@ def _pipelined(conn: Connection, steps: list[Step]) -> list[Any]:
         return [run(conn, step) for step in steps]
     if not conn.in_transaction():
         conn.begin()
-    raw = conn.connection.driver_connection
+    raw = _driver(conn)[0]
     cursors = []
     with raw.pipeline():
         for step in steps:

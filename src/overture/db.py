@@ -7,6 +7,7 @@ Services flush, never commit. The request commits once at the end; callbacks reg
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -88,14 +89,16 @@ class Database:
         self.checkpointer: Checkpointer | None = None
         if self.is_sqlite:
             # One lane thread: SQLite has one writer, and it commits for everybody at once.
-            threads, linger = lane_threads or 1, 0.0
+            threads = lane_threads or 1
             lane_engine = self.engine
             WriterLock().install(self.engine)
             self.checkpointer = Checkpointer(self.engine)
         else:
-            threads, linger = lane_threads or 2, 0.0
+            threads = lane_threads or 2
             lane_engine = make_engine(url, pool_size=threads, max_overflow=0)
-        self.lane = Lane(lane_engine, threads=threads, linger=linger)
+        # Processes start their lane threads' counter shards at random places, so that two
+        # processes rarely add to the same counter row.
+        self.lane = Lane(lane_engine, threads=threads, shard_base=secrets.randbelow(1 << 16))
 
     @property
     def reserved_connections(self) -> int:

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -110,13 +109,10 @@ def _run_jobs(ctx: JobContext, jobs: list[Callable[[JobContext], Any]]) -> list[
 
 class Lane:
     def __init__(self, engine: Engine, threads: int = 1, max_batch: int = 64,
-                 shard_base: int = 0, linger: float = 0.0) -> None:
+                 shard_base: int = 0) -> None:
         self.engine = engine
         self.threads = threads
         self.max_batch = max_batch
-        # Under load, wait this long for more jobs before committing: one commit then writes
-        # the pages that many requests share (on SQLite most of a commit's cost).
-        self.linger = linger
         self._shard_base = shard_base
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
@@ -167,24 +163,20 @@ class Lane:
 
     def _work(self, shard: int) -> None:
         conn: Connection | None = None
-        busy = False  # the last batch had company: requests are arriving together
         while True:
             first = self._queue.get()
             if first is _STOP:
                 break
             batch = [first]
-            deadline = time.monotonic() + (self.linger if busy else 0.0)
             while len(batch) < self.max_batch:
-                wait = deadline - time.monotonic()
                 try:
-                    nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                    nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is _STOP:
                     self._queue.put(_STOP)
                     break
                 batch.append(nxt)
-            busy = len(batch) > 1
             try:
                 if conn is None or conn.closed or conn.invalidated:
                     conn = self.engine.connect()

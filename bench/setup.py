@@ -113,24 +113,69 @@ def build_site(url: str, n_messages: int, *, catch_all: bool = False) -> str:
         database.dispose()
 
 
-def fill_visitors(url: str, n: int, prefix: str = KNOWN_PREFIX, batch: int = 20_000) -> None:
-    """`n` known visitors (seen once, three days ago), inserted in bulk."""
+def fill_visitors(url: str, n: int, prefix: str = KNOWN_PREFIX, batch: int = 20_000,
+                  channel_key: str | None = None) -> None:
+    """`n` known visitors (seen once, three days ago), inserted in bulk. With `channel_key`,
+    each has the history a live site's database holds: that visit on the channel, its page
+    view, and for one in three a message shown (delivery, reach). Then the database's
+    statistics are gathered, as a live database has them: a fresh table's would have
+    PostgreSQL plan for empty tables while they fill up."""
+    from sqlalchemy import select, text
+
+    from overture.channels.models import Channel
     from overture.db import Database
     from overture.kit.clock import utcnow
+    from overture.proactive.models import ProactiveMessage
     from overture.visitors.models import Visitor
 
-    now = utcnow() - timedelta(days=3)
+    then = utcnow() - timedelta(days=3)
     database = Database(url)
     try:
         with database.engine.begin() as conn:
+            channel_id = message_id = None
+            if channel_key:
+                channel_id = conn.scalar(select(Channel.id).where(Channel.key == channel_key))
+                message_id = conn.scalar(select(ProactiveMessage.id).where(
+                    ProactiveMessage.channel_id == channel_id).limit(1))
             for start in range(0, n, batch):
-                conn.execute(insert(Visitor), [
+                ids = conn.execute(insert(Visitor).returning(Visitor.id), [
                     {"anon_id": f"{prefix}{start + i:012d}", "name": "", "email": "",
                      "language": "en", "attributes": {}, "visit_count": 1,
-                     "first_seen": now, "last_seen": now}
-                    for i in range(min(batch, n - start))])
+                     "first_seen": then, "last_seen": then}
+                    for i in range(min(batch, n - start))]).scalars().all()
+                if channel_id is not None:
+                    _fill_history(conn, ids, channel_id, message_id, then)
+        with database.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
     finally:
         database.dispose()
+
+
+def _fill_history(conn, visitor_ids: list[int], channel_id: int, message_id: int | None,
+                  then) -> None:
+    from overture.proactive.models import Delivery, Reach
+    from overture.visitors.models import PageView, Visit
+
+    visits = conn.execute(insert(Visit).returning(Visit.id, Visit.visitor_id), [
+        {"visitor_id": vid, "channel_id": channel_id, "session_id": f"old{vid:013d}",
+         "referrer": "", "page_views": 1, "started_at": then, "last_seen": then}
+        for vid in visitor_ids]).all()
+    views = conn.execute(insert(PageView).returning(PageView.id, PageView.visit_id,
+                                                    PageView.visitor_id), [
+        {"visit_id": visit_id, "visitor_id": vid, "event_id": f"old{visit_id:013d}",
+         "url": "https://shop.example/", "title": "Home", "referrer": "", "at": then,
+         "seq": 1, "device_type": "desktop"} for visit_id, vid in visits]).all()
+    if message_id is None:
+        return
+    shown = views[::3]
+    conn.execute(insert(Delivery), [
+        {"message_id": message_id, "message_version": 1, "channel_id": channel_id,
+         "visitor_id": vid, "visit_id": visit_id, "page_view_id": pv_id, "sent_at": then,
+         "dismissed_at": then} for pv_id, visit_id, vid in shown])
+    conn.execute(insert(Reach), [
+        {"message_id": message_id, "visitor_id": vid, "sent_at": then}
+        for _pv, _visit, vid in shown])
 
 
 def fill_conversations(url: str, channel_key: str, n: int) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ def _site(url: str, messages: int, visitors: int, *, catch_all: bool = False) ->
 
     migrate(url)
     key = build_site(url, messages, catch_all=catch_all)
-    fill_visitors(url, visitors)
+    fill_visitors(url, visitors, channel_key=key)
     return key
 
 

@@ -9,6 +9,7 @@ CORS answers reflect only the channel's allowed origins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
@@ -162,49 +163,43 @@ async def config(channel_key: str, request: Request) -> Response:
     ))
 
 
+async def _visitor_call(request: Request, channel_key: str, model: type[M],
+                        job: Callable[[ChannelState, M], Callable]) -> Response:
+    """Every visitor call: the channel and its origin, the body, the limits, one lane job."""
+    channel = await _channel(request, channel_key)
+    body = await _body(request, model)
+    _limits(request, body.visitor_id)  # type: ignore[attr-defined]
+    return _answer(request, await request.app.state.db.lane.run(job(channel, body)))
+
+
 @router.post("/page-views", response_model=DecisionOut, openapi_extra=_json_body(PageViewIn))
 async def page_view(channel_key: str, request: Request) -> Response:
     """Report a page view (or SPA route change, or app screen) and get the decision."""
-    channel = await _channel(request, channel_key)
-    body = await _body(request, PageViewIn)
-    _limits(request, body.visitor_id)
-    device = body.device_type or device_from_user_agent(request.headers.get("user-agent", ""))
-    out = await request.app.state.db.lane.run(
-        partial(service.page_view, channel=channel, body=body, device_type=device))
-    return _answer(request, out)
+    agent = request.headers.get("user-agent", "")
+    return await _visitor_call(request, channel_key, PageViewIn, lambda channel, body: partial(
+        service.page_view, channel=channel, body=body,
+        device_type=body.device_type or device_from_user_agent(agent)))
 
 
 @router.post("/check", response_model=DecisionOut, openapi_extra=_json_body(CheckIn))
 async def check(channel_key: str, request: Request) -> Response:
     """Ask again at a pending on_page moment; everything is re-checked."""
-    channel = await _channel(request, channel_key)
-    body = await _body(request, CheckIn)
-    _limits(request, body.visitor_id)
-    out = await request.app.state.db.lane.run(
-        partial(service.check, channel=channel, body=body))
-    return _answer(request, out)
+    return await _visitor_call(request, channel_key, CheckIn, lambda channel, body: partial(
+        service.check, channel=channel, body=body))
 
 
 @router.post("/events", response_model=EventOut, openapi_extra=_json_body(EventIn))
 async def event(channel_key: str, request: Request) -> Response:
     """Report opened / dismissed / replied; a retried event id is not counted again."""
-    channel = await _channel(request, channel_key)
-    body = await _body(request, EventIn)
-    _limits(request, body.visitor_id)
-    out = await request.app.state.db.lane.run(
-        partial(service.event, channel=channel, body=body))
-    return _answer(request, out)
+    return await _visitor_call(request, channel_key, EventIn, lambda channel, body: partial(
+        service.event, channel=channel, body=body))
 
 
 @router.post("/identify", response_model=IdentifyOut, openapi_extra=_json_body(IdentifyIn))
 async def identify(channel_key: str, request: Request) -> Response:
     """Identify the visitor with a JWT signed by the host site (HS256, channel secret)."""
-    channel = await _channel(request, channel_key)
-    body = await _body(request, IdentifyIn)
-    _limits(request, body.visitor_id)
-    name, email = await request.app.state.db.lane.run(
-        partial(service.identify, channel_id=channel.id, body=body))
-    return _answer(request, IdentifyOut(visitor_id=body.visitor_id, name=name, email=email))
+    return await _visitor_call(request, channel_key, IdentifyIn, lambda channel, body: partial(
+        service.identify, channel_id=channel.id, body=body))
 
 
 # Served through widget/fastlane.py as well: the router's path for these costs more than them.

@@ -33,6 +33,7 @@ from overture.widget.schemas import (
     EventIn,
     EventOut,
     IdentifyIn,
+    IdentifyOut,
     PageViewIn,
     Sender,
     Show,
@@ -213,7 +214,7 @@ def event(job: JobContext, channel: ChannelState, body: EventIn) -> Steps[EventO
     return EventOut(ok=True, duplicate=not fresh)
 
 
-def identify(job: JobContext, channel_id: int, body: IdentifyIn) -> tuple[str, str]:
+def identify(job: JobContext, channel_id: int, body: IdentifyIn) -> IdentifyOut:
     """Identify the browser's visitor with a JWT; the customer's name and email."""
     from overture.channels.models import Channel
 
@@ -225,4 +226,4 @@ def identify(job: JobContext, channel_id: int, body: IdentifyIn) -> tuple[str, s
             raise NotFound(_("no channel with this key"), code="channel_not_found")
         customer = visitors.identify(db, channel, body.visitor_id, body.token)
         db.flush()
-        return customer.name, customer.email
+        return IdentifyOut(visitor_id=body.visitor_id, name=customer.name, email=customer.email)

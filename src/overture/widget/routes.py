@@ -53,12 +53,15 @@ def cors_headers(origin: str) -> dict[str, str]:
             "Access-Control-Expose-Headers": "Retry-After"}
 
 
-def widget_channel(channel_key: str, request: Request, response: Response, db: DB) -> Channel:
+def _no_staff_tokens(request: Request) -> None:
     if request.headers.get("authorization"):
         # Staff tokens have no business here: the widget API speaks only for visitors.
         raise DomainError("the widget API takes no Authorization header; it acts for visitors "
                           "identified by their visitor id", code="token_not_accepted")
-    channel = channel_by_key(db, channel_key) if len(channel_key) <= 40 else None
+
+
+def _admit(request: Request, channel: Channel | ChannelState | None) -> None:
+    """404 for an unknown channel, 403 for an origin it doesn't allow."""
     if channel is None:
         raise NotFound(_("no channel with this key"), code="channel_not_found")
     origin = request.headers.get("origin")
@@ -67,7 +70,15 @@ def widget_channel(channel_key: str, request: Request, response: Response, db: D
             raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
                             code="origin_not_allowed")
         request.state.cors_origin = origin
-        response.headers.update(cors_headers(origin))
+
+
+def widget_channel(channel_key: str, request: Request, response: Response, db: DB) -> Channel:
+    """The channel as a dependency, for the conversation routes that change it."""
+    _no_staff_tokens(request)
+    channel = channel_by_key(db, channel_key) if len(channel_key) <= 40 else None
+    _admit(request, channel)
+    if getattr(request.state, "cors_origin", None):
+        response.headers.update(cors_headers(request.state.cors_origin))
     ip = request.client.host if request.client else "unknown"
     settings = request.app.state.settings
     enforce(request.app.state.limiter, f"w:ip:{ip}", settings.widget_requests_per_ip_per_minute,
@@ -91,23 +102,14 @@ def _json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 async def _channel(request: Request, channel_key: str) -> ChannelState:
-    """The channel's state (404 if unknown), its origin checked, the caller's IP limited."""
-    if request.headers.get("authorization"):
-        raise DomainError("the widget API takes no Authorization header; it acts for visitors "
-                          "identified by their visitor id", code="token_not_accepted")
+    """The channel's state, from this process's memory (or loaded once), the caller admitted."""
+    _no_staff_tokens(request)
     states = request.app.state.channels
     state = states.cached(channel_key)
     if state is None and len(channel_key) <= 40:
         state = await request.app.state.db.lane.run(
             lambda job: states.load(job.conn, channel_key))
-    if state is None:
-        raise NotFound(_("no channel with this key"), code="channel_not_found")
-    origin = request.headers.get("origin")
-    if origin is not None:
-        if not origin_allowed(state, origin, request):
-            raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
-                            code="origin_not_allowed")
-        request.state.cors_origin = origin
+    _admit(request, state)
     return state
 
 

@@ -49,13 +49,6 @@ def _add(db: Session, conv: Conversation, author: str, body: str, *, name: str =
     return message
 
 
-def has_open_conversation(db: Session, channel: Channel, visitor: Visitor) -> bool:
-    """SPEC §4 rule 1: nothing is shown to a customer with an open conversation."""
-    return db.scalar(select(Conversation.id).where(
-        Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,
-        Conversation.status == "open").limit(1)) is not None
-
-
 def access_visitor_conversation(db: Session, channel: Channel, visitor: Visitor | None,
                                 conversation_id: int) -> Conversation:
     conv = db.get(Conversation, conversation_id)

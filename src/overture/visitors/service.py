@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import jwt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -34,49 +32,6 @@ def resolve_visitor(db: Session, anon_id: str, *, create: bool = True) -> Visito
             break
         visitor = target
     return visitor
-
-
-def remember(visitor: Visitor, language: str, attributes: dict) -> None:
-    if language:
-        visitor.language = language
-    if attributes:
-        merged = dict(visitor.attributes or {})
-        merged.update(attributes)
-        visitor.attributes = merged
-
-
-def record_page_view(db: Session, channel: Channel, visitor: Visitor, *, session_id: str,
-                     event_id: str, url: str, title: str, referrer: str,
-                     timeout_minutes: int) -> tuple[Visit, PageView, bool]:
-    """Returns the visit, the page view, and whether this event id had been seen already."""
-    seen = db.scalar(select(PageView).where(PageView.event_id == event_id))
-    if seen is not None:
-        if seen.visitor_id != visitor.id:
-            raise Unauthorized("this event id belongs to another visitor", code="bad_event")
-        return db.get(Visit, seen.visit_id), seen, True
-    now = utcnow()
-    visit = db.scalar(
-        select(Visit)
-        .where(Visit.visitor_id == visitor.id, Visit.channel_id == channel.id)
-        .order_by(Visit.last_seen.desc(), Visit.id.desc())
-        .limit(1)
-    )
-    if (visit is None or visit.session_id != session_id
-            or now - visit.last_seen > timedelta(minutes=timeout_minutes)):
-        visit = Visit(visitor_id=visitor.id, channel_id=channel.id, session_id=session_id,
-                      referrer=referrer, page_views=0, started_at=now, last_seen=now)
-        db.add(visit)
-        visitor.visit_count = (visitor.visit_count or 0) + 1
-    visit.page_views += 1
-    visit.last_seen = now
-    visitor.last_seen = now
-    page_view = PageView(visit_id=0, visitor_id=visitor.id, event_id=event_id, url=url,
-                         title=title, referrer=referrer, at=now)
-    db.flush()
-    page_view.visit_id = visit.id
-    db.add(page_view)
-    db.flush()
-    return visit, page_view, False
 
 
 def verify_identity(channel: Channel, token: str) -> dict:

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Generator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -76,30 +76,27 @@ def count(stmt: HotSQL, **params: Any) -> Step:
 Steps = Generator[Step, Any, T]
 
 
+# Datetime and date parameters are named `now` and `day` (a convention of the hot statements):
+# on SQLite they are kept as SQLAlchemy writes them, naive UTC text and ISO dates.
 _last_time: tuple[datetime | None, str] = (None, "")
 
 
 def _sqlite_time(value: datetime) -> str:
-    # SQLite keeps datetimes as SQLAlchemy writes them: naive UTC text. A job's statements
-    # share one `now`: remember the last one formatted.
+    # A job's statements share one `now`: remember the last one formatted.
     global _last_time
     last, text = _last_time
     if last is not value:
-        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         _last_time = (value, text)
     return text
 
 
 def _sqlite_params(params: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in params.items():
-        kind = type(value)
-        if kind is datetime:
-            value = _sqlite_time(value)
-        elif kind is date:
-            value = value.isoformat()
-        out[key] = value
-    return out
+    if "now" in params:
+        params = {**params, "now": _sqlite_time(params["now"])}
+    if "day" in params:
+        params = {**params, "day": params["day"].isoformat()}
+    return params
 
 
 def _driver(conn: Connection) -> tuple[Any, str, Any, Any]:

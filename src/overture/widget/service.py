@@ -51,13 +51,24 @@ def _show(channel: ChannelState, entry: engine.Entry, delivery_id: int, name: st
     full = name.strip()
     runs, plain = _runs(entry.message, full.split()[0] if full else "", full)
     is_bot = entry.response.get("type") == "bot"
-    return Show(
+    # Built from values already checked (ids from the database, the compiled message):
+    # constructed, not validated again, on the lane's thread.
+    return Show.model_construct(
         delivery_id=delivery_id, message_id=entry.id, version=entry.version, text=runs,
         plain_text=plain,
-        sender=Sender(name=channel.sender_name or channel.name,
-                      avatar_url=channel.sender_avatar_url, kind="bot" if is_bot else "agent"),
+        sender=Sender.model_construct(name=channel.sender_name or channel.name,
+                                      avatar_url=channel.sender_avatar_url,
+                                      kind="bot" if is_bot else "agent"),
         response=entry.response, repeat=repeat,
     )
+
+
+def _decision(visitor_id: str, visit_id: int, page_view_id: int, show: Show | None,
+              pending: tuple[int, ...] | list[int]) -> DecisionOut:
+    """The answer, from values already checked: constructed, not validated again."""
+    return DecisionOut.model_construct(visitor_id=visitor_id, visit_id=visit_id,
+                                       page_view_id=page_view_id, show=show,
+                                       pending=list(pending))
 
 
 def _context(loaded: Loaded | None, *, url: str, title: str, referrer: str, language: str,
@@ -131,8 +142,7 @@ def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
         title=body.title, referrer=body.referrer, seq=seq, device_type=device_type, now=now)
     show = yield from _record(job, channel, decision, customer_id, visit_id, page_view_id,
                               loaded.name if loaded else "", now)
-    return DecisionOut(visitor_id=body.visitor_id, visit_id=visit_id,
-                       page_view_id=page_view_id, show=show, pending=list(decision.pending))
+    return _decision(body.visitor_id, visit_id, page_view_id, show, decision.pending)
 
 
 def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
@@ -163,8 +173,7 @@ def _replay(channel: ChannelState, loaded: Loaded, body: PageViewIn,
         loaded, url=url, title=title, referrer=loaded.visit_referrer, language="",
         device_type=device_type, visit_count=loaded.visit_count,
         pages_in_visit=loaded.visit_pages, attributes=loaded.attributes), 0.0, utcnow())
-    return DecisionOut(visitor_id=body.visitor_id, visit_id=pv_visit, page_view_id=pv_id,
-                       show=show, pending=list(decision.pending))
+    return _decision(body.visitor_id, pv_visit, pv_id, show, decision.pending)
 
 
 def check(job: JobContext, channel: ChannelState, body: CheckIn) -> Steps[DecisionOut]:
@@ -180,8 +189,7 @@ def check(job: JobContext, channel: ChannelState, body: CheckIn) -> Steps[Decisi
     assert loaded.visit_id is not None
     if seq != loaded.visit_pages:
         # The visitor has moved on: only the visit's latest page earns its on_page moments.
-        return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
-                           page_view_id=body.page_view_id, show=None, pending=[])
+        return _decision(body.visitor_id, loaded.visit_id, body.page_view_id, None, ())
     decision = engine.decide(channel.entries, loaded.state, _context(
         loaded, url=url, title=title, referrer=loaded.visit_referrer, language="",
         device_type=device_type, visit_count=loaded.visit_count,
@@ -189,8 +197,8 @@ def check(job: JobContext, channel: ChannelState, body: CheckIn) -> Steps[Decisi
         (now - hotsql.read_when(at)).total_seconds(), now)
     show = yield from _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
                               body.page_view_id, loaded.name, now)
-    return DecisionOut(visitor_id=body.visitor_id, visit_id=loaded.visit_id,
-                       page_view_id=body.page_view_id, show=show, pending=list(decision.pending))
+    return _decision(body.visitor_id, loaded.visit_id, body.page_view_id, show,
+                     decision.pending)
 
 
 @dataclass(frozen=True, slots=True)

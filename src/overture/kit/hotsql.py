@@ -148,10 +148,20 @@ def run_all(conn: Connection, steps: list[Step]) -> list[Any]:
 
 def drive(conn: Connection, steps: Steps[T]) -> T:
     """Run a job's statements one after the other; what the job returns."""
+    if not conn.in_transaction():
+        conn.begin()
+    _raw, name, lock, cursor = _driver(conn)  # once per job, not per statement
+    info = conn.info
     try:
         step = next(steps)
         while True:
-            step = steps.send(run(conn, step))
+            if name == "sqlite":
+                if lock is not None and step.stmt.writes:
+                    lock.before_write(info, step.stmt.sql)
+                cursor.execute(step.stmt.text(name), _sqlite_params(step.params))
+            else:
+                cursor.execute(step.stmt.text(name), step.params)
+            step = steps.send(_answer(cursor, step))
     except StopIteration as done:
         return done.value
 

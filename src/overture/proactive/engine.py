@@ -129,12 +129,15 @@ def decide(entries: tuple[Entry, ...] | list[Entry], state: VisitorState,
         return Decision()
     prepared = visit if isinstance(visit, PreparedContext) else prepare(visit)
     pending: set[int] = set()
-    for e in entries:
-        if e.frequency == "once_per_customer" and e.id in state.reached:
+    reached, closed = state.reached, state.closed_in_visit
+    for e in entries:  # the hot loop: cheapest checks first
+        if e.frequency == "once_per_customer" and e.id in reached:
             continue
-        if e.frequency == "once_per_visit" and e.id in state.closed_in_visit:
+        if e.frequency == "once_per_visit" and e.id in closed:
             continue
-        if not timing_holds(e, now) or not e.predicate(prepared):
+        if e.when != "any_time" and not timing_holds(e, now):
+            continue
+        if not e.predicate(prepared):
             continue
         if e.seconds and seconds_on_page + TRIGGER_SLACK_SECONDS < e.seconds:
             pending.add(e.seconds)

@@ -71,3 +71,12 @@ def test_business_hours_in_the_schedules_zone():
     # A schedule that is gone never holds.
     gone = entry(3, when="business_hours", hours=None)
     assert decide((gone,), VisitorState(), HOME, 0, NOW).show is None
+
+
+def test_many_messages_waiting_for_one_moment_list_it_once():
+    entries = (entry(1, seconds=30, conditions=PRICING), entry(2, seconds=30, priority=2),
+               entry(3, seconds=30, priority=3), entry(4, priority=4))
+    d = decide(entries, VisitorState(), HOME, 0, NOW)
+    assert d.show.id == 4 and d.pending == (30,)
+    assert decide(entries[:1], VisitorState(), HOME, 0, NOW).pending == ()
+    assert decide(entries, VisitorState(), PRICING_PAGE, 31, NOW).show.id == 1

@@ -131,6 +131,9 @@ def decide(entries: tuple[Entry, ...] | list[Entry], state: VisitorState,
     pending: set[int] = set()
     reached, closed = state.reached, state.closed_in_visit
     for e in entries:  # the hot loop: cheapest checks first
+        waiting = e.seconds and seconds_on_page + TRIGGER_SLACK_SECONDS < e.seconds
+        if waiting and e.seconds in pending:
+            continue  # it can't win now, and its moment is already listed
         if e.frequency == "once_per_customer" and e.id in reached:
             continue
         if e.frequency == "once_per_visit" and e.id in closed:
@@ -139,7 +142,7 @@ def decide(entries: tuple[Entry, ...] | list[Entry], state: VisitorState,
             continue
         if not e.predicate(prepared):
             continue
-        if e.seconds and seconds_on_page + TRIGGER_SLACK_SECONDS < e.seconds:
+        if waiting:
             pending.add(e.seconds)
             continue
         # Sorted by priority: the first candidate wins (rule 3).

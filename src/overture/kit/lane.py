@@ -107,6 +107,23 @@ def _run_jobs(ctx: JobContext, jobs: list[Callable[[JobContext], Any]]) -> list[
     return results
 
 
+def _settle_all(items: list[_Item], results: list[Any]) -> None:
+    """Answer a batch: one wake-up of each waiting event loop, not one per request."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Item, Any]]] = {}
+    for item, result in zip(items, results, strict=True):
+        by_loop.setdefault(item.loop, []).append((item, result))
+
+    def apply(answers: list[tuple[_Item, Any]]) -> None:
+        for item, result in answers:
+            if not item.future.done():
+                item.future.set_result(result)
+
+    for loop, answers in by_loop.items():
+        # RuntimeError: that loop has closed, so nobody there is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(apply, answers)
+
+
 class Lane:
     def __init__(self, engine: Engine, threads: int = 1, max_batch: int = 64,
                  shard_base: int = 0) -> None:
@@ -211,8 +228,7 @@ class Lane:
             return
         self.batches += 1
         self._after(ctx)
-        for item, result in zip(batch, results, strict=True):
-            _settle(item, result)
+        _settle_all(batch, results)
 
     def _run_alone(self, conn: Connection, shard: int, item: _Item, retry: bool) -> None:
         ctx = JobContext(conn, shard)

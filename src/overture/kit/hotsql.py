@@ -112,16 +112,20 @@ def _driver(conn: Connection) -> tuple[Any, str, Any, Any]:
     return found
 
 
-def _cursor(conn: Connection, step: Step):
+def _begin(conn: Connection) -> tuple[Any, str, Any, Any]:
     if not conn.in_transaction():
         conn.begin()  # so that the connection's commit() commits what the cursor did
-    _raw, name, lock, cursor = _driver(conn)
+    return _driver(conn)
+
+
+def _execute(driver: tuple[Any, str, Any, Any], info: dict, step: Step):
+    _raw, name, lock, cursor = driver
     if name == "sqlite":
         if lock is not None and step.stmt.writes:
-            lock.before_write(conn.info, step.stmt.sql)
-        cursor.execute(step.stmt.text("sqlite"), _sqlite_params(step.params))
-        return cursor
-    cursor.execute(step.stmt.text(name), step.params)
+            lock.before_write(info, step.stmt.sql)
+        cursor.execute(step.stmt.text(name), _sqlite_params(step.params))
+    else:
+        cursor.execute(step.stmt.text(name), step.params)
     return cursor
 
 
@@ -136,7 +140,7 @@ def _answer(cursor, step: Step) -> Any:
 
 def run(conn: Connection, step: Step) -> Any:
     """Run one statement in `conn`'s transaction, on the driver's cursor."""
-    return _answer(_cursor(conn, step), step)
+    return _answer(_execute(_begin(conn), conn.info, step), step)
 
 
 def run_all(conn: Connection, steps: list[Step]) -> list[Any]:
@@ -148,20 +152,11 @@ def run_all(conn: Connection, steps: list[Step]) -> list[Any]:
 
 def drive(conn: Connection, steps: Steps[T]) -> T:
     """Run a job's statements one after the other; what the job returns."""
-    if not conn.in_transaction():
-        conn.begin()
-    _raw, name, lock, cursor = _driver(conn)  # once per job, not per statement
-    info = conn.info
+    driver, info = _begin(conn), conn.info  # once per job, not per statement
     try:
         step = next(steps)
         while True:
-            if name == "sqlite":
-                if lock is not None and step.stmt.writes:
-                    lock.before_write(info, step.stmt.sql)
-                cursor.execute(step.stmt.text(name), _sqlite_params(step.params))
-            else:
-                cursor.execute(step.stmt.text(name), step.params)
-            step = steps.send(_answer(cursor, step))
+            step = steps.send(_answer(_execute(driver, info, step), step))
     except StopIteration as done:
         return done.value
 
@@ -201,9 +196,7 @@ def drive_all(conn: Connection, jobs: list[Steps[Any]]) -> list[Any]:
 def _pipelined(conn: Connection, steps: list[Step]) -> list[Any]:
     if len(steps) <= 1:
         return [run(conn, step) for step in steps]
-    if not conn.in_transaction():
-        conn.begin()
-    raw = _driver(conn)[0]
+    raw = _begin(conn)[0]
     cursors = []
     with raw.pipeline():
         for step in steps:

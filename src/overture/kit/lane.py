@@ -1,8 +1,9 @@
 """The database lane: a few threads that each own one connection, with group commit.
 
-Hot widget requests (page views, re-checks, events) are jobs: plain functions of a
-`Connection`. An async route awaits `lane.run(job)`; a lane thread takes every job queued (up
-to `max_batch`), runs them in one transaction, commits once, and only then answers each job.
+Hot widget requests (page views, re-checks, events) are jobs: functions of a `JobContext` that
+return a result, or a generator of statements (`hotsql.Steps`). An async route awaits
+`lane.run(job)`; a lane thread takes every job queued (up to `max_batch`), runs them in one
+transaction, commits once, and only then answers each job.
 So a request never holds a connection while it waits for a thread, nor a thread while it waits
 for a connection: the two are one. Acknowledged means committed.
 
@@ -36,22 +37,18 @@ class Contended(Exception):
 
 @dataclass
 class JobContext:
-    """What a job gets: its connection, the lane thread's shard, and two hooks.
+    """What a job gets: its connection, the lane thread's shard, and a batch accumulator.
 
     `deferred(name, flush)` gives the batch's shared accumulator under `name` (a dict);
     `flush(conn, acc)` runs once, just before the commit. Counters added that way are written
     once per batch, in a sorted order, so two processes' batches never lock the same rows in
-    opposite orders. `after_commit` callbacks run once the batch has committed.
+    opposite orders.
     """
 
     conn: Connection
     shard: int
-    callbacks: list[Callable[[], None]] = field(default_factory=list)
     _deferred: dict[str, tuple[dict, Callable[[Connection, dict], None]]] = field(
         default_factory=dict)
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        self.callbacks.append(callback)
 
     def deferred(self, name: str, flush: Callable[[Connection, dict], None]) -> dict:
         slot = self._deferred.get(name)
@@ -162,20 +159,6 @@ class Lane:
         self._queue.put(_Item(job, loop, future))
         return await future
 
-    def run_sync(self, job: Callable[[JobContext], T]) -> T:
-        """Run a job in the calling thread, in its own transaction (commands, scripts)."""
-        with self.engine.connect() as conn:
-            ctx = JobContext(conn, self._shard_base)
-            try:
-                result = _run_jobs(ctx, [job])[0]
-                ctx.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-        for cb in ctx.callbacks:
-            cb()
-        return result
-
     # -- the lane thread ----------------------------------------------------------------------
 
     def _work(self, shard: int) -> None:
@@ -227,7 +210,6 @@ class Lane:
                 self._run_alone(conn, shard, item, retry=True)
             return
         self.batches += 1
-        self._after(ctx)
         _settle_all(batch, results)
 
     def _run_alone(self, conn: Connection, shard: int, item: _Item, retry: bool) -> None:
@@ -248,13 +230,4 @@ class Lane:
             _settle(item, error=exc)
             return
         self.batches += 1
-        self._after(ctx)
         _settle(item, result)
-
-    @staticmethod
-    def _after(ctx: JobContext) -> None:
-        for cb in ctx.callbacks:
-            try:
-                cb()
-            except Exception:  # a failed side effect must not undo a committed write
-                log.exception("after-commit callback failed")

@@ -20,8 +20,8 @@ def _git(*args: str) -> str:
 def commit() -> str:
     head = _git("rev-parse", "--short=12", "HEAD") or "unknown"
     # Figures from a tree that differs from its commit would be misattributed: say so.
-    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "src", "migrations")
-    return head + (" + uncommitted changes in src/ or migrations/" if dirty else "")
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "src")
+    return head + (" + uncommitted changes in src/" if dirty else "")
 
 
 def _cpu() -> str:

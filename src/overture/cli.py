@@ -14,7 +14,7 @@ from overture import wiring
 from overture.config import get_settings
 from overture.db import Database
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def migrate(database_url: str | None = None) -> None:
@@ -35,7 +35,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from overture.demo import create_demo
+    from overture.demo.service import create_demo
 
     with _db().unit_of_work() as session:
         created = create_demo(session, only_if_empty=args.if_empty)
@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from overture.app import create_app
-    from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
+    from overture.demo.service import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
 
     settings = get_settings()
     migrate()

@@ -4,38 +4,32 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from overture.accounts import admin as accounts_admin
-from overture.accounts import routes as accounts
-from overture.brands import admin as brands_admin
-from overture.brands.routes import router as brands_api
-from overture.channels import admin as channels_admin
-from overture.channels.routes import router as channels_api
-from overture.conversations import agent as agent_pages
-from overture.conversations import agent_socket
-from overture.conversations import widget_routes as conversation_widget
-from overture.conversations.routes import router as tickets_api
+from overture.accounts import pages as account_pages
+from overture.accounts import routes as account_api
+from overture.brands import pages as brand_pages
+from overture.brands import routes as brand_api
+from overture.channels import pages as channel_pages
+from overture.channels import routes as channel_api
+from overture.conversations import pages as agent_pages
+from overture.conversations import routes as ticket_api
+from overture.conversations import sockets as agent_sockets
+from overture.demo import pages as demo_pages
 from overture.deps import check_csrf
-from overture.proactive import admin as proactive_admin
-from overture.proactive.routes import router as proactive_api
-from overture.schedules import admin as schedules_admin
-from overture.schedules.routes import router as schedules_api
-from overture.web import admin as admin_home
+from overture.proactive import pages as proactive_pages
+from overture.proactive import routes as proactive_api
+from overture.schedules import pages as schedule_pages
+from overture.schedules import routes as schedule_api
 from overture.widget import assets as widget_assets
-from overture.widget import demo as widget_demo
-from overture.widget.routes import router as widget_api
+from overture.widget import routes as widget_api
+from overture.widget import sockets as widget_sockets
 
 
 def include_routers(app: FastAPI) -> None:
-    app.include_router(accounts.pages)
-    for router in (accounts.api, brands_api, channels_api, schedules_api, proactive_api,
-                   tickets_api):
+    for api in (account_api, brand_api, channel_api, schedule_api, proactive_api, ticket_api):
         # Session-authenticated API calls need the CSRF header too; token calls do not.
-        app.include_router(router, dependencies=[Depends(check_csrf)])
-    app.include_router(widget_api)
-    app.include_router(conversation_widget.router)
-    app.include_router(agent_socket.router)
-    for router in (admin_home.router, brands_admin.router, channels_admin.router,
-                   schedules_admin.router, accounts_admin.router, proactive_admin.router,
-                   agent_pages.router, widget_assets.router,
-                   widget_demo.router):
-        app.include_router(router)
+        app.include_router(api.router, dependencies=[Depends(check_csrf)])
+    for module in (widget_api, widget_sockets, agent_sockets, account_pages, brand_pages,
+                   channel_pages, schedule_pages, proactive_pages, agent_pages, widget_assets,
+                   demo_pages):
+        app.include_router(module.router)
+    app.include_router(account_pages.public)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
+from overture.demo.service import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
 
 CHROMIUM = "/usr/bin/chromium"
 # LocalNetworkAccessChecks: tests serve pages through route.fulfill, which Chromium would

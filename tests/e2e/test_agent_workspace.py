@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from overture.demo import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL, DEMO_CHANNEL_KEY
+from overture.demo.service import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL, DEMO_CHANNEL_KEY
 from tests.e2e import widget_helpers
 from tests.e2e.conftest import sign_in
 from tests.e2e.widget_helpers import DemoSite

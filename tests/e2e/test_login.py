@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from overture.demo import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL
+from overture.demo.service import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL
 from tests.e2e.conftest import sign_in
 
 

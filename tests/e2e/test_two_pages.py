@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from overture.demo import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL
+from overture.demo.service import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL
 from tests.e2e.conftest import sign_in
 from tests.e2e.widget_helpers import DemoSite, bubble, goto, messenger, open_shadow
 from tests.e2e.widget_helpers import site as site

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from overture.accounts.models import User
 from overture.accounts.service import create_token
 from overture.channels.service import channel_by_key
-from overture.demo import DEMO_ADMIN_EMAIL, DEMO_CHANNEL_KEY
+from overture.demo.service import DEMO_ADMIN_EMAIL, DEMO_CHANNEL_KEY
 from overture.schedules.models import Schedule
 
 EMBED = '<script src="/widget.js" data-channel="demo-widget" async></script>'

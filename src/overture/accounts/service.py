@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import ROLES, AccountSettings, ApiToken, User
 from overture.accounts.schemas import SettingsPatch
+from overture.brands.models import Brand
+from overture.channels.models import Channel
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Invalid
 from overture.kit.passwords import hash_password, hash_token, new_token, verify_password
 from overture.kit.signals import settings_changed
+from overture.schedules.models import Schedule
 
 
 def get_settings_row(db: Session) -> AccountSettings:
@@ -82,3 +85,18 @@ def user_for_token(db: Session, secret: str) -> User | None:
 
 def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.name, User.id)))
+
+
+def overview_counts(db: Session) -> dict[str, int]:
+    """What the admin home shows: how many brands, channels and schedules exist."""
+    return {name: db.scalar(select(func.count()).select_from(model)) or 0
+            for name, model in (("brands", Brand), ("channels", Channel),
+                                ("schedules", Schedule))}
+
+
+def set_locale(db: Session, user_id: int, locale: str) -> None:
+    """Remember a signed-in user's language choice (for their next sign-in)."""
+    user = db.get(User, user_id)
+    if user is not None:
+        user.locale = locale
+        db.flush()

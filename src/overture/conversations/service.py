@@ -126,10 +126,10 @@ def status_event(conv: Conversation, ticket: Ticket) -> dict:
 
 def current_status(db: Session, conversation_id: int) -> dict:
     conv = db.get(Conversation, conversation_id)
-    return status_event(conv, _ticket(db, conv))
+    return status_event(conv, ticket_of(db, conv))
 
 
-def _ticket(db: Session, conv: Conversation) -> Ticket:
+def ticket_of(db: Session, conv: Conversation) -> Ticket:
     ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conv.id))
     assert ticket is not None
     return ticket
@@ -141,7 +141,7 @@ def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: st
         ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
     if existing is not None:
         return existing
-    ticket = _ticket(db, conv)
+    ticket = ticket_of(db, conv)
     if conv.status == "solved":  # the customer writes again: reopen
         conv.status = "open"
         ticket.status = "open"
@@ -159,7 +159,7 @@ def agent_message(db: Session, conv: Conversation, user: User, body: str,
         ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
     if existing is not None:
         return existing
-    ticket = _ticket(db, conv)
+    ticket = ticket_of(db, conv)
     if conv.status == "solved":
         raise Conflict(_("the ticket is solved; reopen it to reply"), code="ticket_solved")
     if ticket.status == "new":

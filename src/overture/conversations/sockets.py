@@ -1,17 +1,28 @@
-"""The part of a conversation's WebSocket that customers and agents share."""
+"""Conversation WebSockets: the part customers and agents share, and the agents' sockets
+(the queue feed and one conversation's chat) at /agent/…/ws. The customer's socket is in
+widget/sockets.py."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable
 
+from fastapi import APIRouter, WebSocket
 from sqlalchemy.orm import Session
-from starlette.websockets import WebSocket
 
+from overture.accounts.models import User
 from overture.conversations import service
 from overture.conversations.models import ChatMessage, Conversation
-from overture.conversations.schemas import MessageOut
+from overture.conversations.schemas import AgentMessageIn, MessageOut, checked
 from overture.kit.admission import run_unit
-from overture.realtime.ws import serve_chat
+from overture.kit.errors import DomainError
+from overture.kit.ids import AfterId, IdPath
+from overture.kit.origins import origin_allowed
+from overture.realtime.ws import heartbeat_loop, run_together, serve_chat
+
+router = APIRouter(prefix="/agent")
+HEARTBEAT_SECONDS = 20.0
 
 # Validates a frame's text and stores it for whoever is on this socket.
 Store = Callable[[Session, Conversation, str, str], ChatMessage]
@@ -45,3 +56,71 @@ async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
     await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_unit(app, load, a),
                      on_message=on_message, hello=await run_unit(app, status))
+
+
+def _agent(ws: WebSocket) -> User | None:
+    """The signed-in user behind a socket of our own pages (cookies ride along on cross-site
+    WebSockets too, so another site's page is refused)."""
+    uid = ws.session.get("uid") if "session" in ws.scope else None
+    if uid is None or not origin_allowed(ws.headers.get("origin"), ws):
+        return None
+    with ws.app.state.db.unit_of_work() as db:
+        user = db.get(User, uid)
+        if user is None or not user.is_active:
+            return None
+        db.expunge(user)
+        return user
+
+
+@router.websocket("/ws")
+async def queue_feed(ws: WebSocket):
+    """Tells the workspace when any conversation has new activity, so the queue refreshes."""
+    if await run_unit(ws.app, _agent, ws) is None:
+        await ws.close(code=4401)
+        return
+    await ws.accept()
+    send_lock = asyncio.Lock()
+
+    async def send(event: dict) -> None:
+        async with send_lock:
+            await ws.send_text(json.dumps(event))
+
+    async with ws.app.state.hub.subscribe(service.QUEUE_TOPIC) as sub:
+
+        async def forward() -> None:
+            async for _topic, event in sub:
+                await send(event)
+
+        async def drain() -> None:
+            while True:
+                await ws.receive_text()
+
+        await run_together(forward, drain, heartbeat_loop(send, HEARTBEAT_SECONDS))
+
+
+@router.websocket("/conversations/{ticket_id}/ws")
+async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0):
+    user = await run_unit(ws.app, _agent, ws)
+    if user is None:
+        await ws.close(code=4401)  # not signed in (or another site's page)
+        return
+    database = ws.app.state.db
+
+    def conversation_of_ticket() -> int | None:
+        with database.unit_of_work() as db:
+            try:
+                return service.access_ticket(db, user, ticket_id).conversation_id
+            except DomainError:
+                return None
+
+    conversation_id = await run_unit(ws.app, conversation_of_ticket)
+    if conversation_id is None:
+        await ws.close(code=4404)
+        return
+    await ws.accept()
+
+    def store(db, conv, client_id: str, body: str):
+        data = checked(AgentMessageIn, {"client_id": client_id, "body": body})
+        return service.agent_message(db, conv, db.get(User, user.id), data.body, client_id)
+
+    await serve_conversation(ws, conversation_id, after, store)

@@ -49,6 +49,36 @@ class FloodGate:
         return True
 
 
+def heartbeat_loop(send: Callable[[dict[str, Any]], Awaitable[None]],
+                   seconds: float) -> Callable[[], Awaitable[None]]:
+    """A ping every `seconds`, so proxies keep an idle socket open and dead peers show."""
+
+    async def ping() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await send({"type": "ping"})
+
+    return ping
+
+
+async def run_together(*jobs: Callable[[], Awaitable[None]]) -> None:
+    """Run a socket's jobs until the first one ends (the peer left, or a send failed), then
+    cancel the others."""
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    try:
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc = task.exception()
+            if exc is not None and not isinstance(exc, WebSocketDisconnect):
+                log.warning("socket ended: %r", exc)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 async def serve_chat(
     ws: WebSocket,
     hub,
@@ -98,11 +128,6 @@ async def serve_chat(
                 else:
                     await send(event)
 
-        async def ping() -> None:
-            while True:
-                await asyncio.sleep(heartbeat)
-                await send({"type": "ping"})
-
         async def receive() -> None:
             while True:
                 raw = await ws.receive_text()
@@ -151,16 +176,4 @@ async def serve_chat(
                     # A re-sent client id publishes nothing new: answer with the stored copy.
                     await send_message(stored)
 
-        tasks = [asyncio.create_task(t()) for t in (forward, ping, receive)]
-        try:
-            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                exc = task.exception()
-                if exc is not None and not isinstance(exc, WebSocketDisconnect):
-                    log.warning("chat socket ended: %r", exc)
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await run_together(forward, heartbeat_loop(send, heartbeat), receive)

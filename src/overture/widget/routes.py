@@ -15,15 +15,24 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from starlette.requests import HTTPConnection
 
 from overture.channels.models import Channel
 from overture.channels.service import channel_by_key
+from overture.conversations import service as conversations
+from overture.conversations.models import Conversation
+from overture.conversations.schemas import (
+    ConversationOut,
+    CustomerMessageIn,
+    MessageOut,
+    StartConversationIn,
+)
 from overture.deps import DB
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError, Forbidden, NotFound
+from overture.kit.ids import AfterId, IdPath
+from overture.kit.origins import origin_allowed
 from overture.kit.ratelimit import enforce, enforce_many
-from overture.visitors.service import device_from_user_agent
+from overture.visitors.service import device_from_user_agent, resolve_visitor
 from overture.widget import service
 from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
@@ -39,13 +48,6 @@ from overture.widget.schemas import (
 
 router = APIRouter(prefix="/widget/v1/{channel_key}", tags=["widget"])
 M = TypeVar("M", bound=BaseModel)
-
-
-def origin_allowed(channel: Channel | ChannelState, origin: str, request: HTTPConnection) -> bool:
-    scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
-    own = f"{scheme}://{request.url.netloc}"
-    allowed = channel.allowed_origins or []
-    return origin == own or "*" in allowed or origin.rstrip("/").lower() in allowed
 
 
 def cors_headers(origin: str) -> dict[str, str]:
@@ -66,7 +68,7 @@ def _admit(request: Request, channel: Channel | ChannelState | None) -> None:
         raise NotFound(_("no channel with this key"), code="channel_not_found")
     origin = request.headers.get("origin")
     if origin is not None:
-        if not origin_allowed(channel, origin, request):
+        if not origin_allowed(origin, request, channel.allowed_origins):
             raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
                             code="origin_not_allowed")
         request.state.cors_origin = origin
@@ -202,6 +204,48 @@ async def identify(channel_key: str, request: Request) -> Response:
     """Identify the visitor with a JWT signed by the host site (HS256, channel secret)."""
     return await _visitor_call(request, channel_key, IdentifyIn, lambda channel, body: partial(
         service.identify, channel_id=channel.id, body=body))
+
+
+# -- the customer's side of a conversation (live messages: widget/sockets.py) ----------------
+
+
+def _conversation(db: DB, conv: Conversation, after: int = 0) -> ConversationOut:
+    return ConversationOut(
+        conversation_id=conv.id, status=conv.status,
+        ticket_status=conversations.ticket_of(db, conv).status,
+        messages=[MessageOut.model_validate(m)
+                  for m in conversations.messages_after(db, conv.id, after)])
+
+
+@router.post("/conversations", response_model=ConversationOut, status_code=201)
+def start_conversation(body: StartConversationIn, channel: WidgetChannel, request: Request,
+                       db: DB):
+    """The customer's first reply to a proactive message (data form or first message) starts
+    the conversation and its ticket. Retrying with the same delivery returns the same one."""
+    visitor_limit(request, body.visitor_id)
+    visitor = resolve_visitor(db, body.visitor_id, create=False)
+    if visitor is None:
+        raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
+    return _conversation(db, conversations.start_conversation(db, channel, visitor, body))
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+def get_conversation(conversation_id: IdPath, visitor_id: str, channel: WidgetChannel, db: DB,
+                     after: AfterId = 0):
+    visitor = resolve_visitor(db, visitor_id, create=False)
+    conv = conversations.access_visitor_conversation(db, channel, visitor, conversation_id)
+    return _conversation(db, conv, after)
+
+
+@router.post("/conversations/{conversation_id}/messages", response_model=MessageOut,
+             status_code=201)
+def post_message(conversation_id: IdPath, body: CustomerMessageIn, channel: WidgetChannel,
+                 request: Request, db: DB):
+    """HTTP fallback for sending; the same client_id is stored once."""
+    visitor_limit(request, body.visitor_id)
+    visitor = resolve_visitor(db, body.visitor_id, create=False)
+    conv = conversations.access_visitor_conversation(db, channel, visitor, conversation_id)
+    return conversations.customer_message(db, conv, visitor, body.body, body.client_id)
 
 
 # Served through widget/fastlane.py as well: the router's path for these costs more than them.

@@ -1,10 +1,11 @@
-"""Admin pages for the account: settings and users."""
+"""The account's HTML pages: sign-in and language choice, the admin home, settings and users."""
 
 from __future__ import annotations
 
-from typing import Any
+import secrets
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -15,9 +16,12 @@ from overture.accounts.schemas import SettingsPatch, UserIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
+from overture.kit.ratelimit import enforce
 from overture.web.forms import PostedForm, domain_errors, parse
 from overture.web.templating import flash, render
 
+# Sign-in and language: reachable without a session.
+public = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router = APIRouter(
     prefix="/admin", include_in_schema=False,
     dependencies=[Depends(check_csrf), Depends(page_admin)],
@@ -47,6 +51,74 @@ def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def role_labels() -> dict[str, str]:
     return {"admin": _("Admin"), "agent": _("Agent")}
+
+
+# ---- sign-in and language ----------------------------------------------------------------
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    # Only local paths: never send a freshly signed-in user to another site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@public.get("/login")
+def login_page(request: Request, next: str | None = None):
+    return render(request, "login.html", next=next or "")
+
+
+@public.post("/login")
+def login(
+    request: Request,
+    db: DB,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+):
+    settings = request.app.state.settings
+    ip = request.client.host if request.client else "unknown"
+    enforce(request.app.state.limiter, f"login:{ip}", settings.login_attempts_per_minute, 60,
+            "sign-in attempts")
+    user = service.authenticate(db, email, password)
+    if user is None:
+        return render(request, "login.html", status_code=400, next=next, email=email,
+                      error=_("Wrong email or password."))
+    request.session.clear()
+    request.session.update(uid=user.id, csrf=secrets.token_urlsafe(32))
+    if user.locale:
+        request.session["locale"] = user.locale
+    default = "/admin" if user.is_admin else "/agent"
+    return RedirectResponse(_safe_next(next, default), status_code=303)
+
+
+@public.post("/logout")
+def logout(request: Request):
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@public.post("/locale")
+def choose_locale(
+    request: Request,
+    db: DB,
+    locale: Annotated[str, Form(max_length=10)],
+    next: Annotated[str, Form(max_length=500)] = "",
+):
+    chosen = i18n.normalise(locale) or "en"
+    request.session["locale"] = chosen
+    uid = request.session.get("uid")
+    if uid is not None:
+        service.set_locale(db, uid, chosen)
+    return RedirectResponse(_safe_next(next, "/admin"), status_code=303)
+
+
+# ---- home -------------------------------------------------------------------------------------
+
+
+@router.get("")
+def home(request: Request, db: DB, user: PageAdmin):
+    return render(request, "admin/home.html", counts=service.overview_counts(db))
 
 
 # ---- settings ---------------------------------------------------------------------------------

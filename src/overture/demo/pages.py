@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from overture.channels.service import channel_by_key
-from overture.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_CHANNEL_KEY
+from overture.demo.service import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_CHANNEL_KEY
 from overture.deps import DB
 from overture.web.templating import env
 

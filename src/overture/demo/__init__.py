@@ -1,0 +1,1 @@
+"""The demo: its data (`overture demo`) and the demo host site at /demo."""

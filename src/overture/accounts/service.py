@@ -11,10 +11,17 @@ from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
-from overture.kit.errors import Conflict, Invalid
+from overture.kit.errors import Conflict, Forbidden, Invalid
 from overture.kit.passwords import hash_password, hash_token, new_token, verify_password
 from overture.kit.signals import settings_changed
 from overture.schedules.models import Schedule
+
+
+def require_role(user: User, *roles: str) -> None:
+    """The role check every `access_*` loader and list query starts with."""
+    if user.role not in roles:
+        raise Forbidden(_("this needs the %(role)s role") % {"role": " or ".join(roles)},
+                        code="forbidden")
 
 
 def get_settings_row(db: Session) -> AccountSettings:

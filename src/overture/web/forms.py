@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 
 from overture.i18n import gettext as _
 from overture.kit.errors import DomainError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _in_words(err: dict[str, Any]) -> str:
@@ -50,10 +54,92 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def domain_errors(exc: DomainError) -> list[dict[str, str]]:
-    if isinstance(exc.details, list):
-        return [{"field": ".".join(str(p) for p in d.get("loc", [])), "msg": d.get("msg", "")}
-                for d in exc.details if isinstance(d, dict)]
-    return [{"field": "", "msg": exc.message}]
+    """A refusal's details as form errors: validation details name a `loc`, the problems of
+    SPEC §2.1 a `field`; a refusal without details is one error about the whole form."""
+    out = []
+    for d in exc.details if isinstance(exc.details, list) else []:
+        if not isinstance(d, dict):
+            continue
+        if "loc" in d:
+            out.append({"field": ".".join(str(p) for p in d["loc"]), "msg": d.get("msg", "")})
+        elif "message" in d:
+            out.append({"field": str(d.get("field", "")), "msg": str(d["message"])})
+    return out or [{"field": "", "msg": exc.message}]
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What a form's write came to: the service's result, or the errors to show beside the
+    form (with the status to answer them with)."""
+
+    value: T | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    status: int = 200
+    error: DomainError | None = None
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+
+def attempt(db: Session, action: Callable[[], T]) -> Outcome[T]:
+    """The one place a form's write meets a refusal: a domain error or a validation error
+    becomes form errors, and whatever the attempt wrote is rolled back, so that showing the
+    form again (and the request's commit) stores nothing of it."""
+    try:
+        return Outcome(action())
+    except ValidationError as exc:
+        db.rollback()
+        return Outcome(errors=field_errors(exc), status=422)
+    except DomainError as exc:
+        db.rollback()
+        return Outcome(errors=domain_errors(exc), status=exc.status, error=exc)
+
+
+def submit(db: Session, schema: type[M], raw: dict[str, Any],
+           action: Callable[[M], T]) -> Outcome[T]:
+    """Parse a posted form with `schema`, then `attempt` the write with the parsed data."""
+    data, errors = parse(schema, raw)
+    if data is None:
+        return Outcome(errors=errors, status=422)
+    return attempt(db, lambda: action(data))
+
+
+def labelled(errors: list[dict[str, str]], labels: Mapping[str, str], *,
+             positions: Mapping[str, tuple[str, list[int]]] | None = None,
+             messages: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    """Field paths as the words beside the inputs: `labels` names the fields; `positions`
+    turns a list item's index into the number the admin sees (a textarea line, a table row
+    kept after empty ones were dropped: ("row %(n)s", [1, 3, 4])); `messages` replaces the
+    message of a field whose rule is easier said in the page's own words."""
+    positions, messages = positions or {}, messages or {}
+    out = []
+    for err in errors:
+        path = err.get("field", "")
+        parts = path.split(".") if path else []
+        head = parts[0] if parts else ""
+        words = [labels.get(head, head)] if parts else []
+        if head in positions and len(parts) > 1 and parts[1].isdigit():
+            template, kept = positions[head]
+            index = int(parts[1])
+            words.append(template % {"n": kept[index] if index < len(kept) else index + 1})
+            words.extend(labels.get(p, p) for p in parts[2:])
+        elif len(parts) > 1:
+            words = [f"{words[0]} ({path})"]
+        out.append({"field": ", ".join(words), "path": path,
+                    "msg": messages.get(head, err.get("msg", ""))})
+    return out
+
+
+def one(form: dict[str, Any], key: str) -> str:
+    """A single posted value; a field sent twice keeps the first, like a browser would."""
+    value = form.get(key, "")
+    return value if isinstance(value, str) else (value[0] if value else "")
+
+
+def many(form: dict[str, Any], key: str) -> list[str]:
+    value = form.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
 
 
 def parse(schema: type[M], data: dict[str, Any]) -> tuple[M | None, list[dict[str, str]]]:

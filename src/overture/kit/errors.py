@@ -27,23 +27,19 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    status = 404
-    code = "not_found"
+    status, code = 404, "not_found"
 
 
 class Conflict(DomainError):
-    status = 409
-    code = "conflict"
+    status, code = 409, "conflict"
 
 
 class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
+    status, code = 403, "forbidden"
 
 
 class Unauthorized(DomainError):
-    status = 401
-    code = "unauthorized"
+    status, code = 401, "unauthorized"
 
 
 class Invalid(DomainError):

@@ -348,3 +348,15 @@ def test_a_message_whose_schedule_was_deleted_can_still_be_edited(client, admin,
     r = client.patch(f"{API}/{m['id']}", json={"timing": {"when": "any_time"}}, headers=h)
     assert r.status_code == 200 and r.json()["problems"] == []
     assert client.post(f"{API}/{m['id']}/publish", headers=h).json()["status"] == "live"
+
+
+def test_the_list_itself_is_for_admins(app, admin, agent):
+    """The routes refuse agents, and so does the list they call."""
+    from overture.accounts.models import User
+    from overture.kit.errors import Forbidden
+    from overture.proactive import service
+
+    with app.state.db.unit_of_work() as db:
+        assert service.list_messages(db, db.get(User, admin.id)) is not None
+        with pytest.raises(Forbidden):
+            service.list_messages(db, db.get(User, agent.id))

@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from overture.brands.models import Brand
+from overture.channels.models import Channel
 from overture.db import Base, UTCDateTime
 from overture.kit.clock import utcnow
 
@@ -50,6 +52,11 @@ class ProactiveMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    # Loaded only when asked for (joinedload/contains_eager): reading one that was not loaded
+    # raises, so a list can never fall back to one query per row without anyone noticing.
+    brand: Mapped[Brand | None] = relationship(lazy="raise")
+    channel: Mapped[Channel | None] = relationship(lazy="raise")
 
     @property
     def schedule_id(self) -> int | None:

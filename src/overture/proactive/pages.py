@@ -69,8 +69,8 @@ def list_page(request: Request, db: DB, user: PageAdmin, sort: str = "updated_at
     if order not in ("asc", "desc"):
         order = FIRST_ORDER[sort]
     rows = [{"m": row.m, "channel": row.channel_name, "stats": row.stats,
-             "actions": service.actions(db, row.m)}
-            for row in service.list_messages(db, sort, order)]
+             "actions": row.actions}
+            for row in service.list_messages(db, user, sort, order)]
     return render(request, "admin/proactive_list.html", rows=rows,
                   columns=_columns(sort, order), sort=sort, order=order)
 

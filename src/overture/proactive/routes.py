@@ -31,45 +31,43 @@ Sort = Literal["name", "status", "channel", "sent", "opened", "replied", "update
 Order = Literal["asc", "desc"]
 
 
-def to_out(db: Session, m: ProactiveMessage, channel_name: str | None = None,
-           settings=None, counts: dict[str, int] | None = None) -> MessageOut:
-    found = service.problems(db, m, settings)
-    counts = counts if counts is not None else stats.totals(db, m.id)
+def to_out(row: service.Listed) -> MessageOut:
+    m = row.m
     return MessageOut(
         id=m.id, name=m.name, brand_id=m.brand_id, channel_id=m.channel_id,
-        channel_name=channel_name if channel_name is not None else service.channel_name(db, m),
+        channel_name=row.channel_name,
         message=m.message, response=m.response, conditions=m.conditions, trigger=m.trigger,
         tags=m.tags, timing=m.timing, frequency=m.frequency, priority=m.priority,
-        status=m.status, actions=service.actions(db, m, found), problems=found,
-        stats={k: counts[k] for k in ("sent", "opened", "replied")},
+        status=m.status, actions=row.actions, problems=row.problems, stats=row.stats,
         version=m.version, created_at=m.created_at, updated_at=m.updated_at,
         published_at=m.published_at,
     )
 
 
+def one_out(db: Session, m: ProactiveMessage) -> MessageOut:
+    return to_out(service.describe(db, m))
+
+
 @router.get("", response_model=list[MessageOut])
 def list_messages(db: DB, user: ApiAdmin, sort: Sort = "updated_at", order: Order = "desc"):
-    from overture.accounts.service import get_settings_row
-
-    settings = get_settings_row(db)
-    return [to_out(db, row.m, row.channel_name, settings, row.stats)
-            for row in service.list_messages(db, sort, order)]
+    """Every proactive message with its problems, actions and all-time totals, sorted."""
+    return [to_out(row) for row in service.list_messages(db, user, sort, order)]
 
 
 @router.post("", response_model=MessageOut, status_code=201)
 def create_message(data: MessageIn, db: DB, user: ApiAdmin):
-    return to_out(db, service.create_message(db, data))
+    return one_out(db, service.create_message(db, data))
 
 
 @router.get("/{message_id}", response_model=MessageOut)
 def get_message(message_id: IdPath, db: DB, user: ApiAdmin):
-    return to_out(db, service.access_message(db, user, message_id))
+    return one_out(db, service.access_message(db, user, message_id))
 
 
 @router.patch("/{message_id}", response_model=MessageOut)
 def update_message(message_id: IdPath, patch: MessagePatch, db: DB, user: ApiAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
-    return to_out(db, service.update_message(db, m, service.merge_patch(m, patch)))
+    return one_out(db, service.update_message(db, m, service.merge_patch(m, patch)))
 
 
 @router.delete("/{message_id}", status_code=204)
@@ -81,7 +79,7 @@ def delete_message(message_id: IdPath, db: DB, user: ApiAdmin):
 def _action(name: str):
     def run(message_id: IdPath, db: DB, user: ApiAdmin):
         m = service.access_message(db, user, message_id, for_update=True)
-        return to_out(db, service.LIFECYCLE[name](db, m))
+        return one_out(db, service.LIFECYCLE[name](db, m))
 
     run.__name__ = f"{name}_message"
     run.__doc__ = f"{name.title()} the message (409 when the action is not offered in its status)."

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from overture.accounts.models import AccountSettings, User
-from overture.accounts.service import get_settings_row
+from overture.accounts.service import get_settings_row, require_role
 from overture.brands.models import Brand
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.i18n import gettext as _
@@ -55,10 +55,30 @@ def _problem(field: str, code: str, message: str) -> dict[str, str]:
     return {"field": field, "code": code, "message": message}
 
 
+def _needed_schedule(m: ProactiveMessage) -> int | None:
+    """The schedule the message's timing names, when its timing depends on one."""
+    timing = m.timing or {}
+    if timing.get("when") in ("business_hours", "outside_business_hours"):
+        return timing.get("schedule_id")
+    return None
+
+
 def problems(db: Session, m: ProactiveMessage,
              settings: AccountSettings | None = None) -> list[dict[str, str]]:
     """What stops this message from being live, in words an admin understands."""
-    settings = settings or get_settings_row(db)
+    sid = _needed_schedule(m)
+    return _problems(
+        m, settings or get_settings_row(db),
+        brand=db.get(Brand, m.brand_id) if m.brand_id else None,
+        channel=db.get(Channel, m.channel_id) if m.channel_id else None,
+        schedule_ids={sid} if sid is not None and db.get(Schedule, sid) is not None else set(),
+    )
+
+
+def _problems(m: ProactiveMessage, settings: AccountSettings, *, brand: Brand | None,
+              channel: Channel | None, schedule_ids: set[int]) -> list[dict[str, str]]:
+    """`problems` once what it depends on is known: the message's brand and channel (None when
+    unset or deleted) and which of the schedules it may name exist."""
     out: list[dict[str, str]] = []
     if not settings.messaging_enabled:
         out.append(_problem("settings", "messaging_off",
@@ -66,10 +86,8 @@ def problems(db: Session, m: ProactiveMessage,
     if not settings.agent_workspace_enabled:
         out.append(_problem("settings", "agent_workspace_off",
                             _("The agent workspace is switched off in Settings.")))
-    brand = db.get(Brand, m.brand_id) if m.brand_id else None
     if brand is None:
         out.append(_problem("brand_id", "missing", _("Choose a brand.")))
-    channel = db.get(Channel, m.channel_id) if m.channel_id else None
     if channel is None:
         out.append(_problem("channel_id", "missing",
                             _("Choose a channel (the message has none, or it was deleted).")))
@@ -98,7 +116,7 @@ def problems(db: Session, m: ProactiveMessage,
         sid = timing.get("schedule_id")
         if sid is None:
             out.append(_problem("timing.schedule_id", "missing", _("Choose a schedule.")))
-        elif db.get(Schedule, sid) is None:
+        elif sid not in schedule_ids:
             out.append(_problem("timing.schedule_id", "deleted",
                                 _("The schedule was deleted; choose another one.")))
     return out
@@ -281,23 +299,52 @@ SORTS = {
 
 @dataclass(frozen=True)
 class Listed:
+    """A message as the list and the API show it: its channel's name, its all-time totals
+    (sent, opened, replied), its problems and the actions it offers."""
+
     m: ProactiveMessage
     channel_name: str | None
     stats: dict[str, int]
+    problems: list[dict[str, str]]
+    actions: list[str]
 
 
-def list_messages(db: Session, sort: str = "updated_at", order: str = "desc") -> list[Listed]:
+def list_messages(db: Session, user: User, sort: str = "updated_at",
+                  order: str = "desc") -> list[Listed]:
+    """Every message, sorted by `sort` (a key of SORTS). A fixed number of statements however
+    many there are: the messages with their brand, channel and totals in one, then the
+    schedules their timing names in one more (when any does)."""
+    require_role(user, "admin")
+    settings = get_settings_row(db)  # held: the session keeps only what someone holds
     ensure_ready_made(db)
     key = SORTS[sort]
     direction = key.desc() if order == "desc" else key.asc()
     tiebreak = ProactiveMessage.id.desc() if order == "desc" else ProactiveMessage.id.asc()
-    q = (select(ProactiveMessage, Channel.name, _TOTALS.c.sent, _TOTALS.c.opened,
-                _TOTALS.c.replied)
-         .outerjoin(Channel, Channel.id == ProactiveMessage.channel_id)
+    q = (select(ProactiveMessage, _TOTALS.c.sent, _TOTALS.c.opened, _TOTALS.c.replied)
+         .outerjoin(ProactiveMessage.channel)
          .outerjoin(_TOTALS, _TOTALS.c.message_id == ProactiveMessage.id)
+         .options(contains_eager(ProactiveMessage.channel), joinedload(ProactiveMessage.brand))
          .order_by(direction.nulls_last() if sort == "channel" else direction, tiebreak))
-    return [Listed(m, name, {"sent": sent or 0, "opened": opened or 0, "replied": replied or 0})
-            for m, name, sent, opened, replied in db.execute(q).all()]
+    rows = db.execute(q).all()
+    named = {sid for m, *_counts in rows if (sid := _needed_schedule(m)) is not None}
+    schedule_ids = (set(db.scalars(select(Schedule.id).where(Schedule.id.in_(named))))
+                    if named else set())
+    out = []
+    for m, sent, opened, replied in rows:
+        found = _problems(m, settings, brand=m.brand, channel=m.channel,
+                          schedule_ids=schedule_ids)
+        out.append(Listed(m, m.channel.name if m.channel else None,
+                          {"sent": sent or 0, "opened": opened or 0, "replied": replied or 0},
+                          found, actions(db, m, found)))
+    return out
+
+
+def describe(db: Session, m: ProactiveMessage) -> Listed:
+    """One message as the list shows it (its totals, problems and actions)."""
+    found = problems(db, m)
+    counts = stats.totals(db, m.id)
+    return Listed(m, channel_name(db, m), {k: counts[k] for k in ("sent", "opened", "replied")},
+                  found, actions(db, m, found))
 
 
 def channel_name(db: Session, m: ProactiveMessage) -> str | None:

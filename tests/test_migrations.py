@@ -13,3 +13,59 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def _scratch_database(backend, tmp_path) -> str:
+    if backend.name == "sqlite":
+        return f"sqlite:///{tmp_path / 'scratch.db'}"
+    from tests.conftest import _postgres_database, _worker
+    from tests.services import database_url
+
+    return _postgres_database(database_url(), f"overture_migrations_{_worker()}")
+
+
+def test_ticket_tags_are_copied_into_their_table(backend, tmp_path):
+    """0006 gives the tags tickets already have a row each, and drops them on the way down."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from overture.cli import MIGRATIONS
+    from overture.db import make_engine
+
+    url = _scratch_database(backend, tmp_path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "0005")
+    engine = make_engine(url)
+    now = "2026-11-20 12:00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO brands (id, name, created_at, updated_at) "
+                          "VALUES (1, 'B', :now, :now)"), {"now": now})
+        conn.execute(text(
+            "INSERT INTO channels (id, brand_id, name, kind, key, jwt_secret, allowed_origins, "
+            "sender_name, sender_avatar_url, launcher_text, color, created_at, updated_at) "
+            "VALUES (1, 1, 'C', 'web_widget', 'k', 's', '[]', '', '', '', '#000000', :now, :now)"),
+            {"now": now})
+        conn.execute(text("INSERT INTO visitors (id, name, email, language, attributes, "
+                          "visit_count, first_seen, last_seen) "
+                          "VALUES (1, '', '', '', '{}', 0, :now, :now)"), {"now": now})
+        for i, tags in ((1, '["vip", "billing"]'), (2, "[]"), (3, '["vip"]')):
+            conn.execute(text(
+                "INSERT INTO conversations (id, channel_id, visitor_id, status, created_at, "
+                "last_activity) VALUES (:i, 1, 1, 'open', :now, :now)"), {"i": i, "now": now})
+            conn.execute(text(
+                "INSERT INTO tickets (id, conversation_id, requester_name, requester_email, "
+                "status, tags, proactive_message_name, created_at, updated_at) "
+                "VALUES (:i, :i, '', '', 'open', :tags, '', :now, :now)"),
+                {"i": i, "tags": tags, "now": now})
+    command.upgrade(cfg, "0006")
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT ticket_id, tag FROM ticket_tags "
+                                  "ORDER BY ticket_id, tag")).all()
+    assert [tuple(r) for r in found] == [(1, "billing"), (1, "vip"), (3, "vip")]
+    command.downgrade(cfg, "0005")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 3
+    engine.dispose()

@@ -3,7 +3,7 @@
 from overture.accounts.models import AccountSettings, ApiToken, User
 from overture.brands.models import Brand
 from overture.channels.models import Channel
-from overture.conversations.models import ChatMessage, Conversation, Ticket
+from overture.conversations.models import ChatMessage, Conversation, Ticket, TicketTag
 from overture.db import Base
 from overture.proactive.models import DailyStat, Delivery, DeliveryEvent, ProactiveMessage, Reach
 from overture.schedules.models import Schedule
@@ -12,5 +12,5 @@ from overture.visitors.models import PageView, Visit, Visitor
 __all__ = [
     "AccountSettings", "ApiToken", "Base", "Brand", "Channel", "ChatMessage", "Conversation",
     "DailyStat", "Delivery", "DeliveryEvent", "PageView", "ProactiveMessage", "Reach", "Schedule",
-    "Ticket", "User", "Visit", "Visitor",
+    "Ticket", "TicketTag", "User", "Visit", "Visitor",
 ]

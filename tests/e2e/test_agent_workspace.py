@@ -192,6 +192,22 @@ def test_the_queue_works_from_the_keyboard(page: Page, site: DemoSite, customer:
     expect(page.locator("#aw-req-name")).to_have_text("First Customer")
 
 
+def test_the_queue_holds_every_unsolved_ticket_over_several_pages(app, page: Page,
+                                                                   site: DemoSite):
+    """The tickets API pages (200 at most); the workspace follows the cursors to the end."""
+    from tests import rows
+
+    ids = rows.tickets(app.state.db.unit_of_work, 202,
+                       status=lambda i: "solved" if i == 7 else "open")
+    sign_in_agent(page, site.base)
+    expect(page.locator("#aw-queue-count")).to_have_text("201 unsolved tickets")
+    expect(page.locator("#aw-queue-list a")).to_have_count(201)
+    # Newest activity first, the oldest last: page two came after page one.
+    expect(page.locator("#aw-queue-list a").first).to_have_attribute(
+        "data-ticket", str(ids[201]))
+    expect(page.locator("#aw-queue-list a").last).to_have_attribute("data-ticket", str(ids[0]))
+
+
 def test_the_queue_feed_reconnects_and_catches_up(page: Page, site: DemoSite,
                                                   customer: Customer):
     feed_up = False

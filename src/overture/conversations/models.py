@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from overture.accounts.models import User
 from overture.db import Base, UTCDateTime
 from overture.kit.clock import utcnow
+from overture.proactive.models import ProactiveMessage
+from overture.visitors.models import Visitor
 
 TICKET_STATUSES = ("new", "open", "pending", "solved")
 AUTHORS = ("customer", "agent", "sender", "system")
@@ -25,6 +28,10 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    # Relationships here load only when a query asks for them (joinedload, contains_eager):
+    # reading one that was not loaded raises instead of sending a query per row.
+    visitor: Mapped[Visitor] = relationship(lazy="raise")
 
 
 class ChatMessage(Base):
@@ -64,4 +71,19 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    conversation: Mapped[Conversation] = relationship(lazy="raise")
+    assignee: Mapped[User | None] = relationship(lazy="raise")
+    proactive_message: Mapped[ProactiveMessage | None] = relationship(lazy="raise")
 
+
+class TicketTag(Base):
+    """A ticket's tags as rows, so that tickets are found by tag with an index on both
+    databases. Written together with `tickets.tags` (the ordered list the API shows) by
+    conversations.service.set_tags, and by nothing else."""
+
+    __tablename__ = "ticket_tags"
+    __table_args__ = (Index("ix_ticket_tags_tag", "tag", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)

@@ -2,78 +2,79 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Request, Response
 
-from overture.accounts.models import User
 from overture.conversations import service
-from overture.conversations.models import Conversation, Ticket
+from overture.conversations.models import Conversation
 from overture.conversations.schemas import (
     AgentMessageIn,
     MessageOut,
-    PageViewOut,
     TicketDetail,
     TicketOut,
     TicketPatch,
 )
 from overture.deps import DB, ApiUser
 from overture.kit.ids import IdPath
-from overture.proactive.models import ProactiveMessage
-from overture.visitors.models import Visitor
+from overture.kit.pagination import Cursor
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
-def ticket_out(db: Session, ticket: Ticket, conv: Conversation | None = None) -> TicketOut:
-    conv = conv or db.get(Conversation, ticket.conversation_id)
-    assignee = db.get(User, ticket.assignee_id) if ticket.assignee_id else None
-    return TicketOut(
-        id=ticket.id, conversation_id=ticket.conversation_id, channel_id=conv.channel_id,
-        requester_name=ticket.requester_name, requester_email=ticket.requester_email,
-        status=ticket.status, assignee_id=ticket.assignee_id,
-        assignee_name=assignee.name if assignee else None, tags=ticket.tags or [],
-        proactive_message_id=ticket.proactive_message_id,
-        proactive_message_name=ticket.proactive_message_name,
-        created_at=ticket.created_at, updated_at=ticket.updated_at,
-        last_activity=conv.last_activity, unassigned=ticket.assignee_id is None,
-    )
+NEXT_PAGE_HEADERS = {
+    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
+                      "schema": {"type": "string"}},
+    "Link": {"description": 'The next page\'s URL, as `<url>; rel="next"`; absent on the last '
+                            "page.", "schema": {"type": "string"}},
+}
 
 
-def ticket_detail(db: Session, ticket: Ticket) -> TicketDetail:
-    base = ticket_out(db, ticket)
-    conv = db.get(Conversation, ticket.conversation_id)
-    visitor = db.get(Visitor, conv.visitor_id)
-    message = (db.get(ProactiveMessage, ticket.proactive_message_id)
-               if ticket.proactive_message_id else None)
-    return TicketDetail(
-        **base.model_dump(),
-        messages=[MessageOut.model_validate(m) for m in service.messages_after(db, conv.id)],
-        page_views=[PageViewOut(url=p.url, title=p.title, at=p.at)
-                    for p in service.recent_page_views(db, conv.visitor_id)],
-        proactive_message_text=message.message if message else None,
-        visitor_name=visitor.name if visitor else "",
-        visitor_email=visitor.email if visitor else "",
-    )
+TagQuery = Annotated[str | None, Query(max_length=50, description="only tickets with this tag")]
+StatusQuery = Annotated[Literal["new", "open", "pending", "solved", "unsolved"] | None,
+                        Query(description="`unsolved`: every status but solved")]
+LimitQuery = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE, description="tickets per page")]
+CursorQuery = Annotated[str | None, Query(
+    max_length=200, description="where the page starts: the `X-Next-Cursor` of the page before")]
 
 
-@router.get("", response_model=list[TicketOut])
-def list_tickets(db: DB, user: ApiUser, tag: str | None = None,
-                 status: Literal["new", "open", "pending", "solved", "unsolved"] | None = None):
-    """Tickets, newest activity first; `status=unsolved` for the agents' queue."""
-    return [ticket_out(db, t, c) for t, c in service.list_tickets(db, tag, status)]
+@router.get("", response_model=list[TicketOut],
+            responses={200: {"headers": NEXT_PAGE_HEADERS}})
+def list_tickets(request: Request, response: Response, db: DB, user: ApiUser,
+                 tag: TagQuery = None, status: StatusQuery = None,
+                 limit: LimitQuery = service.PAGE_SIZE, cursor: CursorQuery = None):
+    """Tickets, latest activity first; `status=unsolved` for the agents' queue.
+
+    **Pagination.** One page of at most `limit` tickets (50 by default, at most 200). When more
+    follow, the response carries the next page's cursor in `X-Next-Cursor` (and the next page's
+    URL in `Link`, `rel="next"`); pass it back as `cursor`, with the same filters, until a page
+    comes without it. The body is always a plain JSON list.
+
+    Pages are keyset pages on (last activity, ticket id), the list's own order: a cursor names
+    the last ticket of its page, and the next page holds the tickets strictly after it. A new
+    ticket, or one with new messages, goes to the top while you page: it is never listed twice,
+    and the tickets you have not reached yet are neither skipped nor repeated; read page one
+    again to see what moved.
+    """
+    page = service.list_tickets(
+        db, user, tag=tag, status=status, limit=limit,
+        after=Cursor.decode(cursor) if cursor is not None else None)
+    if page.next_cursor is not None:
+        token = page.next_cursor.encode()
+        response.headers["X-Next-Cursor"] = token
+        response.headers["Link"] = f'<{request.url.include_query_params(cursor=token)}>; rel="next"'
+    return page.tickets
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
 def get_ticket(ticket_id: IdPath, db: DB, user: ApiUser):
-    return ticket_detail(db, service.access_ticket(db, user, ticket_id))
+    return service.ticket_detail(db, service.access_ticket(db, user, ticket_id))
 
 
 @router.patch("/{ticket_id}", response_model=TicketDetail)
 def patch_ticket(ticket_id: IdPath, patch: TicketPatch, db: DB, user: ApiUser):
     ticket = service.access_ticket(db, user, ticket_id, for_update=True)
-    return ticket_detail(db, service.update_ticket(db, ticket, patch))
+    return service.ticket_detail(db, service.update_ticket(db, ticket, patch))
 
 
 @router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)

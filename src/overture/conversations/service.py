@@ -6,18 +6,29 @@ or open. Messages are stored before they are delivered: hub events go out after 
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, exists, insert, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from overture.accounts.models import User
+from overture.accounts.service import require_role
 from overture.channels.models import Channel
-from overture.conversations.models import ChatMessage, Conversation, Ticket
-from overture.conversations.schemas import MessageOut, StartConversationIn, TicketPatch
+from overture.conversations.models import ChatMessage, Conversation, Ticket, TicketTag
+from overture.conversations.schemas import (
+    MessageOut,
+    PageViewOut,
+    StartConversationIn,
+    TicketDetail,
+    TicketOut,
+    TicketPatch,
+)
 from overture.db import publish_after_commit
 from overture.i18n import gettext as _
 from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Invalid, NotFound
+from overture.kit.pagination import Cursor
 from overture.proactive import render, stats
 from overture.proactive.models import Delivery, ProactiveMessage
 from overture.visitors.models import PageView, Visitor
@@ -102,10 +113,12 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
              client_id=None if collect else body.client_id)
         if not collect and response.get("follow_up"):
             _add(db, conv, "sender", response["follow_up"], name=sender)
-    db.add(Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
-                  requester_email=str(body.email) if body.email else visitor.email,
-                  status="new", tags=list(message.tags or []), proactive_message_id=message.id,
-                  proactive_message_name=message.name, created_at=now, updated_at=now))
+    ticket = Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
+                    requester_email=str(body.email) if body.email else visitor.email,
+                    status="new", proactive_message_id=message.id,
+                    proactive_message_name=message.name, created_at=now, updated_at=now)
+    db.add(ticket)
+    set_tags(db, ticket, list(message.tags or []))
     delivery.conversation_id = conv.id
     db.flush()
     hotsql.drive(db.connection(), stats.apply_event(
@@ -190,19 +203,93 @@ def access_ticket(db: Session, user: User, ticket_id: int, *,
     return ticket
 
 
-def list_tickets(db: Session, tag: str | None = None,
-                 status: str | None = None) -> list[tuple[Ticket, Conversation]]:
-    q = (select(Ticket, Conversation).join(Conversation, Conversation.id == Ticket.conversation_id)
-         .order_by(Conversation.last_activity.desc(), Ticket.id.desc()))
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# What a ticket's output reads besides the ticket: its conversation (channel, last activity)
+# and its assignee, loaded in the list's own statement.
+_AS_LISTED = (joinedload(Ticket.assignee),)
+_IN_DETAIL = (joinedload(Ticket.conversation).joinedload(Conversation.visitor),
+              joinedload(Ticket.assignee), joinedload(Ticket.proactive_message))
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    tickets: list[TicketOut]
+    next_cursor: Cursor | None  # where the next page starts; None on the last page
+
+
+def list_tickets(db: Session, user: User, *, tag: str | None = None, status: str | None = None,
+                 limit: int = PAGE_SIZE, after: Cursor | None = None) -> TicketPage:
+    """Tickets, latest activity first (ties: the newest ticket first), one page of `limit`
+    starting after the ticket `after` names. One statement, whatever the page's length."""
+    require_role(user, "admin", "agent")
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    q = (select(Ticket).join(Ticket.conversation)
+         .options(contains_eager(Ticket.conversation), *_AS_LISTED)
+         .order_by(Conversation.last_activity.desc(), Ticket.id.desc())
+         .limit(limit + 1))
     if status == "unsolved":
         q = q.where(Ticket.status != "solved")
     elif status:
         q = q.where(Ticket.status == status)
-    rows = list(db.execute(q).all())
     if tag:
-        tag = tag.strip().lower()
-        rows = [r for r in rows if tag in (r[0].tags or [])]
-    return [(t, c) for t, c in rows]
+        q = q.where(exists().where(TicketTag.ticket_id == Ticket.id,
+                                   TicketTag.tag == tag.strip().lower()))
+    if after is not None:
+        q = q.where(or_(Conversation.last_activity < after.at,
+                        and_(Conversation.last_activity == after.at, Ticket.id < after.id)))
+    tickets = list(db.scalars(q))
+    more = len(tickets) > limit
+    tickets = tickets[:limit]
+    last = tickets[-1] if more else None
+    return TicketPage([ticket_out(t) for t in tickets],
+                      Cursor(last.conversation.last_activity, last.id) if last else None)
+
+
+def ticket_out(ticket: Ticket) -> TicketOut:
+    """A ticket as lists show it; its conversation and assignee must have been loaded."""
+    conv = ticket.conversation
+    return TicketOut(
+        id=ticket.id, conversation_id=ticket.conversation_id, channel_id=conv.channel_id,
+        requester_name=ticket.requester_name, requester_email=ticket.requester_email,
+        status=ticket.status, assignee_id=ticket.assignee_id,
+        assignee_name=ticket.assignee.name if ticket.assignee else None,
+        tags=ticket.tags or [], proactive_message_id=ticket.proactive_message_id,
+        proactive_message_name=ticket.proactive_message_name,
+        created_at=ticket.created_at, updated_at=ticket.updated_at,
+        last_activity=conv.last_activity, unassigned=ticket.assignee_id is None,
+    )
+
+
+def ticket_detail(db: Session, ticket: Ticket) -> TicketDetail:
+    """A ticket with its conversation, page views and the message that started it: three
+    statements (the ticket with what it points to, the chat, the page views)."""
+    ticket = db.scalars(select(Ticket).where(Ticket.id == ticket.id).options(*_IN_DETAIL)
+                        # Read again: the assignee or status may have just changed.
+                        .execution_options(populate_existing=True)).one()
+    conv = ticket.conversation
+    visitor = conv.visitor
+    message = ticket.proactive_message
+    return TicketDetail(
+        **ticket_out(ticket).model_dump(),
+        messages=[MessageOut.model_validate(m) for m in messages_after(db, conv.id)],
+        page_views=[PageViewOut(url=p.url, title=p.title, at=p.at)
+                    for p in recent_page_views(db, conv.visitor_id)],
+        proactive_message_text=message.message if message else None,
+        visitor_name=visitor.name if visitor else "",
+        visitor_email=visitor.email if visitor else "",
+    )
+
+
+def set_tags(db: Session, ticket: Ticket, tags: list[str]) -> None:
+    """The one writer of a ticket's tags: the list shown (`tickets.tags`) and the rows the
+    tag filter reads (`ticket_tags`)."""
+    tags = list(dict.fromkeys(tags))
+    ticket.tags = tags
+    db.flush()  # the ticket's id, for a new ticket
+    db.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
+    if tags:
+        db.execute(insert(TicketTag), [{"ticket_id": ticket.id, "tag": t} for t in tags])
 
 
 def update_ticket(db: Session, ticket: Ticket, patch: TicketPatch) -> Ticket:
@@ -217,7 +304,7 @@ def update_ticket(db: Session, ticket: Ticket, patch: TicketPatch) -> Ticket:
     if "assignee_id" in changes:
         ticket.assignee_id = changes["assignee_id"]
     if changes.get("tags") is not None:
-        ticket.tags = changes["tags"]
+        set_tags(db, ticket, changes["tags"])
     status = changes.get("status")
     if status is not None and status != ticket.status:
         ticket.status = status

@@ -3,8 +3,9 @@
  * Plain JavaScript, no build step. The page renders the empty shell and one JSON blob
  * (#aw-config: who I am, the CSRF token, the UI words in the page's language). This script:
  *
- *  - keeps the queue of unsolved tickets (GET /api/v1/tickets?status=unsolved) up to date
- *    through the queue feed (WebSocket /agent/ws, "activity" events → debounced refetch);
+ *  - keeps the queue of unsolved tickets (GET /api/v1/tickets?status=unsolved, every page,
+ *    following X-Next-Cursor) up to date through the queue feed (WebSocket /agent/ws,
+ *    "activity" events → debounced refetch);
  *  - opens a ticket from the URL hash (#ticket-ID): its conversation, live through
  *    /agent/conversations/ID/ws?after=<last id> (resumes from the last id it received,
  *    dedupes by message id), and the ticket panel (status, tags, assignee, the proactive
@@ -107,7 +108,8 @@
     return parts.length ? parts.join("; ") : message;
   }
 
-  function api(method, path, body) {
+  // `withNext`: resolve to { data, next } — next is the X-Next-Cursor of a paged list.
+  function api(method, path, body, withNext) {
     var options = { method: method, credentials: "same-origin",
                     headers: { "Accept": "application/json" } };
     if (method !== "GET") options.headers["X-CSRF-Token"] = config.csrf;
@@ -117,7 +119,9 @@
     }
     return fetch(path, options).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
-        if (response.ok) return data;
+        if (response.ok) {
+          return withNext ? { data: data, next: response.headers.get("X-Next-Cursor") } : data;
+        }
         if (response.status === 401) sessionEnded();
         var error = (data && data.error) || {};
         throw new ApiError(response.status, error.code || "http_" + response.status,
@@ -126,6 +130,20 @@
     }, function () {
       throw new ApiError(0, "network", t("network_error"));
     });
+  }
+
+  // Every page of a paged list (GET /api/v1/tickets pages by cursor), as one array.
+  function apiAll(path) {
+    var items = [];
+    function page(cursor) {
+      var url = path + (path.indexOf("?") < 0 ? "?" : "&") + "limit=200" +
+        (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+      return api("GET", url, undefined, true).then(function (got) {
+        items = items.concat(got.data || []);
+        return got.next ? page(got.next) : items;
+      });
+    }
+    return page(null);
   }
 
   var ended = false;
@@ -153,7 +171,7 @@
   function loadQueue() {
     if (queue.loading) { queue.again = true; return; }
     queue.loading = true;
-    api("GET", "/api/v1/tickets?status=unsolved").then(function (tickets) {
+    apiAll("/api/v1/tickets?status=unsolved").then(function (tickets) {
       $("aw-queue-error").hidden = true;
       renderQueue(tickets || []);
     }, function (err) {

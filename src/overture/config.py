@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 10
     widget_requests_per_ip_per_minute: int = 600
     widget_requests_per_visitor_per_minute: int = 120
-    public_url: str = ""
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:

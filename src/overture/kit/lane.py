@@ -131,7 +131,6 @@ class Lane:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
         self._lock = threading.Lock()
-        self.batches = 0  # for tests and benchmarks: how many transactions were committed
 
     def start(self) -> None:
         with self._lock:
@@ -209,7 +208,6 @@ class Lane:
             for item in batch:
                 self._run_alone(conn, shard, item, retry=True)
             return
-        self.batches += 1
         _settle_all(batch, results)
 
     def _run_alone(self, conn: Connection, shard: int, item: _Item, retry: bool) -> None:
@@ -229,5 +227,4 @@ class Lane:
             conn.rollback()
             _settle(item, error=exc)
             return
-        self.batches += 1
         _settle(item, result)

@@ -45,10 +45,6 @@ class ChannelState:
     entries: tuple[Entry, ...]
     loaded: float
 
-    @property
-    def can_carry_proactive(self) -> bool:
-        return self.kind in MESSAGING_KINDS
-
 
 _CHANNEL = select(Channel.id, Channel.key, Channel.name, Channel.kind, Channel.allowed_origins,
                   Channel.color, Channel.launcher_text, Channel.sender_name,

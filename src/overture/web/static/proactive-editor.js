@@ -66,9 +66,7 @@
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
-    if (meta) return meta.getAttribute("content");
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; }
-    catch (e) { return ""; }
+    return meta ? meta.getAttribute("content") : "";
   }
 
   function option(value, label) { return h("option", {value: value, text: label}); }

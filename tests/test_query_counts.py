@@ -87,3 +87,33 @@ def test_ticket_api(app, client, agent, db, n):
     ids = rows.tickets(db, n)
     _counted(app, 1, TICKET_API,
              lambda: client.get(f"/api/v1/tickets/{ids[-1]}", headers=agent.headers))
+
+
+# -- brands, channels, schedules, users -----------------------------------------------------
+
+# The caller (token, user, last use), the list. The channels come with their brand's id only.
+OTHER_APIS = [("/api/v1/brands", "Brand", 4), ("/api/v1/channels", "Site", 4),
+              ("/api/v1/schedules", "Hours", 4), ("/api/v1/users", "Agent", 4)]
+# The signed-in user, then: the brands and their channel counts; the brands (for their names)
+# and the channels; the schedules; the users.
+OTHER_PAGES = [("/admin/brands", "Brand", 3), ("/admin/channels", "Site", 3),
+               ("/admin/schedules", "Hours", 2), ("/admin/users", "Agent", 2)]
+
+
+@pytest.mark.parametrize("n", [1, 40])
+@pytest.mark.parametrize(("url", "name", "expected"), OTHER_APIS)
+def test_other_lists_api(app, client, admin, db, n, url, name, expected):
+    rows.tickets(db, n)  # each with its brand, channel, schedule and assignee
+    with assert_statement_count(app, expected):
+        r = client.get(url, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert sum(item["name"].startswith(name) for item in r.json()) == n
+
+
+@pytest.mark.parametrize("n", [1, 40])
+@pytest.mark.parametrize(("url", "name", "expected"), OTHER_PAGES)
+def test_other_lists_page(app, client, admin, db, n, url, name, expected):
+    rows.tickets(db, n)
+    login(client, admin.email)
+    _counted(app, 0, expected, lambda: client.get(url))
+    assert f"{name} {n - 1}<" in client.get(url).text

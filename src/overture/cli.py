@@ -53,13 +53,10 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_create_token(args: argparse.Namespace) -> None:
-    from sqlalchemy import func, select
-
-    from overture.accounts.models import User
-    from overture.accounts.service import create_token
+    from overture.accounts.service import create_token, user_by_email
 
     with _db().unit_of_work() as session:
-        user = session.scalar(select(User).where(func.lower(User.email) == args.email.lower()))
+        user = user_by_email(session, args.email)
         if user is None:
             sys.exit(f"No user with email {args.email}.")
         _token, secret = create_token(session, user, args.name)

@@ -44,6 +44,11 @@ def update_settings(db: Session, data: SettingsPatch) -> AccountSettings:
     return row
 
 
+def user_by_email(db: Session, email: str) -> User | None:
+    """The user with this email, whatever its case."""
+    return db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
 def authenticate(db: Session, email: str, password: str) -> User | None:
     user = db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     ok = verify_password(user.password_hash if user else None, password)

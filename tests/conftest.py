@@ -26,12 +26,22 @@ from overture.accounts.service import create_token, get_settings_row
 from overture.app import create_app
 from overture.cli import migrate
 from overture.config import Settings
+from overture.kit import passwords
 from overture.kit.clock import clock
 from overture.kit.passwords import hash_password
 from overture.models import Base
 from tests.services import database_url, redis_url
 
 PASSWORD = "correct horse battery"
+# Every app and server process the tests start runs with these, besides its database.
+TEST_SETTINGS = dict(environment="test", secret_key="test-" + "x" * 40,
+                     login_attempts_per_minute=1000, password_hash_profile="test")
+
+
+def pytest_configure(config):
+    # Argon2's production cost is paid once per login; the suite logs in hundreds of times.
+    # This process hashes like the test apps (fixtures, commands run in-process).
+    passwords.use_profile(TEST_SETTINGS["password_hash_profile"])
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -67,9 +77,8 @@ class Backend:
     redis_prefix: str
 
     def settings(self, **overrides) -> Settings:
-        values = dict(environment="test", database_url=self.database_url,
-                      redis_url=self.redis_url, redis_prefix=self.redis_prefix,
-                      secret_key="test-" + "x" * 40, login_attempts_per_minute=1000)
+        values = dict(TEST_SETTINGS, database_url=self.database_url,
+                      redis_url=self.redis_url, redis_prefix=self.redis_prefix)
         values.update(overrides)
         return Settings(**values)
 
@@ -139,7 +148,7 @@ class Caller:
 
 @cache
 def _password_hash() -> str:
-    # Argon2 is slow on purpose; hash the shared test password once per worker.
+    # The shared test password, hashed once per worker.
     return hash_password(PASSWORD)
 
 

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Bounded request bodies: the widget API and forms never need more.
     max_body_bytes: int = 256 * 1024
     login_attempts_per_minute: int = 10
+    # What a new password hash costs (kit/passwords.py). "test" is for test suites only.
+    password_hash_profile: Literal["production", "test"] = "production"
     widget_requests_per_ip_per_minute: int = 600
     widget_requests_per_visitor_per_minute: int = 120
 

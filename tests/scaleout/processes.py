@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import TEST_SETTINGS
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -27,6 +29,7 @@ class ServerProcess:
         env = {**os.environ, "OVERTURE_DATABASE_URL": database_url,
                "OVERTURE_REDIS_PREFIX": prefix,
                "OVERTURE_SECRET_KEY": secret, "OVERTURE_ENVIRONMENT": "test",
+               "OVERTURE_PASSWORD_HASH_PROFILE": TEST_SETTINGS["password_hash_profile"],
                "OVERTURE_LOG_LEVEL": "warning", **settings}
         env.pop("OVERTURE_REDIS_URL", None)
         if redis_url:

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
-from overture.accounts.service import user_for_token
+from overture.accounts.service import signed_in_user, user_for_token
 from overture.kit.admission import admitted
 from overture.kit.errors import DomainError, Forbidden, Unauthorized
 
@@ -111,8 +111,8 @@ def _user_from_request(request: Request, db: Session) -> tuple[User | None, str 
     uid = request.session.get("uid")
     if uid is None:
         return None, None
-    user = db.get(User, uid)
-    if user is None or not user.is_active:
+    user = signed_in_user(db, uid)
+    if user is None:
         request.session.clear()
         return None, None
     return user, "session"

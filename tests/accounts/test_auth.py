@@ -81,7 +81,7 @@ def test_open_redirect_after_login_is_ignored(client, admin):
 def test_api_needs_auth_and_admin_role(client, admin, agent):
     assert client.get("/api/v1/brands").status_code == 401
     assert client.get("/api/v1/brands", headers={"Authorization": "Bearer ovt_nope"}).status_code == 401
-    assert client.get("/api/v1/brands", headers=agent.headers).status_code == 200
+    assert client.get("/api/v1/brands", headers=agent.headers).status_code == 403
     r = client.post("/api/v1/brands", json={"name": "X"}, headers=agent.headers)
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "forbidden"
@@ -98,7 +98,8 @@ def test_session_api_calls_need_the_csrf_header(client, admin):
 
 
 def test_settings_defaults_and_patch(client, admin, agent):
-    r = client.get("/api/v1/settings", headers=agent.headers)
+    assert client.get("/api/v1/settings", headers=agent.headers).status_code == 403
+    r = client.get("/api/v1/settings", headers=admin.headers)
     assert r.json()["visit_timeout_minutes"] == 30
     assert r.json()["messaging_enabled"] is True
     r = client.patch("/api/v1/settings", json={"visit_timeout_minutes": 45,

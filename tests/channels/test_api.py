@@ -19,8 +19,9 @@ def test_channel_crud_with_key_and_secret(client, admin, agent, brand):
     assert len(ch["key"]) >= 12 and ch["jwt_secret"]
     assert ch["allowed_origins"] == ["https://www.example.com"]
     assert ch["can_carry_proactive"] is True
-    seen_by_agent = client.get(f"/api/v1/channels/{ch['id']}", headers=agent.headers).json()
-    assert "jwt_secret" not in seen_by_agent
+    # The secret is shown when the channel is made or changed, never when it is read.
+    assert "jwt_secret" not in client.get(f"/api/v1/channels/{ch['id']}", headers=h).json()
+    assert client.get(f"/api/v1/channels/{ch['id']}", headers=agent.headers).status_code == 403
     r = client.patch(f"/api/v1/channels/{ch['id']}", json={"kind": "whatsapp"}, headers=h)
     assert r.json()["can_carry_proactive"] is False
     assert client.delete(f"/api/v1/channels/{ch['id']}", headers=h).status_code == 204

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from overture.accounts.models import User
 from tests.widget.helpers import ORIGIN, Browser, new_id
 
 API = "/api/v1/proactive-messages"
@@ -142,9 +143,45 @@ def test_bad_input(client, agent, shown, visitor):
     assert client.patch(f"/api/v1/tickets/{tid}", json={"status": "closed"},
                         headers=agent.headers).status_code == 422
     assert client.patch(f"/api/v1/tickets/{tid}", json={"assignee_id": 999},
-                        headers=agent.headers).status_code == 422
+                        headers=agent.headers).status_code == 403  # not theirs to hand out
     assert client.get("/api/v1/tickets/999", headers=agent.headers).status_code == 404
     assert client.get("/api/v1/tickets").status_code == 401
+
+
+def test_agents_take_tickets_admins_hand_them_out(client, admin, agent, shown, visitor, db):
+    start(visitor, name="Maria", email="maria@example.com")
+    tid = _ticket_id(client, agent)
+    other = client.post("/api/v1/users", headers=admin.headers, json={
+        "email": "other@example.com", "name": "Other", "password": "x" * 12,
+        "role": "agent"}).json()
+
+    def assign(caller, assignee_id):
+        return client.patch(f"/api/v1/tickets/{tid}", json={"assignee_id": assignee_id},
+                            headers=caller.headers)
+
+    # An agent takes a ticket, or leaves it unassigned...
+    assert assign(agent, agent.id).json()["assignee_id"] == agent.id
+    assert assign(agent, None).json()["assignee_id"] is None
+    # ...but hands it to nobody else, and the refusal changes nothing.
+    for someone in (other["id"], admin.id, 999):
+        r = assign(agent, someone)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "assign_to_others"
+    assert client.get(f"/api/v1/tickets/{tid}", headers=agent.headers).json()["unassigned"]
+    # Other changes in the same request are refused with it.
+    r = client.patch(f"/api/v1/tickets/{tid}", headers=agent.headers,
+                     json={"assignee_id": other["id"], "status": "solved"})
+    assert r.status_code == 403
+    assert client.get(f"/api/v1/tickets/{tid}", headers=agent.headers).json()["status"] == "new"
+    # An admin assigns to any active user.
+    assert assign(admin, other["id"]).json()["assignee_id"] == other["id"]
+    assert assign(admin, agent.id).json()["assignee_id"] == agent.id
+    assert assign(admin, admin.id).json()["assignee_id"] == admin.id
+    # An agent may take a ticket someone else holds.
+    assert assign(agent, agent.id).json()["assignee_id"] == agent.id
+    with db() as session:
+        session.get(User, other["id"]).is_active = False
+    r = assign(admin, other["id"])
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["assignee_id"]
 
 
 def test_deleting_the_message_keeps_ticket_tags(client, admin, agent, shown, visitor):

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from overture import i18n
 from overture.accounts import service
-from overture.accounts.models import ROLES
+from overture.accounts.models import ROLES, User
 from overture.accounts.schemas import SettingsPatch, UserIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
-from overture.kit.errors import DomainError
 from overture.kit.ratelimit import enforce
-from overture.web.forms import PostedForm, domain_errors, parse
+from overture.web.forms import PostedForm, labelled, one, submit
 from overture.web.templating import flash, render
 
 # Sign-in and language: reachable without a session.
@@ -28,11 +27,6 @@ router = APIRouter(
 )
 
 CHECKBOXES = ("agent_workspace_enabled", "messaging_enabled")
-
-
-def _one(form: dict[str, Any], key: str) -> str:
-    value = form.get(key, "")
-    return value if isinstance(value, str) else (value[0] if value else "")
 
 
 def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -46,7 +40,7 @@ def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
         "role": _("Role"),
         "password": _("Password"),
     }
-    return [{"field": labels.get(e["field"], e["field"]), "msg": e["msg"]} for e in errors]
+    return labelled(errors, labels)
 
 
 def role_labels() -> dict[str, str]:
@@ -118,14 +112,14 @@ def choose_locale(
 
 @router.get("")
 def home(request: Request, db: DB, user: PageAdmin):
-    return render(request, "admin/home.html", counts=service.overview_counts(db))
+    return render(request, "admin/home.html", counts=service.overview_counts(db, user))
 
 
 # ---- settings ---------------------------------------------------------------------------------
 
 
-def _settings_form(db: Session) -> dict[str, Any]:
-    row = service.get_settings_row(db)
+def _settings_form(db: Session, user: User) -> dict[str, Any]:
+    row = service.access_settings(db, user)
     return {
         "agent_workspace_enabled": row.agent_workspace_enabled,
         "messaging_enabled": row.messaging_enabled,
@@ -136,7 +130,7 @@ def _settings_form(db: Session) -> dict[str, Any]:
 
 @router.get("/settings")
 def settings_page(request: Request, db: DB, user: PageAdmin):
-    return render(request, "admin/settings.html", form=_settings_form(db), errors=[],
+    return render(request, "admin/settings.html", form=_settings_form(db, user), errors=[],
                   locale_names=i18n.LOCALE_NAMES)
 
 
@@ -144,17 +138,12 @@ def settings_page(request: Request, db: DB, user: PageAdmin):
 def save_settings(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     # An unticked checkbox is not sent at all: absent means off.
     raw: dict[str, Any] = {name: name in form for name in CHECKBOXES}
-    raw["visit_timeout_minutes"] = _one(form, "visit_timeout_minutes").strip()
-    raw["default_locale"] = _one(form, "default_locale")
-    data, errors = parse(SettingsPatch, raw)
-    if data:
-        try:
-            service.update_settings(db, data)
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
+    raw["visit_timeout_minutes"] = one(form, "visit_timeout_minutes").strip()
+    raw["default_locale"] = one(form, "default_locale")
+    outcome = submit(db, SettingsPatch, raw, lambda data: service.update_settings(db, data))
+    if outcome.refused:
         return render(request, "admin/settings.html", status_code=422, form=raw,
-                      errors=_readable(errors), locale_names=i18n.LOCALE_NAMES)
+                      errors=_readable(outcome.errors), locale_names=i18n.LOCALE_NAMES)
     flash(request, _("Settings saved."))
     return RedirectResponse("/admin/settings", status_code=303)
 
@@ -162,33 +151,25 @@ def save_settings(request: Request, db: DB, user: PageAdmin, form: PostedForm):
 # ---- users ------------------------------------------------------------------------------------
 
 
-def _users_page(request: Request, db: Session, form: dict[str, Any],
+def _users_page(request: Request, db: Session, user: User, form: dict[str, Any],
                 errors: list[dict[str, str]] | None = None, status_code: int = 200):
     return render(request, "admin/users.html", status_code=status_code,
-                  users=service.list_users(db), roles=role_labels(), form=form,
+                  users=service.list_users(db, user), roles=role_labels(), form=form,
                   errors=errors or [])
 
 
 @router.get("/users")
 def users_page(request: Request, db: DB, user: PageAdmin):
-    return _users_page(request, db, {"role": ROLES[1]})
+    return _users_page(request, db, user, {"role": ROLES[1]})
 
 
 @router.post("/users")
 def create_user(request: Request, db: DB, user: PageAdmin, form: PostedForm):
-    raw = {key: _one(form, key) for key in ("email", "name", "role", "password")}
-    data, errors = parse(UserIn, raw)
-    made = None
-    if data:
-        try:
-            made = service.create_user(db, email=data.email, name=data.name,
-                                       password=data.password, role=data.role)
-        except DomainError as exc:
-            errors = domain_errors(exc)
-            if exc.code == "email_taken":
-                errors = [{"field": "email", "msg": exc.message}]
-    if errors or made is None:
+    raw = {key: one(form, key) for key in ("email", "name", "role", "password")}
+    outcome = submit(db, UserIn, raw, lambda data: service.create_user(
+        db, email=data.email, name=data.name, password=data.password, role=data.role))
+    if outcome.refused or outcome.value is None:
         shown = {k: v for k, v in raw.items() if k != "password"}  # never echo a password
-        return _users_page(request, db, shown, _readable(errors), 422)
-    flash(request, _("User %(email)s created.") % {"email": made.email})
+        return _users_page(request, db, user, shown, _readable(outcome.errors), 422)
+    flash(request, _("User %(email)s created.") % {"email": outcome.value.email})
     return RedirectResponse("/admin/users", status_code=303)

@@ -12,8 +12,8 @@ router = APIRouter(prefix="/api/v1", tags=["account"])
 
 
 @router.get("/settings", response_model=SettingsOut)
-def get_settings(db: DB, user: ApiUser):
-    return service.get_settings_row(db)
+def get_settings(db: DB, user: ApiAdmin):
+    return service.access_settings(db, user)
 
 
 @router.patch("/settings", response_model=SettingsOut)
@@ -23,7 +23,7 @@ def patch_settings(data: SettingsPatch, db: DB, user: ApiAdmin):
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(db: DB, user: ApiAdmin):
-    return service.list_users(db)
+    return service.list_users(db, user)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)

@@ -33,6 +33,12 @@ def get_settings_row(db: Session) -> AccountSettings:
     return row
 
 
+def access_settings(db: Session, user: User) -> AccountSettings:
+    """The account settings as the API and the settings page show them: for admins only."""
+    require_role(user, "admin")
+    return get_settings_row(db)
+
+
 def update_settings(db: Session, data: SettingsPatch) -> AccountSettings:
     """Apply the fields given (None leaves a field as it is); the API and the page share this."""
     row = get_settings_row(db)
@@ -64,8 +70,8 @@ def create_user(db: Session, *, email: str, name: str, password: str, role: str)
         raise Invalid("password", _("password must have at least 10 characters"))
     email = email.strip().lower()
     if db.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise Conflict(_("a user with email %(email)s already exists") % {"email": email},
-                       code="email_taken")
+        taken = _("a user with email %(email)s already exists") % {"email": email}
+        raise Conflict(taken, code="email_taken", details=[{"loc": ["email"], "msg": taken}])
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
     db.add(user)
     db.flush()
@@ -95,12 +101,20 @@ def user_for_token(db: Session, secret: str) -> User | None:
     return user
 
 
-def list_users(db: Session) -> list[User]:
+def signed_in_user(db: Session, user_id: int) -> User | None:
+    """The user a signed session names, while they may still sign in."""
+    user = db.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def list_users(db: Session, user: User) -> list[User]:
+    require_role(user, "admin")
     return list(db.scalars(select(User).order_by(User.name, User.id)))
 
 
-def overview_counts(db: Session) -> dict[str, int]:
+def overview_counts(db: Session, user: User) -> dict[str, int]:
     """What the admin home shows: how many brands, channels and schedules exist."""
+    require_role(user, "admin")
     return {name: db.scalar(select(func.count()).select_from(model)) or 0
             for name, model in (("brands", Brand), ("channels", Channel),
                                 ("schedules", Schedule))}

@@ -9,9 +9,8 @@ from overture.brands import service
 from overture.brands.schemas import BrandIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
-from overture.kit.errors import DomainError
 from overture.kit.ids import IdPath
-from overture.web.forms import PostedForm, domain_errors, parse
+from overture.web.forms import PostedForm, labelled, submit
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -20,28 +19,27 @@ router = APIRouter(
 )
 
 
+def _form(request: Request, brand, form: dict, errors: list[dict[str, str]] | None = None):
+    return render(request, "admin/brand_form.html", status_code=422 if errors else 200,
+                  brand=brand, form=form, errors=labelled(errors or [], {"name": _("Name")}))
+
+
 @router.get("")
 def brands_page(request: Request, db: DB, user: PageAdmin):
-    return render(request, "admin/brands.html", brands=service.list_brands(db),
+    return render(request, "admin/brands.html", brands=service.list_brands(db, user),
                   channel_counts=service.channel_counts(db))
 
 
 @router.get("/new")
 def new_brand(request: Request, user: PageAdmin):
-    return render(request, "admin/brand_form.html", brand=None, form={})
+    return _form(request, None, {})
 
 
 @router.post("/new")
 def create_brand(request: Request, db: DB, user: PageAdmin, form: PostedForm):
-    data, errors = parse(BrandIn, form)
-    if data:
-        try:
-            service.create_brand(db, data)
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
-        return render(request, "admin/brand_form.html", status_code=422, brand=None, form=form,
-                      errors=errors)
+    outcome = submit(db, BrandIn, form, lambda data: service.create_brand(db, data))
+    if outcome.refused:
+        return _form(request, None, form, outcome.errors)
     flash(request, _("Brand created."))
     return RedirectResponse("/admin/brands", status_code=303)
 
@@ -49,22 +47,16 @@ def create_brand(request: Request, db: DB, user: PageAdmin, form: PostedForm):
 @router.get("/{brand_id}")
 def edit_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     brand = service.access_brand(db, user, brand_id)
-    return render(request, "admin/brand_form.html", brand=brand, form={"name": brand.name})
+    return _form(request, brand, {"name": brand.name})
 
 
 @router.post("/{brand_id}")
 def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin,
                  form: PostedForm):
     brand = service.access_brand(db, user, brand_id)
-    data, errors = parse(BrandIn, form)
-    if data:
-        try:
-            service.update_brand(db, brand, data)
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
-        return render(request, "admin/brand_form.html", status_code=422, brand=brand, form=form,
-                      errors=errors)
+    outcome = submit(db, BrandIn, form, lambda data: service.update_brand(db, brand, data))
+    if outcome.refused:
+        return _form(request, brand, form, outcome.errors)
     flash(request, _("Brand saved."))
     return RedirectResponse("/admin/brands", status_code=303)
 

@@ -4,15 +4,15 @@ from fastapi import APIRouter, Response
 
 from overture.brands import service
 from overture.brands.schemas import BrandIn, BrandOut
-from overture.deps import DB, ApiAdmin, ApiUser
+from overture.deps import DB, ApiAdmin
 from overture.kit.ids import IdPath
 
 router = APIRouter(prefix="/api/v1/brands", tags=["brands"])
 
 
 @router.get("", response_model=list[BrandOut])
-def list_brands(db: DB, user: ApiUser):
-    return service.list_brands(db)
+def list_brands(db: DB, user: ApiAdmin):
+    return service.list_brands(db, user)
 
 
 @router.post("", response_model=BrandOut, status_code=201)
@@ -21,7 +21,7 @@ def create_brand(data: BrandIn, db: DB, user: ApiAdmin):
 
 
 @router.get("/{brand_id}", response_model=BrandOut)
-def get_brand(brand_id: IdPath, db: DB, user: ApiUser):
+def get_brand(brand_id: IdPath, db: DB, user: ApiAdmin):
     return service.access_brand(db, user, brand_id)
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.accounts.service import require_role
 from overture.brands.models import Brand
 from overture.brands.schemas import BrandIn
 from overture.channels.models import Channel
@@ -12,14 +13,16 @@ from overture.kit.errors import Conflict, NotFound
 
 
 def access_brand(db: Session, user: User, brand_id: int) -> Brand:
-    """The one way to load a brand by id: every signed-in user of the account may read it."""
+    """The one way to load a brand by id: brands are configuration, for admins only."""
+    require_role(user, "admin")
     brand = db.get(Brand, brand_id)
     if brand is None:
         raise NotFound(_("brand %(id)s not found") % {"id": brand_id})
     return brand
 
 
-def list_brands(db: Session) -> list[Brand]:
+def list_brands(db: Session, user: User) -> list[Brand]:
+    require_role(user, "admin")
     return list(db.scalars(select(Brand).order_by(func.lower(Brand.name), Brand.id)))
 
 

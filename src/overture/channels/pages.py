@@ -8,16 +8,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from overture.accounts.models import User
 from overture.brands.service import list_brands
 from overture.channels import service
 from overture.channels.models import KINDS, MESSAGING_KINDS, Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
-from overture.kit.errors import DomainError
 from overture.kit.ids import IdPath
 from overture.schedules.service import list_schedules
-from overture.web.forms import PostedForm, domain_errors, parse
+from overture.web.forms import PostedForm, labelled, one, submit
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -56,44 +56,24 @@ def _field_labels() -> dict[str, str]:
     }
 
 
-def _one(form: dict[str, Any], key: str) -> str:
-    value = form.get(key, "")
-    if isinstance(value, list):  # a field sent twice: keep the first, like a browser would
-        value = value[0] if value else ""
-    return value
-
-
 def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     """The form as ChannelIn input, and the textarea line number of each allowed origin."""
     # A field left out of the post takes the schema's default, as through the API.
-    data: dict[str, Any] = {key: _one(form, key) for key in TEXT_FIELDS if key in form}
-    typed = _one(form, "allowed_origins").splitlines()
+    data: dict[str, Any] = {key: one(form, key) for key in TEXT_FIELDS if key in form}
+    typed = one(form, "allowed_origins").splitlines()
     lines = [(n, line.strip()) for n, line in enumerate(typed, 1) if line.strip()]
     data["allowed_origins"] = [line for _n, line in lines]
-    if _one(form, "brand_id"):
-        data["brand_id"] = _one(form, "brand_id")
-    data["schedule_id"] = _one(form, "schedule_id") or None
+    if one(form, "brand_id"):
+        data["brand_id"] = one(form, "brand_id")
+    data["schedule_id"] = one(form, "schedule_id") or None
     return data, [n for n, _line in lines]
 
 
 def _readable(errors: list[dict[str, str]], origin_lines: list[int]) -> list[dict[str, str]]:
     """Field paths (allowed_origins.2) as the labels the admin sees beside the inputs."""
-    labels = _field_labels()
-    out = []
-    for err in errors:
-        parts = err["field"].split(".") if err["field"] else []
-        field = labels.get(parts[0], parts[0]) if parts else ""
-        if parts and parts[0] == "allowed_origins" and len(parts) > 1 and parts[1].isdigit():
-            index = int(parts[1])
-            line = origin_lines[index] if index < len(origin_lines) else index + 1
-            field = _("%(field)s, line %(line)s") % {"field": field, "line": line}
-        msg = err["msg"]
-        if msg == "Field required":
-            msg = _("this field is required")
-        elif parts and parts[0] == "color":
-            msg = _("must be a colour like #1f73b7")
-        out.append({"field": field, "msg": msg})
-    return out
+    return labelled(errors, _field_labels(),
+                    positions={"allowed_origins": (_("line %(n)s"), origin_lines)},
+                    messages={"color": _("must be a colour like #1f73b7")})
 
 
 def _form_of(channel: Channel) -> dict[str, str]:
@@ -110,8 +90,9 @@ def _form_of(channel: Channel) -> dict[str, str]:
     }
 
 
-def _render_form(request: Request, db: Session, channel: Channel | None, form: dict[str, Any],
-                 errors: list[dict[str, str]] | None = None, status_code: int = 200):
+def _render_form(request: Request, db: Session, user: User, channel: Channel | None,
+                 form: dict[str, Any], errors: list[dict[str, str]] | None = None,
+                 status_code: int = 200):
     context: dict[str, Any] = {}
     if channel is not None:
         base = str(request.base_url).rstrip("/")
@@ -120,37 +101,33 @@ def _render_form(request: Request, db: Session, channel: Channel | None, form: d
         )
     return render(
         request, "admin/channel_form.html", status_code=status_code, channel=channel, form=form,
-        errors=errors or [], brands=list_brands(db), schedules=list_schedules(db),
+        errors=errors or [], brands=list_brands(db, user), schedules=list_schedules(db, user),
         kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS, **context,
     )
 
 
 @router.get("")
 def channels_page(request: Request, db: DB, user: PageAdmin):
-    brands = {b.id: b.name for b in list_brands(db)}
-    return render(request, "admin/channels.html", channels=service.list_channels(db),
+    brands = {b.id: b.name for b in list_brands(db, user)}
+    return render(request, "admin/channels.html", channels=service.list_channels(db, user),
                   brand_names=brands, kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS)
 
 
 @router.get("/new")
 def new_channel(request: Request, db: DB, user: PageAdmin):
-    brands = list_brands(db)
+    brands = list_brands(db, user)
     form = {"kind": KINDS[0], "color": "#1f73b7",
             "brand_id": str(brands[0].id) if len(brands) == 1 else ""}
-    return _render_form(request, db, None, form)
+    return _render_form(request, db, user, None, form)
 
 
 @router.post("/new")
 def create_channel(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw, origin_lines = _from_form(form)
-    data, errors = parse(ChannelIn, raw)
-    if data:
-        try:
-            service.create_channel(db, data)
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
-        return _render_form(request, db, None, form, _readable(errors, origin_lines), 422)
+    outcome = submit(db, ChannelIn, raw, lambda data: service.create_channel(db, data))
+    if outcome.refused:
+        return _render_form(request, db, user, None, form, _readable(outcome.errors, origin_lines),
+                            422)
     flash(request, _("Channel created. Open it to copy its embed snippet."))
     return RedirectResponse("/admin/channels", status_code=303)
 
@@ -158,7 +135,7 @@ def create_channel(request: Request, db: DB, user: PageAdmin, form: PostedForm):
 @router.get("/{channel_id}")
 def edit_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     channel = service.access_channel(db, user, channel_id)
-    return _render_form(request, db, channel, _form_of(channel))
+    return _render_form(request, db, user, channel, _form_of(channel))
 
 
 @router.post("/{channel_id}")
@@ -166,15 +143,12 @@ def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin
                    form: PostedForm):
     channel = service.access_channel(db, user, channel_id)
     raw, origin_lines = _from_form(form)
-    data, errors = parse(ChannelIn, raw)
-    if data:
-        try:
-            # Every field is on the form, so the whole channel is replaced by what was posted.
-            service.update_channel(db, channel, ChannelPatch(**data.model_dump()))
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
-        return _render_form(request, db, channel, form, _readable(errors, origin_lines), 422)
+    # Every field is on the form, so the whole channel is replaced by what was posted.
+    outcome = submit(db, ChannelIn, raw, lambda data: service.update_channel(
+        db, channel, ChannelPatch(**data.model_dump())))
+    if outcome.refused:
+        return _render_form(request, db, user, channel, form,
+                            _readable(outcome.errors, origin_lines), 422)
     flash(request, _("Channel saved."))
     return RedirectResponse("/admin/channels", status_code=303)
 

@@ -6,16 +6,16 @@ from fastapi import APIRouter, Query, Response
 
 from overture.channels import service
 from overture.channels.schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelSecretOut
-from overture.deps import DB, ApiAdmin, ApiUser
+from overture.deps import DB, ApiAdmin
 from overture.kit.ids import MAX_ID, IdPath
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
 
 @router.get("", response_model=list[ChannelOut])
-def list_channels(db: DB, user: ApiUser,
+def list_channels(db: DB, user: ApiAdmin,
                   brand_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None):
-    return service.list_channels(db, brand_id)
+    return service.list_channels(db, user, brand_id)
 
 
 @router.post("", response_model=ChannelSecretOut, status_code=201)
@@ -24,7 +24,7 @@ def create_channel(data: ChannelIn, db: DB, user: ApiAdmin):
 
 
 @router.get("/{channel_id}", response_model=ChannelOut)
-def get_channel(channel_id: IdPath, db: DB, user: ApiUser):
+def get_channel(channel_id: IdPath, db: DB, user: ApiAdmin):
     return service.access_channel(db, user, channel_id)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.accounts.service import require_role
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
@@ -17,13 +18,16 @@ from overture.schedules.models import Schedule
 
 
 def access_channel(db: Session, user: User, channel_id: int) -> Channel:
+    """The one way to load a channel by id: channels are configuration, for admins only."""
+    require_role(user, "admin")
     channel = db.get(Channel, channel_id)
     if channel is None:
         raise NotFound(_("channel %(id)s not found") % {"id": channel_id})
     return channel
 
 
-def list_channels(db: Session, brand_id: int | None = None) -> list[Channel]:
+def list_channels(db: Session, user: User, brand_id: int | None = None) -> list[Channel]:
+    require_role(user, "admin")
     q = select(Channel).order_by(Channel.brand_id, Channel.name, Channel.id)
     if brand_id is not None:
         q = q.where(Channel.brand_id == brand_id)

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from overture.conversations import service
-from overture.conversations.models import Conversation
 from overture.conversations.schemas import (
     AgentMessageIn,
     MessageOut,
@@ -74,12 +73,12 @@ def get_ticket(ticket_id: IdPath, db: DB, user: ApiUser):
 @router.patch("/{ticket_id}", response_model=TicketDetail)
 def patch_ticket(ticket_id: IdPath, patch: TicketPatch, db: DB, user: ApiUser):
     ticket = service.access_ticket(db, user, ticket_id, for_update=True)
-    return service.ticket_detail(db, service.update_ticket(db, ticket, patch))
+    return service.ticket_detail(db, service.update_ticket(db, user, ticket, patch))
 
 
 @router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)
 def reply(ticket_id: IdPath, body: AgentMessageIn, db: DB, user: ApiUser):
     """An agent's reply (HTTP fallback of the agent's live socket)."""
     ticket = service.access_ticket(db, user, ticket_id)
-    conv = db.get(Conversation, ticket.conversation_id)
-    return service.agent_message(db, conv, user, body.body, body.client_id)
+    return service.agent_message(db, service.conversation_of(db, ticket), user, body.body,
+                                 body.client_id)

@@ -27,7 +27,7 @@ from overture.db import publish_after_commit
 from overture.i18n import gettext as _
 from overture.kit import hotsql
 from overture.kit.clock import utcnow
-from overture.kit.errors import Conflict, Invalid, NotFound
+from overture.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from overture.kit.pagination import Cursor
 from overture.proactive import render, stats
 from overture.proactive.models import Delivery, ProactiveMessage
@@ -148,10 +148,15 @@ def ticket_of(db: Session, conv: Conversation) -> Ticket:
     return ticket
 
 
+def _already_stored(db: Session, conv: Conversation, client_id: str) -> ChatMessage | None:
+    """A message re-sent with the same client id (a retry) is the one stored the first time."""
+    return db.scalar(select(ChatMessage).where(
+        ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
+
+
 def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: str,
                      client_id: str) -> ChatMessage:
-    existing = db.scalar(select(ChatMessage).where(
-        ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
+    existing = _already_stored(db, conv, client_id)
     if existing is not None:
         return existing
     ticket = ticket_of(db, conv)
@@ -168,8 +173,7 @@ def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: st
 
 def agent_message(db: Session, conv: Conversation, user: User, body: str,
                   client_id: str) -> ChatMessage:
-    existing = db.scalar(select(ChatMessage).where(
-        ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
+    existing = _already_stored(db, conv, client_id)
     if existing is not None:
         return existing
     ticket = ticket_of(db, conv)
@@ -195,7 +199,9 @@ def messages_after(db: Session, conversation_id: int, after: int = 0,
 
 def access_ticket(db: Session, user: User, ticket_id: int, *,
                   for_update: bool = False) -> Ticket:
-    """Agents and admins see every ticket of the account."""
+    """The one way to load a ticket by id: agents and admins see every ticket of the
+    account."""
+    require_role(user, "admin", "agent")
     q = select(Ticket).where(Ticket.id == ticket_id)
     ticket = db.scalar(q.with_for_update() if for_update else q)
     if ticket is None:
@@ -292,13 +298,23 @@ def set_tags(db: Session, ticket: Ticket, tags: list[str]) -> None:
         db.execute(insert(TicketTag), [{"ticket_id": ticket.id, "tag": t} for t in tags])
 
 
-def update_ticket(db: Session, ticket: Ticket, patch: TicketPatch) -> Ticket:
-    changes = patch.model_dump(exclude_unset=True)
+def conversation_of(db: Session, ticket: Ticket) -> Conversation:
+    """The conversation of a ticket the caller already holds (loaded through access_ticket)."""
     conv = db.get(Conversation, ticket.conversation_id)
     assert conv is not None
+    return conv
+
+
+def update_ticket(db: Session, user: User, ticket: Ticket, patch: TicketPatch) -> Ticket:
+    changes = patch.model_dump(exclude_unset=True)
+    conv = conversation_of(db, ticket)
+    if changes.get("assignee_id") not in (None, user.id) and user.role != "admin":
+        # Agents take tickets for themselves (or leave them unassigned); admins hand them out.
+        raise Forbidden(_("agents may assign a ticket only to themselves"),
+                        code="assign_to_others")
     if "assignee_id" in changes and changes["assignee_id"] is not None:
-        user = db.get(User, changes["assignee_id"])
-        if user is None or not user.is_active:
+        assignee = db.get(User, changes["assignee_id"])
+        if assignee is None or not assignee.is_active:
             raise Invalid("assignee_id", _("user %(id)s does not exist")
                           % {"id": changes["assignee_id"]})
     if "assignee_id" in changes:

@@ -12,11 +12,12 @@ from fastapi import APIRouter, WebSocket
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.accounts.service import signed_in_user
 from overture.conversations import service
-from overture.conversations.models import ChatMessage, Conversation
+from overture.conversations.models import ChatMessage
 from overture.conversations.schemas import AgentMessageIn, MessageOut, checked
 from overture.kit.admission import run_unit
-from overture.kit.errors import DomainError
+from overture.kit.errors import DomainError, Unauthorized
 from overture.kit.ids import AfterId, IdPath
 from overture.kit.origins import origin_allowed
 from overture.realtime.ws import heartbeat_loop, run_together, serve_chat
@@ -24,8 +25,9 @@ from overture.realtime.ws import heartbeat_loop, run_together, serve_chat
 router = APIRouter(prefix="/agent")
 HEARTBEAT_SECONDS = 20.0
 
-# Validates a frame's text and stores it for whoever is on this socket.
-Store = Callable[[Session, Conversation, str, str], ChatMessage]
+# Loads the conversation through the loader of whoever is on this socket (so every frame is
+# checked again), validates the frame's text and stores it.
+Store = Callable[[Session, str, str], ChatMessage]
 
 
 async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
@@ -47,8 +49,7 @@ async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
 
     def stored(client_id: str, body: str) -> dict:
         with database.unit_of_work() as db:
-            conv = db.get(Conversation, conversation_id)
-            return as_json(store(db, conv, client_id, body))
+            return as_json(store(db, client_id, body))
 
     async def on_message(client_id: str, body: str) -> dict:
         return await run_unit(app, stored, client_id, body)
@@ -65,8 +66,8 @@ def _agent(ws: WebSocket) -> User | None:
     if uid is None or not origin_allowed(ws.headers.get("origin"), ws):
         return None
     with ws.app.state.db.unit_of_work() as db:
-        user = db.get(User, uid)
-        if user is None or not user.is_active:
+        user = signed_in_user(db, uid)
+        if user is None:
             return None
         db.expunge(user)
         return user
@@ -119,8 +120,13 @@ async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0
         return
     await ws.accept()
 
-    def store(db, conv, client_id: str, body: str):
+    def store(db: Session, client_id: str, body: str) -> ChatMessage:
         data = checked(AgentMessageIn, {"client_id": client_id, "body": body})
-        return service.agent_message(db, conv, db.get(User, user.id), data.body, client_id)
+        me = signed_in_user(db, user.id)
+        if me is None:
+            raise Unauthorized("sign in again to reply", code="signed_out")
+        ticket = service.access_ticket(db, me, ticket_id)
+        return service.agent_message(db, service.conversation_of(db, ticket), me, data.body,
+                                     client_id)
 
     await serve_conversation(ws, conversation_id, after, store)

@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from overture.accounts.models import User
 from overture.brands.service import list_brands
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.channels.service import list_channels
@@ -29,7 +29,7 @@ from overture.proactive.models import ProactiveMessage
 from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
 from overture.schedules.service import list_schedules
-from overture.web.forms import PostedForm, field_errors
+from overture.web.forms import PostedForm, attempt, labelled
 from overture.web.templating import flash, render
 
 BASE = "/admin/proactive-messages"
@@ -96,24 +96,9 @@ def _field_labels() -> dict[str, str]:
     }
 
 
-def _readable(path: str, msg: str) -> dict[str, str]:
-    """An error as shown beside the form: the field in words, its exact path, the message."""
-    head = path.split(".", 1)[0]
-    label = _field_labels().get(head, head)
-    field = label if path == head else f"{label} ({path})"
-    return {"field": field, "path": path, "msg": msg}
-
-
-def _validation_errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [_readable(e["field"], e["msg"]) for e in field_errors(exc)]
-
-
-def _domain_errors(exc: DomainError) -> list[dict[str, str]]:
-    details = exc.details if isinstance(exc.details, list) else []
-    problems = [d for d in details if isinstance(d, dict) and "message" in d]
-    if problems:
-        return [_readable(str(p.get("field", "")), str(p["message"])) for p in problems]
-    return [_readable("", exc.message)]
+def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Errors as shown beside the form: the field in words, its exact path, the message."""
+    return labelled(errors, _field_labels())
 
 
 def _read_payload(form: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
@@ -125,20 +110,20 @@ def _read_payload(form: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dic
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        return None, [_readable("payload", _("The form could not be read. Reload the page and "
-                                             "try again."))]
+        return None, _readable([{"field": "payload", "msg": _(
+            "The form could not be read. Reload the page and try again.")}])
     return data, []
 
 
-def _usable_channels(db: Session) -> list[Channel]:
-    return [c for c in list_channels(db) if c.kind in MESSAGING_KINDS]
+def _usable_channels(db: Session, user: User) -> list[Channel]:
+    return [c for c in list_channels(db, user) if c.kind in MESSAGING_KINDS]
 
 
-def _blank(db: Session) -> dict[str, Any]:
+def _blank(db: Session, user: User) -> dict[str, Any]:
     """A new message: the only brand and its first web widget chosen, when that is clear."""
-    brands = list_brands(db)
+    brands = list_brands(db, user)
     brand_id = brands[0].id if len(brands) == 1 else None
-    channels = [c for c in _usable_channels(db) if c.brand_id == brand_id]
+    channels = [c for c in _usable_channels(db, user) if c.brand_id == brand_id]
     channels.sort(key=lambda c: (c.kind != "web_widget", c.id))
     return {
         "name": "", "brand_id": brand_id, "channel_id": channels[0].id if channels else None,
@@ -156,10 +141,10 @@ def _shown(posted: dict[str, Any] | None, base: dict[str, Any]) -> dict[str, Any
     return base | {k: v for k, v in posted.items() if k in base}
 
 
-def _editor_context(db: Session, m: ProactiveMessage | None, data: dict[str, Any],
-                    errors: list[dict[str, str]]) -> dict[str, Any]:
+def _editor_context(db: Session, user: User, m: ProactiveMessage | None,
+                    data: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
     channels = []
-    for c in list_channels(db):
+    for c in list_channels(db, user):
         usable = c.kind in MESSAGING_KINDS
         if usable or (m is not None and c.id == m.channel_id):
             channels.append({"id": c.id, "name": c.name, "brand_id": c.brand_id,
@@ -169,17 +154,17 @@ def _editor_context(db: Session, m: ProactiveMessage | None, data: dict[str, Any
         "data": data,
         "message_id": m.id if m is not None else None,
         "test_url": f"/api/v1/proactive-messages/{m.id}/test" if m is not None else None,
-        "brands": [{"id": b.id, "name": b.name} for b in list_brands(db)],
+        "brands": [{"id": b.id, "name": b.name} for b in list_brands(db, user)],
         "channels": channels,
         "schedules": [{"id": s.id, "name": s.name, "timezone": s.timezone}
-                      for s in list_schedules(db)],
+                      for s in list_schedules(db, user)],
         "fields": FIELDS,
         "limits": LIMITS,
         "errors": [{"path": e["path"], "msg": e["msg"]} for e in errors],
     }
 
 
-def _render_editor(request: Request, db: Session, m: ProactiveMessage | None,
+def _render_editor(request: Request, db: Session, user: User, m: ProactiveMessage | None,
                    data: dict[str, Any], errors: list[dict[str, str]] | None = None,
                    status_code: int = 200):
     errors = errors or []
@@ -188,7 +173,7 @@ def _render_editor(request: Request, db: Session, m: ProactiveMessage | None,
         request, "admin/proactive_form.html", status_code=status_code, message=m,
         problems=found, actions=service.actions(db, m, found) if m is not None else [],
         channel_name=service.channel_name(db, m) if m is not None else None,
-        errors=errors, editor=_editor_context(db, m, data, errors),
+        errors=errors, editor=_editor_context(db, user, m, data, errors),
         series=_last_30_days(db, m) if m is not None else None,
     )
 
@@ -204,22 +189,21 @@ def _last_30_days(db: Session, m: ProactiveMessage):
 
 @router.get("/new")
 def new_message(request: Request, db: DB, user: PageAdmin):
-    return _render_editor(request, db, None, _blank(db))
+    return _render_editor(request, db, user, None, _blank(db, user))
 
 
 @router.post("/new")
 def create_message(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     posted, errors = _read_payload(form)
+    status_code = 422
     if posted is not None:
-        try:
-            data = MessageIn.model_validate(posted)
-        except ValidationError as exc:
-            errors = _validation_errors(exc)
-        else:
-            m = service.create_message(db, data)
+        outcome = attempt(db, lambda: service.create_message(db, MessageIn.model_validate(posted)))
+        if not outcome.refused and outcome.value is not None:
             flash(request, _("Proactive message created."))
-            return RedirectResponse(f"{BASE}/{m.id}", status_code=303)
-    return _render_editor(request, db, None, _shown(posted, _blank(db)), errors, 422)
+            return RedirectResponse(f"{BASE}/{outcome.value.id}", status_code=303)
+        errors, status_code = _readable(outcome.errors), outcome.status
+    return _render_editor(request, db, user, None, _shown(posted, _blank(db, user)), errors,
+                          status_code)
 
 
 # -- deletion (before /{id}/{action}, which would otherwise catch it) -----------------------
@@ -237,12 +221,8 @@ def confirm_delete(message_id: IdPath, request: Request, db: DB, user: PageAdmin
 @router.post("/{message_id}/delete")
 def delete_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
-    try:
-        service.delete_message(db, m)
-    except DomainError as exc:
-        flash(request, exc.message)
-    else:
-        flash(request, _("Proactive message deleted."))
+    outcome = attempt(db, lambda: service.delete_message(db, m))
+    flash(request, outcome.error.message if outcome.error else _("Proactive message deleted."))
     return RedirectResponse(BASE, status_code=303)
 
 
@@ -275,15 +255,15 @@ def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: 
     editor = f"{BASE}/{message_id}"
     back = editor if form.get("back") == "edit" else BASE
     m = service.access_message(db, user, message_id, for_update=True)
-    try:
-        result = service.LIFECYCLE[action](db, m)
-    except DomainError as exc:
-        flash(request, _refused(action, exc))
+    outcome = attempt(db, lambda: service.LIFECYCLE[action](db, m))
+    if outcome.error is not None:
+        flash(request, _refused(action, outcome.error))
         # With problems to fix, the editor is where they are listed.
-        return RedirectResponse(editor if exc.code == "has_problems" else back, status_code=303)
+        return RedirectResponse(editor if outcome.error.code == "has_problems" else back,
+                                status_code=303)
     flash(request, _done(action))
-    if action == "clone":
-        return RedirectResponse(f"{BASE}/{result.id}", status_code=303)
+    if action == "clone" and outcome.value is not None:
+        return RedirectResponse(f"{BASE}/{outcome.value.id}", status_code=303)
     return RedirectResponse(back, status_code=303)
 
 
@@ -293,7 +273,7 @@ def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: 
 @router.get("/{message_id}")
 def edit_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id)
-    return _render_editor(request, db, m, service.current_data(m))
+    return _render_editor(request, db, user, m, service.current_data(m))
 
 
 @router.post("/{message_id}")
@@ -303,15 +283,11 @@ def update_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin
     posted, errors = _read_payload(form)
     status_code = 422
     if posted is not None:
-        try:
-            data = service.merge_patch(m, MessagePatch.model_validate(posted))
-            service.update_message(db, m, data)
-        except ValidationError as exc:
-            errors = _validation_errors(exc)
-        except DomainError as exc:
-            errors, status_code = _domain_errors(exc), exc.status
-        else:
+        outcome = attempt(db, lambda: service.update_message(
+            db, m, service.merge_patch(m, MessagePatch.model_validate(posted))))
+        if not outcome.refused:
             flash(request, _("Proactive message saved."))
             return RedirectResponse(f"{BASE}/{m.id}", status_code=303)
-    return _render_editor(request, db, m, _shown(posted, service.current_data(m)), errors,
+        errors, status_code = _readable(outcome.errors), outcome.status
+    return _render_editor(request, db, user, m, _shown(posted, service.current_data(m)), errors,
                           status_code)

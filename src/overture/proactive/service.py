@@ -38,7 +38,9 @@ CONTENT_FIELDS = ("name", "brand_id", "channel_id", "message", "response", "cond
 
 def access_message(db: Session, user: User, message_id: int, *,
                    for_update: bool = False) -> ProactiveMessage:
-    """Admins only reach these routes; the lock serialises concurrent actions on one row."""
+    """The one way to load a proactive message by id, for admins only; the lock serialises
+    concurrent actions on one row."""
+    require_role(user, "admin")
     q = select(ProactiveMessage).where(ProactiveMessage.id == message_id)
     if for_update:
         q = q.with_for_update()
@@ -211,9 +213,7 @@ def update_message(db: Session, m: ProactiveMessage, data: MessageIn) -> Proacti
         return m
     if m.status in ("live", "paused"):
         found = problems(db, m)
-        if found:
-            for field, value in before.items():
-                setattr(m, field, value)
+        if found:  # the caller's unit of work rolls the change back
             raise Conflict(
                 _("this change would leave the message with problems: %(problems)s")
                 % {"problems": " ".join(p["message"] for p in found)},

@@ -18,13 +18,12 @@ from overture.channels.service import channels_using_schedule
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
-from overture.kit.errors import DomainError
 from overture.kit.ids import IdPath
 from overture.schedules import service
 from overture.schedules.hours import is_open
 from overture.schedules.models import Schedule
 from overture.schedules.schemas import ScheduleIn, SchedulePatch
-from overture.web.forms import PostedForm, domain_errors, parse
+from overture.web.forms import PostedForm, labelled, many, one, submit
 from overture.web.templating import flash, render
 
 router = APIRouter(
@@ -48,16 +47,6 @@ def weekday_names() -> list[str]:
             _("Saturday"), _("Sunday")]
 
 
-def _list(form: dict[str, Any], key: str) -> list[str]:
-    value = form.get(key, [])
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _one(form: dict[str, Any], key: str) -> str:
-    value = form.get(key, "")
-    return value if isinstance(value, str) else (value[0] if value else "")
-
-
 def _clock(value: str) -> str:
     """A browser's time input may add seconds (09:00:00); the schema wants HH:MM."""
     value = value.strip()
@@ -67,14 +56,14 @@ def _clock(value: str) -> str:
 
 def _rows(form: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     """The posted rows, as typed (for showing the form again)."""
-    weekdays, starts, ends = (_list(form, k) for k in ("weekday", "start", "end"))
+    weekdays, starts, ends = (many(form, k) for k in ("weekday", "start", "end"))
     intervals = [
         {"weekday": weekdays[i] if i < len(weekdays) else "0",
          "start": starts[i] if i < len(starts) else "",
          "end": ends[i] if i < len(ends) else ""}
         for i in range(max(len(weekdays), len(starts), len(ends)))
     ]
-    names, firsts, lasts = (_list(form, k) for k in ("holiday_name", "first_day", "last_day"))
+    names, firsts, lasts = (many(form, k) for k in ("holiday_name", "first_day", "last_day"))
     holidays = [
         {"name": names[i] if i < len(names) else "",
          "first_day": firsts[i] if i < len(firsts) else "",
@@ -87,7 +76,7 @@ def _rows(form: dict[str, Any]) -> tuple[list[dict], list[dict]]:
 def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """ScheduleIn input without the empty rows, and the row number of each row kept."""
     intervals, holidays = _rows(form)
-    data: dict[str, Any] = {"name": _one(form, "name"), "timezone": _one(form, "timezone").strip(),
+    data: dict[str, Any] = {"name": one(form, "name"), "timezone": one(form, "timezone").strip(),
                             "intervals": [], "holidays": []}
     rows: dict[str, list[int]] = {"intervals": [], "holidays": []}
     for n, row in enumerate(intervals, 1):
@@ -111,19 +100,8 @@ def _readable(errors: list[dict[str, str]], rows: dict[str, list[int]]) -> list[
     labels = {"name": _("Name"), "timezone": _("Time zone"), "intervals": _("Weekly hours"),
               "holidays": _("Holidays"), "weekday": _("Day"), "start": _("Start"),
               "end": _("End"), "first_day": _("First day"), "last_day": _("Last day")}
-    out = []
-    for err in errors:
-        parts = err["field"].split(".") if err["field"] else []
-        words = [labels.get(parts[0], parts[0])] if parts else []
-        if len(parts) > 1 and parts[0] in rows and parts[1].isdigit():
-            index = int(parts[1])
-            kept = rows[parts[0]]
-            words.append(_("row %(n)s") % {"n": kept[index] if index < len(kept) else index + 1})
-            words.extend(labels.get(p, p) for p in parts[2:])
-        else:
-            words.extend(labels.get(p, p) for p in parts[1:])
-        out.append({"field": ", ".join(words), "msg": err["msg"]})
-    return out
+    row = _("row %(n)s")
+    return labelled(errors, labels, positions={name: (row, kept) for name, kept in rows.items()})
 
 
 def _form_of(schedule: Schedule) -> dict[str, Any]:
@@ -158,13 +136,13 @@ def _redisplay(form: dict[str, Any]) -> dict[str, Any]:
     intervals, holidays = _rows(form)
     keep = [r for r in intervals if r["start"].strip() or r["end"].strip()]
     days = [h for h in holidays if any(v.strip() for v in h.values())]
-    return {"name": _one(form, "name"), "timezone": _one(form, "timezone"),
+    return {"name": one(form, "name"), "timezone": one(form, "timezone"),
             "intervals": keep, "holidays": days}
 
 
 @router.get("")
 def schedules_page(request: Request, db: DB, user: PageAdmin):
-    schedules = service.list_schedules(db)
+    schedules = service.list_schedules(db, user)
     now = utcnow()
     open_now = {s.id: is_open(s.hours(), now) for s in schedules}
     return render(request, "admin/schedules.html", schedules=schedules, open_now=open_now)
@@ -179,14 +157,9 @@ def new_schedule(request: Request, user: PageAdmin):
 @router.post("/new")
 def create_schedule(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw, rows = _from_form(form)
-    data, errors = parse(ScheduleIn, raw)
-    if data:
-        try:
-            service.create_schedule(db, data)
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
-        return _render_form(request, None, _redisplay(form), _readable(errors, rows), 422)
+    outcome = submit(db, ScheduleIn, raw, lambda data: service.create_schedule(db, data))
+    if outcome.refused:
+        return _render_form(request, None, _redisplay(form), _readable(outcome.errors, rows), 422)
     flash(request, _("Schedule created."))
     return RedirectResponse("/admin/schedules", status_code=303)
 
@@ -202,15 +175,12 @@ def update_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdm
                     form: PostedForm):
     schedule = service.access_schedule(db, user, schedule_id)
     raw, rows = _from_form(form)
-    data, errors = parse(ScheduleIn, raw)
-    if data:
-        try:
-            # The form holds the whole schedule: every field is replaced by what was posted.
-            service.update_schedule(db, schedule, SchedulePatch(**data.model_dump()))
-        except DomainError as exc:
-            errors = domain_errors(exc)
-    if errors:
-        return _render_form(request, schedule, _redisplay(form), _readable(errors, rows), 422)
+    # The form holds the whole schedule: every field is replaced by what was posted.
+    outcome = submit(db, ScheduleIn, raw, lambda data: service.update_schedule(
+        db, schedule, SchedulePatch(**data.model_dump())))
+    if outcome.refused:
+        return _render_form(request, schedule, _redisplay(form),
+                            _readable(outcome.errors, rows), 422)
     flash(request, _("Schedule saved."))
     return RedirectResponse("/admin/schedules", status_code=303)
 

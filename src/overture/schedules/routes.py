@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from overture.deps import DB, ApiAdmin, ApiUser
+from overture.deps import DB, ApiAdmin
 from overture.kit.clock import utcnow
 from overture.kit.ids import IdPath
 from overture.schedules import service
@@ -13,8 +13,8 @@ router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 
 
 @router.get("", response_model=list[ScheduleOut])
-def list_schedules(db: DB, user: ApiUser):
-    return service.list_schedules(db)
+def list_schedules(db: DB, user: ApiAdmin):
+    return service.list_schedules(db, user)
 
 
 @router.post("", response_model=ScheduleOut, status_code=201)
@@ -23,12 +23,12 @@ def create_schedule(data: ScheduleIn, db: DB, user: ApiAdmin):
 
 
 @router.get("/{schedule_id}", response_model=ScheduleOut)
-def get_schedule(schedule_id: IdPath, db: DB, user: ApiUser):
+def get_schedule(schedule_id: IdPath, db: DB, user: ApiAdmin):
     return service.access_schedule(db, user, schedule_id)
 
 
 @router.get("/{schedule_id}/status", response_model=ScheduleStatus)
-def schedule_status(schedule_id: IdPath, db: DB, user: ApiUser):
+def schedule_status(schedule_id: IdPath, db: DB, user: ApiAdmin):
     """Whether the schedule is open now, and when that next changes."""
     hours = service.access_schedule(db, user, schedule_id).hours()
     now = utcnow()

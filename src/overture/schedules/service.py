@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.accounts.service import require_role
 from overture.i18n import gettext as _
 from overture.kit.errors import NotFound
 from overture.kit.signals import schedule_changed, schedule_deleted
@@ -12,13 +13,16 @@ from overture.schedules.schemas import ScheduleIn, SchedulePatch
 
 
 def access_schedule(db: Session, user: User, schedule_id: int) -> Schedule:
+    """The one way to load a schedule by id: schedules are configuration, for admins only."""
+    require_role(user, "admin")
     schedule = db.get(Schedule, schedule_id)
     if schedule is None:
         raise NotFound(_("schedule %(id)s not found") % {"id": schedule_id})
     return schedule
 
 
-def list_schedules(db: Session) -> list[Schedule]:
+def list_schedules(db: Session, user: User) -> list[Schedule]:
+    require_role(user, "admin")
     return list(db.scalars(select(Schedule).order_by(Schedule.name, Schedule.id)))
 
 

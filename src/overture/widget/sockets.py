@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
+from sqlalchemy.orm import Session
 
+from overture.channels.models import Channel
 from overture.channels.service import channel_by_key
 from overture.conversations import service as conversations
+from overture.conversations.models import ChatMessage, Conversation
 from overture.conversations.schemas import CustomerMessageIn, checked
 from overture.conversations.sockets import serve_conversation
 from overture.kit.admission import run_unit
-from overture.kit.errors import DomainError
+from overture.kit.errors import DomainError, NotFound
 from overture.kit.ids import AfterId, IdPath
 from overture.kit.origins import origin_allowed
 from overture.visitors.models import Visitor
@@ -24,30 +27,37 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
     app = ws.app
     database = app.state.db
 
-    def authorise():
+    def conversation(db: Session, channel: Channel | None) -> tuple[Conversation, Visitor]:
+        """The visitor's conversation, through the visitor-side loader: on connect, and again
+        for every message."""
+        if channel is None:
+            raise NotFound("no channel with this key", code="channel_not_found")
+        visitor = resolve_visitor(db, visitor_id, create=False)
+        conv = conversations.access_visitor_conversation(db, channel, visitor, conversation_id)
+        assert visitor is not None  # the loader refuses a conversation without its visitor
+        return conv, visitor
+
+    def authorise() -> bool:
         with database.unit_of_work() as db:
             channel = channel_by_key(db, channel_key)
             if channel is None or not origin_allowed(ws.headers.get("origin"), ws,
                                                      channel.allowed_origins):
-                return None
-            visitor = resolve_visitor(db, visitor_id, create=False)
+                return False
             try:
-                conv = conversations.access_visitor_conversation(db, channel, visitor,
-                                                                 conversation_id)
+                conversation(db, channel)
             except DomainError:
-                return None
-            return channel.id, conv.id, visitor.id
+                return False
+            return True
 
-    found = await run_unit(app, authorise)
-    if found is None:
+    if not await run_unit(app, authorise):
         await ws.close(code=4404)
         return
     await ws.accept()
 
-    def store(db, conv, client_id: str, body: str):
+    def store(db: Session, client_id: str, body: str) -> ChatMessage:
         data = checked(CustomerMessageIn, {"visitor_id": visitor_id, "client_id": client_id,
                                            "body": body})
-        return conversations.customer_message(db, conv, db.get(Visitor, found[2]), data.body,
-                                              client_id)
+        conv, visitor = conversation(db, channel_by_key(db, channel_key))
+        return conversations.customer_message(db, conv, visitor, data.body, client_id)
 
     await serve_conversation(ws, conversation_id, after, store)

@@ -229,15 +229,15 @@ def _script_words(html: str) -> list[str]:
     return words
 
 
-def test_list_page_in_portuguese(client, admin):
-    _message(client, admin, "Rascunho de teste", "draft")
-    _message(client, admin, "No ar", "live")
-    _message(client, admin, "Em espera", "paused")
-    _signed_in(client, admin)
-    r = client.get("/admin/proactive-messages", headers=PT)
-    assert r.status_code == 200
-    html = _cells(r.text)
-    assert 'lang="pt' in html or "pt_BR" in html or "pt-BR" in html
+def _in_language(html: str, locale: str) -> bool:
+    """The page says which language it is in, and the language menu shows it as chosen."""
+    return (f'<html lang="{locale.replace("_", "-")}">' in html
+            and re.search(rf'<option value="{locale}"\s+selected\s*>', html) is not None)
+
+
+def _assert_list_page_in_portuguese(html: str) -> None:
+    """Every SPEC §9 word of the list page in Portuguese, and none of them in English."""
+    assert _in_language(html, "pt_BR") and not _in_language(html, "en")
     assert re.search(r"<h1>\s*Mensagens proativas\s*</h1>", html)
     for word in ("Nome", "Status", "Canal", "Enviada", "Aberta", "Respondida", "Atualizado em"):
         assert re.search(rf'<th scope="col"[^>]*>\s*<a [^>]*>{word}[<]', html), word
@@ -245,22 +245,37 @@ def test_list_page_in_portuguese(client, admin):
         assert re.search(rf'data-status="\w+">{word}</span>', html), word
     for word in ("Editar", "Clonar", "Publicar", "Apagar", "Pausar", "Retomar"):
         assert re.search(rf'data-action="\w+"[^>]*>{word}</', html), word
-    for english in (">Proactive messages<", ">Draft<", ">Live<", ">Paused<", ">Edit<",
-                    ">Clone<", ">Publish<", ">Delete<", ">Updated<"):
+    for english in (">Proactive messages<", ">Name<", ">Channel<", ">Sent<", ">Opened<",
+                    ">Replied<", ">Updated<", ">Draft<", ">Live<", ">Paused<", ">Edit<",
+                    ">Clone<", ">Publish<", ">Pause<", ">Resume<", ">Delete<"):
         assert english not in html, english
 
 
-def test_choosing_portuguese_with_the_locale_form(client, admin):
+def _three_messages(client, admin) -> None:
+    _message(client, admin, "Rascunho de teste", "draft")
+    _message(client, admin, "No ar", "live")
     _message(client, admin, "Em espera", "paused")
+
+
+def test_list_page_in_portuguese(client, admin):
+    _three_messages(client, admin)
+    _signed_in(client, admin)
+    r = client.get("/admin/proactive-messages", headers=PT)
+    assert r.status_code == 200
+    _assert_list_page_in_portuguese(_cells(r.text))
+
+
+def test_choosing_portuguese_with_the_locale_form(client, admin):
+    _three_messages(client, admin)
     _signed_in(client, admin)
     page = client.get("/admin/proactive-messages", headers=EN)
-    assert ">Paused<" in page.text
+    assert _in_language(page.text, "en") and ">Paused<" in page.text
     r = client.post("/locale", data={"locale": "pt_BR", "csrf_token": csrf_from(page.text),
                                      "next": "/admin/proactive-messages"},
                     follow_redirects=False)
     assert r.status_code in (302, 303)
     html = client.get("/admin/proactive-messages", headers=EN).text  # the choice wins
-    assert "Mensagens proativas" in html and ">Pausada<" in html and ">Retomar<" in html
+    _assert_list_page_in_portuguese(_cells(html))
 
 
 def test_list_page_in_english(client, admin):
@@ -269,6 +284,7 @@ def test_list_page_in_english(client, admin):
     _message(client, admin, "Paused one", "paused")
     _signed_in(client, admin)
     html = _cells(client.get("/admin/proactive-messages", headers=EN).text)
+    assert _in_language(html, "en") and not _in_language(html, "pt_BR")
     for word in ("Proactive messages", "Name", "Status", "Channel", "Sent", "Opened",
                  "Replied", "Updated"):
         assert word in html, word

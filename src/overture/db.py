@@ -11,16 +11,19 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from overture.kit.errors import NotFound
 from overture.kit.lane import Lane
 from overture.kit.sqlite_writer import Checkpointer, WriterLock
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -135,6 +138,16 @@ class Database:
         if self.lane.engine is not self.engine:
             self.lane.engine.dispose()
         self.engine.dispose()
+
+
+def load(session: Session, model: type[T], ident: int, missing: str, *,
+         for_update: bool = False) -> T:
+    """A row by primary key, or NotFound with `missing` as its message; `for_update` locks it
+    (PostgreSQL) so that concurrent actions on one row run one after the other."""
+    row = session.get(model, ident, with_for_update=True if for_update else None)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

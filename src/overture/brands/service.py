@@ -8,17 +8,15 @@ from overture.accounts.service import require_role
 from overture.brands.models import Brand
 from overture.brands.schemas import BrandIn
 from overture.channels.models import Channel
+from overture.db import load
 from overture.i18n import gettext as _
-from overture.kit.errors import Conflict, NotFound
+from overture.kit.errors import Conflict
 
 
 def access_brand(db: Session, user: User, brand_id: int) -> Brand:
     """The one way to load a brand by id: brands are configuration, for admins only."""
     require_role(user, "admin")
-    brand = db.get(Brand, brand_id)
-    if brand is None:
-        raise NotFound(_("brand %(id)s not found") % {"id": brand_id})
-    return brand
+    return load(db, Brand, brand_id, _("brand %(id)s not found") % {"id": brand_id})
 
 
 def list_brands(db: Session, user: User) -> list[Brand]:

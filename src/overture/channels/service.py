@@ -10,8 +10,9 @@ from overture.accounts.service import require_role
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
+from overture.db import load
 from overture.i18n import gettext as _
-from overture.kit.errors import Invalid, NotFound
+from overture.kit.errors import Invalid
 from overture.kit.passwords import new_key
 from overture.kit.signals import channel_changed, channel_deleted
 from overture.schedules.models import Schedule
@@ -20,10 +21,7 @@ from overture.schedules.models import Schedule
 def access_channel(db: Session, user: User, channel_id: int) -> Channel:
     """The one way to load a channel by id: channels are configuration, for admins only."""
     require_role(user, "admin")
-    channel = db.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound(_("channel %(id)s not found") % {"id": channel_id})
-    return channel
+    return load(db, Channel, channel_id, _("channel %(id)s not found") % {"id": channel_id})
 
 
 def list_channels(db: Session, user: User, brand_id: int | None = None) -> list[Channel]:

@@ -23,7 +23,7 @@ from overture.conversations.schemas import (
     TicketOut,
     TicketPatch,
 )
-from overture.db import publish_after_commit
+from overture.db import load, publish_after_commit
 from overture.i18n import gettext as _
 from overture.kit import hotsql
 from overture.kit.clock import utcnow
@@ -202,11 +202,8 @@ def access_ticket(db: Session, user: User, ticket_id: int, *,
     """The one way to load a ticket by id: agents and admins see every ticket of the
     account."""
     require_role(user, "admin", "agent")
-    q = select(Ticket).where(Ticket.id == ticket_id)
-    ticket = db.scalar(q.with_for_update() if for_update else q)
-    if ticket is None:
-        raise NotFound(_("ticket %(id)s not found") % {"id": ticket_id})
-    return ticket
+    return load(db, Ticket, ticket_id, _("ticket %(id)s not found") % {"id": ticket_id},
+                for_update=for_update)
 
 
 PAGE_SIZE = 50

@@ -16,9 +16,10 @@ from overture.accounts.models import AccountSettings, User
 from overture.accounts.service import get_settings_row, require_role
 from overture.brands.models import Brand
 from overture.channels.models import MESSAGING_KINDS, Channel
+from overture.db import load
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
-from overture.kit.errors import Conflict, Invalid, NotFound
+from overture.kit.errors import Conflict, Invalid
 from overture.proactive import events, stats
 from overture.proactive.drafts import ready_made
 from overture.proactive.models import ProactiveMessage
@@ -41,13 +42,9 @@ def access_message(db: Session, user: User, message_id: int, *,
     """The one way to load a proactive message by id, for admins only; the lock serialises
     concurrent actions on one row."""
     require_role(user, "admin")
-    q = select(ProactiveMessage).where(ProactiveMessage.id == message_id)
-    if for_update:
-        q = q.with_for_update()
-    message = db.scalar(q)
-    if message is None:
-        raise NotFound(_("proactive message %(id)s not found") % {"id": message_id})
-    return message
+    return load(db, ProactiveMessage, message_id,
+                _("proactive message %(id)s not found") % {"id": message_id},
+                for_update=for_update)
 
 
 # -- problems -------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.accounts.service import require_role
+from overture.db import load
 from overture.i18n import gettext as _
-from overture.kit.errors import NotFound
 from overture.kit.signals import schedule_changed, schedule_deleted
 from overture.schedules.models import Schedule
 from overture.schedules.schemas import ScheduleIn, SchedulePatch
@@ -15,10 +15,7 @@ from overture.schedules.schemas import ScheduleIn, SchedulePatch
 def access_schedule(db: Session, user: User, schedule_id: int) -> Schedule:
     """The one way to load a schedule by id: schedules are configuration, for admins only."""
     require_role(user, "admin")
-    schedule = db.get(Schedule, schedule_id)
-    if schedule is None:
-        raise NotFound(_("schedule %(id)s not found") % {"id": schedule_id})
-    return schedule
+    return load(db, Schedule, schedule_id, _("schedule %(id)s not found") % {"id": schedule_id})
 
 
 def list_schedules(db: Session, user: User) -> list[Schedule]:

@@ -148,18 +148,20 @@ def ticket_of(db: Session, conv: Conversation) -> Ticket:
     return ticket
 
 
-def _already_stored(db: Session, conv: Conversation, client_id: str) -> ChatMessage | None:
-    """A message re-sent with the same client id (a retry) is the one stored the first time."""
-    return db.scalar(select(ChatMessage).where(
+def _retry_or_ticket(db: Session, conv: Conversation,
+                     client_id: str) -> tuple[ChatMessage | None, Ticket]:
+    """A message re-sent with the same client id (a retry) is the one stored the first time;
+    otherwise the ticket the new message will move."""
+    stored = db.scalar(select(ChatMessage).where(
         ChatMessage.conversation_id == conv.id, ChatMessage.client_id == client_id))
+    return stored, ticket_of(db, conv)
 
 
 def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: str,
                      client_id: str) -> ChatMessage:
-    existing = _already_stored(db, conv, client_id)
-    if existing is not None:
-        return existing
-    ticket = ticket_of(db, conv)
+    stored, ticket = _retry_or_ticket(db, conv, client_id)
+    if stored is not None:
+        return stored
     if conv.status == "solved":  # the customer writes again: reopen
         conv.status = "open"
         ticket.status = "open"
@@ -173,10 +175,9 @@ def customer_message(db: Session, conv: Conversation, visitor: Visitor, body: st
 
 def agent_message(db: Session, conv: Conversation, user: User, body: str,
                   client_id: str) -> ChatMessage:
-    existing = _already_stored(db, conv, client_id)
-    if existing is not None:
-        return existing
-    ticket = ticket_of(db, conv)
+    stored, ticket = _retry_or_ticket(db, conv, client_id)
+    if stored is not None:
+        return stored
     if conv.status == "solved":
         raise Conflict(_("the ticket is solved; reopen it to reply"), code="ticket_solved")
     if ticket.status == "new":

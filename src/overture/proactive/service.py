@@ -224,35 +224,32 @@ def update_message(db: Session, m: ProactiveMessage, data: MessageIn) -> Proacti
     return m
 
 
-def publish(db: Session, m: ProactiveMessage) -> ProactiveMessage:
-    _require(db, m, "publish")
-    _require_no_problems(db, m, "publish")
+def _move(db: Session, m: ProactiveMessage, action: str, status: str) -> ProactiveMessage:
+    """publish, pause and resume: offered in the message's status, and (but for a pause) only
+    without problems; every process drops its cached rules once this commits."""
+    _require(db, m, action)
+    if status == "live":
+        _require_no_problems(db, m, action)
     now = utcnow()
-    m.status = "live"
-    m.published_at = now
+    m.status = status
     m.updated_at = now
+    if action == "publish":
+        m.published_at = now
     db.flush()
     events.changed(db, m.channel_id)
     return m
+
+
+def publish(db: Session, m: ProactiveMessage) -> ProactiveMessage:
+    return _move(db, m, "publish", "live")
 
 
 def pause(db: Session, m: ProactiveMessage) -> ProactiveMessage:
-    _require(db, m, "pause")
-    m.status = "paused"
-    m.updated_at = utcnow()
-    db.flush()
-    events.changed(db, m.channel_id)
-    return m
+    return _move(db, m, "pause", "paused")
 
 
 def resume(db: Session, m: ProactiveMessage) -> ProactiveMessage:
-    _require(db, m, "resume")
-    _require_no_problems(db, m, "resume")
-    m.status = "live"
-    m.updated_at = utcnow()
-    db.flush()
-    events.changed(db, m.channel_id)
-    return m
+    return _move(db, m, "resume", "live")
 
 
 def clone(db: Session, m: ProactiveMessage) -> ProactiveMessage:

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
-from overture.accounts.service import signed_in_user, user_for_token
+from overture.accounts.service import require_role, signed_in_user, user_for_token
 from overture.kit.admission import admitted
 from overture.kit.errors import DomainError, Forbidden, Unauthorized
 
@@ -118,31 +118,30 @@ def _user_from_request(request: Request, db: Session) -> tuple[User | None, str 
     return user, "session"
 
 
-def api_user(request: Request, db: DB) -> User:
+def _signed_in(request: Request, db: Session, refusal: DomainError) -> User:
     user, _how = _user_from_request(request, db)
     if user is None:
-        raise Unauthorized("sign in or send an API token (Authorization: Bearer …)")
+        raise refusal
     _remember(request, user)
     return user
 
 
-def api_admin(user: Annotated[User, Depends(api_user)]) -> User:
-    if not user.is_admin:
-        raise Forbidden("this needs the admin role")
-    return user
+def api_user(request: Request, db: DB) -> User:
+    return _signed_in(request, db, Unauthorized(
+        "sign in or send an API token (Authorization: Bearer …)"))
 
 
 def page_user(request: Request, db: DB) -> User:
-    user, _how = _user_from_request(request, db)
-    if user is None:
-        raise LoginRequired("sign in to continue")
-    _remember(request, user)
+    return _signed_in(request, db, LoginRequired("sign in to continue"))
+
+
+def api_admin(user: Annotated[User, Depends(api_user)]) -> User:
+    require_role(user, "admin")
     return user
 
 
 def page_admin(user: Annotated[User, Depends(page_user)]) -> User:
-    if not user.is_admin:
-        raise Forbidden("this page is for admins")
+    require_role(user, "admin")
     return user
 
 

@@ -1,23 +1,2 @@
-"""Realtime fan-out of events to connected browsers; see overture.realtime.hub."""
-
-from overture.realtime.hub import (
-    Hub,
-    HubClosed,
-    MemoryHub,
-    Message,
-    RedisHub,
-    Subscription,
-    SubscriptionClosed,
-    make_hub,
-)
-
-__all__ = [
-    "Hub",
-    "HubClosed",
-    "MemoryHub",
-    "Message",
-    "RedisHub",
-    "Subscription",
-    "SubscriptionClosed",
-    "make_hub",
-]
+"""Realtime fan-out of events to connected browsers: the hub (hub.py) with its in-process
+and Redis backends, and the chat WebSocket plumbing (ws.py)."""

@@ -54,23 +54,23 @@ def _clock(value: str) -> str:
     return match.group(1) if match else value
 
 
+INTERVAL_COLUMNS = (("weekday", "weekday", "0"), ("start", "start", ""), ("end", "end", ""))
+HOLIDAY_COLUMNS = (("holiday_name", "name", ""), ("first_day", "first_day", ""),
+                   ("last_day", "last_day", ""))
+
+
+def _table(form: dict[str, Any], columns: tuple[tuple[str, str, str], ...]) -> list[dict]:
+    """A table's posted rows: one list per input name, read across (`columns` holds the input
+    name, the row's key and the value a short column gives)."""
+    values = {name: many(form, name) for name, _key, _blank in columns}
+    height = max(len(v) for v in values.values())
+    return [{key: values[name][i] if i < len(values[name]) else blank
+             for name, key, blank in columns} for i in range(height)]
+
+
 def _rows(form: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     """The posted rows, as typed (for showing the form again)."""
-    weekdays, starts, ends = (many(form, k) for k in ("weekday", "start", "end"))
-    intervals = [
-        {"weekday": weekdays[i] if i < len(weekdays) else "0",
-         "start": starts[i] if i < len(starts) else "",
-         "end": ends[i] if i < len(ends) else ""}
-        for i in range(max(len(weekdays), len(starts), len(ends)))
-    ]
-    names, firsts, lasts = (many(form, k) for k in ("holiday_name", "first_day", "last_day"))
-    holidays = [
-        {"name": names[i] if i < len(names) else "",
-         "first_day": firsts[i] if i < len(firsts) else "",
-         "last_day": lasts[i] if i < len(lasts) else ""}
-        for i in range(max(len(names), len(firsts), len(lasts)))
-    ]
-    return intervals, holidays
+    return _table(form, INTERVAL_COLUMNS), _table(form, HOLIDAY_COLUMNS)
 
 
 def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int]]]:

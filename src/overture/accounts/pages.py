@@ -17,7 +17,7 @@ from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.ratelimit import enforce
 from overture.web.forms import PostedForm, labelled, one, submit
-from overture.web.templating import flash, render
+from overture.web.templating import flash_to, render
 
 # Sign-in and language: reachable without a session.
 public = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -144,8 +144,7 @@ def save_settings(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     if outcome.refused:
         return render(request, "admin/settings.html", status_code=422, form=raw,
                       errors=_readable(outcome.errors), locale_names=i18n.LOCALE_NAMES)
-    flash(request, _("Settings saved."))
-    return RedirectResponse("/admin/settings", status_code=303)
+    return flash_to(request, _("Settings saved."), "/admin/settings")
 
 
 # ---- users ------------------------------------------------------------------------------------
@@ -171,5 +170,5 @@ def create_user(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     if outcome.refused or outcome.value is None:
         shown = {k: v for k, v in raw.items() if k != "password"}  # never echo a password
         return _users_page(request, db, user, shown, _readable(outcome.errors), 422)
-    flash(request, _("User %(email)s created.") % {"email": outcome.value.email})
-    return RedirectResponse("/admin/users", status_code=303)
+    return flash_to(request, _("User %(email)s created.") % {"email": outcome.value.email},
+                    "/admin/users")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 
 from overture.brands import service
 from overture.brands.schemas import BrandIn
@@ -11,7 +10,7 @@ from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.ids import IdPath
 from overture.web.forms import PostedForm, labelled, submit
-from overture.web.templating import flash, render
+from overture.web.templating import ask_before_delete, flash_to, render
 
 router = APIRouter(
     prefix="/admin/brands", include_in_schema=False,
@@ -40,8 +39,7 @@ def create_brand(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     outcome = submit(db, BrandIn, form, lambda data: service.create_brand(db, data))
     if outcome.refused:
         return _form(request, None, form, outcome.errors)
-    flash(request, _("Brand created."))
-    return RedirectResponse("/admin/brands", status_code=303)
+    return flash_to(request, _("Brand created."), "/admin/brands")
 
 
 @router.get("/{brand_id}")
@@ -57,19 +55,17 @@ def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin,
     outcome = submit(db, BrandIn, form, lambda data: service.update_brand(db, brand, data))
     if outcome.refused:
         return _form(request, brand, form, outcome.errors)
-    flash(request, _("Brand saved."))
-    return RedirectResponse("/admin/brands", status_code=303)
+    return flash_to(request, _("Brand saved."), "/admin/brands")
 
 
 @router.get("/{brand_id}/delete")
 def confirm_delete(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     brand = service.access_brand(db, user, brand_id)
-    return render(request, "admin/confirm_delete.html", label=brand.name,
-                  action=f"/admin/brands/{brand.id}/delete", back="/admin/brands")
+    return ask_before_delete(request, brand.name, f"/admin/brands/{brand.id}/delete",
+                             "/admin/brands")
 
 
 @router.post("/{brand_id}/delete")
 def delete_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.delete_brand(db, service.access_brand(db, user, brand_id))
-    flash(request, _("Brand deleted."))
-    return RedirectResponse("/admin/brands", status_code=303)
+    return flash_to(request, _("Brand deleted."), "/admin/brands")

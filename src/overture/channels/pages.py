@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
@@ -18,7 +17,7 @@ from overture.i18n import gettext as _
 from overture.kit.ids import IdPath
 from overture.schedules.service import list_schedules
 from overture.web.forms import PostedForm, labelled, one, submit
-from overture.web.templating import flash, render
+from overture.web.templating import ask_before_delete, flash_to, render
 
 router = APIRouter(
     prefix="/admin/channels", include_in_schema=False,
@@ -126,10 +125,10 @@ def create_channel(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw, origin_lines = _from_form(form)
     outcome = submit(db, ChannelIn, raw, lambda data: service.create_channel(db, data))
     if outcome.refused:
-        return _render_form(request, db, user, None, form, _readable(outcome.errors, origin_lines),
-                            422)
-    flash(request, _("Channel created. Open it to copy its embed snippet."))
-    return RedirectResponse("/admin/channels", status_code=303)
+        return _render_form(request, db, user, None, form,
+                            _readable(outcome.errors, origin_lines), 422)
+    return flash_to(request, _("Channel created. Open it to copy its embed snippet."),
+                    "/admin/channels")
 
 
 @router.get("/{channel_id}")
@@ -149,16 +148,14 @@ def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin
     if outcome.refused:
         return _render_form(request, db, user, channel, form,
                             _readable(outcome.errors, origin_lines), 422)
-    flash(request, _("Channel saved."))
-    return RedirectResponse("/admin/channels", status_code=303)
+    return flash_to(request, _("Channel saved."), "/admin/channels")
 
 
 @router.post("/{channel_id}/rotate-secret")
 def rotate_secret(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.rotate_secret(db, service.access_channel(db, user, channel_id))
-    flash(request, _("A new identity secret was made. Tokens signed with the old one are no "
-                     "longer accepted."))
-    return RedirectResponse(f"/admin/channels/{channel_id}", status_code=303)
+    return flash_to(request, _("A new identity secret was made. Tokens signed with the old one "
+                               "are no longer accepted."), f"/admin/channels/{channel_id}")
 
 
 @router.get("/{channel_id}/delete")
@@ -166,12 +163,11 @@ def confirm_delete(channel_id: IdPath, request: Request, db: DB, user: PageAdmin
     channel = service.access_channel(db, user, channel_id)
     warning = _("Websites and apps that embed this channel stop showing the widget, and proactive "
                 "messages sent through it can no longer be shown.")
-    return render(request, "admin/confirm_delete.html", label=channel.name, warning=warning,
-                  action=f"/admin/channels/{channel.id}/delete", back="/admin/channels")
+    return ask_before_delete(request, channel.name, f"/admin/channels/{channel.id}/delete",
+                             "/admin/channels", warning=warning)
 
 
 @router.post("/{channel_id}/delete")
 def delete_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.delete_channel(db, service.access_channel(db, user, channel_id))
-    flash(request, _("Channel deleted."))
-    return RedirectResponse("/admin/channels", status_code=303)
+    return flash_to(request, _("Channel deleted."), "/admin/channels")

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
@@ -30,7 +29,7 @@ from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
 from overture.schedules.service import list_schedules
 from overture.web.forms import PostedForm, attempt, labelled
-from overture.web.templating import flash, render
+from overture.web.templating import ask_before_delete, flash_to, render
 
 BASE = "/admin/proactive-messages"
 
@@ -199,8 +198,7 @@ def create_message(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     if posted is not None:
         outcome = attempt(db, lambda: service.create_message(db, MessageIn.model_validate(posted)))
         if not outcome.refused and outcome.value is not None:
-            flash(request, _("Proactive message created."))
-            return RedirectResponse(f"{BASE}/{outcome.value.id}", status_code=303)
+            return flash_to(request, _("Proactive message created."), f"{BASE}/{outcome.value.id}")
         errors, status_code = _readable(outcome.errors), outcome.status
     return _render_editor(request, db, user, None, _shown(posted, _blank(db, user)), errors,
                           status_code)
@@ -214,16 +212,16 @@ def confirm_delete(message_id: IdPath, request: Request, db: DB, user: PageAdmin
     m = service.access_message(db, user, message_id)
     warning = (_("Visitors stop seeing it at once. Its statistics are deleted too; tickets it "
                  "started keep their tags.") if m.status == "live" else None)
-    return render(request, "admin/confirm_delete.html", label=m.name, warning=warning,
-                  action=f"{BASE}/{m.id}/delete", back=BASE)
+    return ask_before_delete(request, m.name, f"{BASE}/{m.id}/delete",
+                             BASE, warning=warning)
 
 
 @router.post("/{message_id}/delete")
 def delete_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
     outcome = attempt(db, lambda: service.delete_message(db, m))
-    flash(request, outcome.error.message if outcome.error else _("Proactive message deleted."))
-    return RedirectResponse(BASE, status_code=303)
+    done = outcome.error.message if outcome.error else _("Proactive message deleted.")
+    return flash_to(request, done, BASE)
 
 
 # -- lifecycle actions ----------------------------------------------------------------------
@@ -257,14 +255,12 @@ def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: 
     m = service.access_message(db, user, message_id, for_update=True)
     outcome = attempt(db, lambda: service.LIFECYCLE[action](db, m))
     if outcome.error is not None:
-        flash(request, _refused(action, outcome.error))
         # With problems to fix, the editor is where they are listed.
-        return RedirectResponse(editor if outcome.error.code == "has_problems" else back,
-                                status_code=303)
-    flash(request, _done(action))
+        to = editor if outcome.error.code == "has_problems" else back
+        return flash_to(request, _refused(action, outcome.error), to)
     if action == "clone" and outcome.value is not None:
-        return RedirectResponse(f"{BASE}/{outcome.value.id}", status_code=303)
-    return RedirectResponse(back, status_code=303)
+        return flash_to(request, _done(action), f"{BASE}/{outcome.value.id}")
+    return flash_to(request, _done(action), back)
 
 
 # -- editing a saved message ----------------------------------------------------------------
@@ -286,8 +282,7 @@ def update_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin
         outcome = attempt(db, lambda: service.update_message(
             db, m, service.merge_patch(m, MessagePatch.model_validate(posted))))
         if not outcome.refused:
-            flash(request, _("Proactive message saved."))
-            return RedirectResponse(f"{BASE}/{m.id}", status_code=303)
+            return flash_to(request, _("Proactive message saved."), f"{BASE}/{m.id}")
         errors, status_code = _readable(outcome.errors), outcome.status
     return _render_editor(request, db, user, m, _shown(posted, service.current_data(m)), errors,
                           status_code)

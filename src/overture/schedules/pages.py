@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 
 from overture.channels.service import channels_using_schedule
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
@@ -24,7 +23,7 @@ from overture.schedules.hours import is_open
 from overture.schedules.models import Schedule
 from overture.schedules.schemas import ScheduleIn, SchedulePatch
 from overture.web.forms import PostedForm, labelled, many, one, submit
-from overture.web.templating import flash, render
+from overture.web.templating import ask_before_delete, flash_to, render
 
 router = APIRouter(
     prefix="/admin/schedules", include_in_schema=False,
@@ -160,8 +159,7 @@ def create_schedule(request: Request, db: DB, user: PageAdmin, form: PostedForm)
     outcome = submit(db, ScheduleIn, raw, lambda data: service.create_schedule(db, data))
     if outcome.refused:
         return _render_form(request, None, _redisplay(form), _readable(outcome.errors, rows), 422)
-    flash(request, _("Schedule created."))
-    return RedirectResponse("/admin/schedules", status_code=303)
+    return flash_to(request, _("Schedule created."), "/admin/schedules")
 
 
 @router.get("/{schedule_id}")
@@ -181,8 +179,7 @@ def update_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdm
     if outcome.refused:
         return _render_form(request, schedule, _redisplay(form),
                             _readable(outcome.errors, rows), 422)
-    flash(request, _("Schedule saved."))
-    return RedirectResponse("/admin/schedules", status_code=303)
+    return flash_to(request, _("Schedule saved."), "/admin/schedules")
 
 
 @router.get("/{schedule_id}/delete")
@@ -194,12 +191,12 @@ def confirm_delete(schedule_id: IdPath, request: Request, db: DB, user: PageAdmi
         warning = _("These channels use this schedule and will have no business hours: "
                     "%(names)s. Proactive messages shown during or outside these hours will "
                     "stop.") % {"names": ", ".join(c.name for c in using)}
-    return render(request, "admin/confirm_delete.html", label=schedule.name, warning=warning,
-                  action=f"/admin/schedules/{schedule.id}/delete", back="/admin/schedules")
+    return ask_before_delete(request, schedule.name,
+                             f"/admin/schedules/{schedule.id}/delete", "/admin/schedules",
+                             warning=warning)
 
 
 @router.post("/{schedule_id}/delete")
 def delete_schedule(schedule_id: IdPath, request: Request, db: DB, user: PageAdmin):
     service.delete_schedule(db, service.access_schedule(db, user, schedule_id))
-    flash(request, _("Schedule deleted."))
-    return RedirectResponse("/admin/schedules", status_code=303)
+    return flash_to(request, _("Schedule deleted."), "/admin/schedules")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -52,3 +52,17 @@ def render(request: Request, name: str, status_code: int = 200, *, new_session: 
 
 def flash(request: Request, message: str) -> None:
     request.session["flash"] = message
+
+
+def flash_to(request: Request, message: str, url: str) -> RedirectResponse:
+    """After a form's write: say what happened on the next page, and go there (303, so a
+    reload does not post again)."""
+    flash(request, message)
+    return RedirectResponse(url, status_code=303)
+
+
+def ask_before_delete(request: Request, label: str, action: str, back: str,
+                   warning: str | None = None):
+    """The page that asks before deleting `label`; its form posts to `action`."""
+    return render(request, "admin/confirm_delete.html", label=label, warning=warning,
+                  action=action, back=back)

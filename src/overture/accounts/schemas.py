@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from overture.kit.schemas import Strict
 from overture.kit.text import PlainName
 
 
@@ -18,9 +19,7 @@ class SettingsOut(BaseModel):
     updated_at: datetime
 
 
-class SettingsPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SettingsPatch(Strict):
     agent_workspace_enabled: bool | None = None
     messaging_enabled: bool | None = None
     visit_timeout_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
@@ -38,9 +37,7 @@ class UserOut(BaseModel):
     is_active: bool
 
 
-class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserIn(Strict):
     email: EmailStr
     name: PlainName
     role: Literal["admin", "agent"]

@@ -4,12 +4,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from overture.kit.schemas import Strict
 from overture.kit.text import PlainName
 
 
-class BrandIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BrandIn(Strict):
     name: PlainName
 
 

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from overture.channels.models import KINDS
 from overture.i18n import gettext as _
 from overture.kit.ids import IdField
+from overture.kit.schemas import Strict
 from overture.kit.text import PlainName, ShortText
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
@@ -36,9 +37,7 @@ Origin = Annotated[str, Field(max_length=200), AfterValidator(_origin)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
-class ChannelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChannelIn(Strict):
     brand_id: IdField
     name: PlainName
     kind: Kind = "web_widget"
@@ -50,9 +49,7 @@ class ChannelIn(BaseModel):
     schedule_id: IdField | None = None
 
 
-class ChannelPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChannelPatch(Strict):
     brand_id: IdField | None = None
     name: PlainName | None = None
     kind: Kind | None = None

@@ -15,6 +15,7 @@ from pydantic import (
 from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
 from overture.kit.ids import IdField
+from overture.kit.schemas import Strict
 from overture.proactive.schemas import Tags
 from overture.widget.schemas import ClientId, EventId
 
@@ -40,10 +41,8 @@ def checked(schema: type[M], data: dict) -> M:
         raise Invalid(str(first["loc"][-1]), first["msg"]) from None
 
 
-class StartConversationIn(BaseModel):
+class StartConversationIn(Strict):
     """The customer's first reply to a proactive message: the data form, or a first message."""
-
-    model_config = ConfigDict(extra="forbid")
 
     visitor_id: ClientId
     delivery_id: IdField
@@ -54,17 +53,13 @@ class StartConversationIn(BaseModel):
     message: Body | None = None
 
 
-class CustomerMessageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CustomerMessageIn(Strict):
     visitor_id: ClientId
     client_id: EventId
     body: Body
 
 
-class AgentMessageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgentMessageIn(Strict):
     client_id: EventId
     body: Body
 
@@ -88,9 +83,7 @@ class ConversationOut(BaseModel):
     messages: list[MessageOut]
 
 
-class TicketPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TicketPatch(Strict):
     status: TicketStatus | None = None
     assignee_id: IdField | None = None
     tags: Tags | None = None

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
@@ -17,6 +16,7 @@ from pydantic import (
 
 from overture.i18n import gettext as _
 from overture.kit.ids import IdField
+from overture.kit.schemas import Strict
 from overture.proactive.rules import ConditionTree
 
 _TAG = re.compile(r"^[a-z0-9_:\-]{1,50}$")
@@ -65,9 +65,7 @@ FollowUp = Annotated[
 ]
 
 
-class AgentResponse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgentResponse(Strict):
     type: Literal["agent"] = "agent"
     collect: list[Literal["name", "email"]] = Field(default_factory=lambda: ["name", "email"])
     follow_up: FollowUp = ""
@@ -78,9 +76,7 @@ class AgentResponse(BaseModel):
         return [f for f in ("name", "email") if f in value]
 
 
-class BotResponse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BotResponse(Strict):
     type: Literal["bot"]
     bot_id: IdField | None = None
     answer_id: IdField | None = None
@@ -89,15 +85,11 @@ class BotResponse(BaseModel):
 Response = Annotated[AgentResponse | BotResponse, Field(discriminator="type")]
 
 
-class PageLoad(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PageLoad(Strict):
     event: Literal["page_load"] = "page_load"
 
 
-class OnPage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OnPage(Strict):
     event: Literal["on_page"]
     seconds: int = Field(ge=1, le=3600)
 
@@ -105,15 +97,11 @@ class OnPage(BaseModel):
 Trigger = Annotated[PageLoad | OnPage, Field(discriminator="event")]
 
 
-class AnyTime(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AnyTime(Strict):
     when: Literal["any_time"] = "any_time"
 
 
-class InHours(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InHours(Strict):
     when: Literal["business_hours", "outside_business_hours"]
     schedule_id: IdField | None = None
 
@@ -139,10 +127,8 @@ def _tags(values: list[str]) -> list[str]:
 Tags = Annotated[list[str], Field(max_length=20), AfterValidator(_tags)]
 
 
-class MessageIn(BaseModel):
+class MessageIn(Strict):
     """A whole message. Drafts may leave channel, text and follow-up empty (see problems)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name
     brand_id: IdField | None = None
@@ -157,10 +143,8 @@ class MessageIn(BaseModel):
     priority: int = Field(default=1, ge=1, le=1000)
 
 
-class MessagePatch(BaseModel):
+class MessagePatch(Strict):
     """Only the fields given change; the result is validated as a whole message."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     brand_id: IdField | None = None
@@ -228,10 +212,8 @@ class StatsOut(BaseModel):
     days: list[DayStats]
 
 
-class VisitIn(BaseModel):
+class VisitIn(Strict):
     """The test-a-visit panel: a visit you describe, checked against the message."""
-
-    model_config = ConfigDict(extra="forbid")
 
     url: str = Field(default="https://www.example.com/", max_length=2000)
     title: str = Field(default="", max_length=500)

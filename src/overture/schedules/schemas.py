@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from overture.i18n import gettext as _
+from overture.kit.schemas import Strict
 from overture.kit.text import PlainName
 from overture.schedules.hours import Interval, validate_intervals
 from overture.schedules.models import to_minutes
@@ -41,9 +42,7 @@ TimeZone = Annotated[str, AfterValidator(_zone)]
 HHMM = Annotated[str, AfterValidator(_hhmm)]
 
 
-class IntervalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IntervalIn(Strict):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     start: HHMM
     end: HHMM
@@ -55,9 +54,7 @@ class IntervalIn(BaseModel):
         return self
 
 
-class HolidayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class HolidayIn(Strict):
     name: PlainName
     first_day: date
     last_day: date
@@ -81,18 +78,14 @@ def _intervals_ok(intervals: list[IntervalIn]) -> list[IntervalIn]:
 Intervals = Annotated[list[IntervalIn], Field(max_length=7 * 96), AfterValidator(_intervals_ok)]
 
 
-class ScheduleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScheduleIn(Strict):
     name: PlainName
     timezone: TimeZone
     intervals: Intervals = Field(default_factory=list)
     holidays: list[HolidayIn] = Field(default_factory=list, max_length=366)
 
 
-class SchedulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SchedulePatch(Strict):
     name: PlainName | None = None
     timezone: TimeZone | None = None
     intervals: Intervals | None = None

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
@@ -15,6 +14,7 @@ from pydantic import (
 
 from overture.i18n import gettext as _
 from overture.kit.ids import IdField
+from overture.kit.schemas import Strict
 
 
 def _no_nul(value: str) -> str:
@@ -35,9 +35,7 @@ _ATTR_NAME = r"^[A-Za-z0-9_\-.]{1,64}$"
 AttrValue = _text(500) | int | float | bool
 
 
-class PageViewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PageViewIn(Strict):
     visitor_id: ClientId
     session_id: ClientId
     event_id: EventId
@@ -61,25 +59,19 @@ class PageViewIn(BaseModel):
         return value
 
 
-class CheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CheckIn(Strict):
     visitor_id: ClientId
     page_view_id: IdField
 
 
-class EventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EventIn(Strict):
     visitor_id: ClientId
     event_id: EventId
     delivery_id: IdField
     kind: Literal["opened", "dismissed", "replied"]
 
 
-class IdentifyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IdentifyIn(Strict):
     visitor_id: ClientId
     token: _text(4000, min_length=1)
 

@@ -150,6 +150,15 @@ def load(session: Session, model: type[T], ident: int, missing: str, *,
     return row
 
 
+def remove(session: Session, row) -> int:
+    """Delete `row` now (so a refusing foreign key shows here) and give back its id, for the
+    signal that tells the other features."""
+    ident = row.id
+    session.delete(row)
+    session.flush()
+    return ident
+
+
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run `callback` once this session's transaction has committed; drop it on rollback."""
     session.info.setdefault("after_commit", []).append(callback)

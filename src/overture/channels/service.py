@@ -10,7 +10,7 @@ from overture.accounts.service import require_role
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
-from overture.db import load
+from overture.db import load, remove
 from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
 from overture.kit.passwords import new_key
@@ -68,10 +68,7 @@ def update_channel(db: Session, channel: Channel, data: ChannelPatch) -> Channel
 
 
 def delete_channel(db: Session, channel: Channel) -> None:
-    channel_id = channel.id
-    db.delete(channel)
-    db.flush()
-    channel_deleted.send(db, channel_id)
+    channel_deleted.send(db, remove(db, channel))
 
 
 def rotate_secret(db: Session, channel: Channel) -> Channel:

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.accounts.service import require_role
-from overture.db import load
+from overture.db import load, remove
 from overture.i18n import gettext as _
 from overture.kit.signals import schedule_changed, schedule_deleted
 from overture.schedules.models import Schedule
@@ -46,7 +46,4 @@ def update_schedule(db: Session, schedule: Schedule, data: SchedulePatch) -> Sch
 
 
 def delete_schedule(db: Session, schedule: Schedule) -> None:
-    schedule_id = schedule.id
-    db.delete(schedule)
-    db.flush()
-    schedule_deleted.send(db, schedule_id)
+    schedule_deleted.send(db, remove(db, schedule))

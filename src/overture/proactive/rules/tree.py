@@ -6,7 +6,7 @@ entries (type ``condition_tree``) whose ``loc`` names the place in the tree, e.g
 `model_dump()` gives back the JSON shape: ``{"all": [{"field": ..., ...}, ...]}``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -39,12 +39,18 @@ class Condition(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _check(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Self:
-        if isinstance(data, cls):
-            return data
-        normalised, issues = check_condition(data)
-        if issues or normalised is None:
-            raise _validation_error(cls.__name__, issues)
-        return handler(normalised)
+        return _checked(cls, data, handler, check_condition, lambda node: node)
+
+
+def _checked(cls: type, data: Any, handler: ValidatorFunctionWrapHandler,
+             check: Callable[[Any], tuple[Any, list]], shape: Callable[[Any], Any]) -> Any:
+    """A node is built only from what the one validator of the tree (validation.py) accepts."""
+    if isinstance(data, cls):
+        return data
+    normalised, issues = check(data)
+    if issues or normalised is None:
+        raise _validation_error(cls.__name__, issues)
+    return handler(shape(normalised))
 
 
 def _is_none(value: object) -> bool:
@@ -62,12 +68,7 @@ class Group(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _check(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Self:
-        if isinstance(data, cls):
-            return data
-        normalised, issues = check_group(data)
-        if issues or normalised is None:
-            raise _validation_error(cls.__name__, issues)
-        return handler(_fields(normalised))
+        return _checked(cls, data, handler, check_group, _fields)
 
     @property
     def op(self) -> Literal["all", "any"]:

@@ -66,3 +66,44 @@ def test_the_memory_limiter_counts_per_key_and_window():
     assert limiter.hit_many([("a", 1, 60), ("b", 1, 60), ("a", 1, 60)]) == [True, True, False]
     limiter.reset()
     assert limiter.hit_many([("a", 1, 60)]) == [True]
+
+
+def test_redis_holds_a_window_as_one_hash_that_expires(pair):
+    a, b = pair
+    clock.freeze(clock.now().replace(second=1))
+    a.hit_many([("x", 9, 60), ("y", 9, 60), ("x", 9, 60)])
+    b.hit_many([("x", 9, 60)])
+    a.sync()
+    b.sync()
+    name = f"{a._prefix}60:{int(clock.now().timestamp() // 60)}"
+    assert a._redis.hgetall(name) == {b"x": b"3", b"y": b"1"}
+    assert 0 < a._redis.ttl(name) <= 120
+
+
+def test_a_sync_after_redis_forgot_its_scripts_loads_them_again(pair):
+    a, b = pair
+    a.hit_many([("k", 3, 60)] * 2)
+    a._redis.script_flush()  # as after a restart of Redis
+    a.sync()
+    b.hit_many([("k", 3, 60)])
+    b.sync()
+    assert b.hit_many([("k", 3, 60)]) == [False]
+
+
+def _an_ended_window_is_forgotten_when_the_next_one_opens(limiter, counts) -> None:
+    clock.freeze(clock.now().replace(second=1))
+    limiter.hit_many([(f"visitor-{i}", 5, 60) for i in range(1000)])
+    clock.advance(timedelta(seconds=60))
+    assert limiter.hit_many([("visitor-1", 1, 60)]) == [True]
+    assert {key for window in counts.values() for key in window} == {"visitor-1"}
+
+
+def test_the_memory_limiter_forgets_an_ended_window():
+    limiter = MemoryRateLimiter()
+    _an_ended_window_is_forgotten_when_the_next_one_opens(limiter, limiter._counts)
+
+
+def test_the_shared_limiter_forgets_an_ended_window(pair):
+    a, _b = pair
+    _an_ended_window_is_forgotten_when_the_next_one_opens(a, a._own)
+    assert {key for window in a._others.values() for key in window} <= {"visitor-1"}

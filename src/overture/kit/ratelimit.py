@@ -7,13 +7,18 @@ as last learned. So a limit may be overshot by what the other processes counted 
 sync interval (a process learns of the others' hits on a key at its first sync after a hit of
 its own on it) — fine for abuse protection, and it keeps Redis off every request's path. While
 Redis is away, each process goes on limiting with what it knows.
+
+Counts are kept per window (`{(window, number): {key: hits}}`): opening a window drops the
+ended ones whole, so memory holds the live keys and nothing is ever scanned. In Redis a window
+is one hash (`<prefix><window>:<number>`, a field per key) that expires two windows after its
+last change, and a sync adds to it with one script call. Why not the `limits` library:
+docs/decisions.md.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -22,8 +27,19 @@ from overture.kit.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
 Hit = tuple[str, int, int]  # key, limit, window in seconds
-Slot = tuple[str, int, int]  # key, window, window number
-MAX_SLOTS = 100_000  # bounded memory: past windows are forgotten beyond this
+Window = tuple[int, int]  # its length in seconds, its number (start // length)
+Counts = dict[Window, dict[str, int]]
+SYNC_CHUNK = 2_000  # keys per script call, so that Redis is never busy long with one
+
+# KEYS[1]: the window's hash; ARGV: its time to live, then key, hits, key, hits… → the totals.
+_ADD = """
+local out = {}
+for i = 2, #ARGV, 2 do
+  out[#out + 1] = redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return out
+"""
 
 
 class RateLimiter(Protocol):
@@ -34,26 +50,32 @@ class RateLimiter(Protocol):
         """Forget every count (tests)."""
 
 
-def _slot(key: str, window: int, now: float) -> Slot:
-    return key, window, int(now // window)
+def _open(counts: Counts, window: Window) -> dict[str, int]:
+    """A new window's counts; those of the ended windows of its length are dropped."""
+    length, number = window
+    for ended in [w for w in counts if w[0] == length and w[1] < number]:
+        del counts[ended]
+    fresh: dict[str, int] = {}
+    counts[window] = fresh
+    return fresh
 
 
 class MemoryRateLimiter:
     def __init__(self) -> None:
-        self._counts: dict[Slot, int] = {}
+        self._counts: Counts = {}
         self._lock = threading.Lock()
 
     def hit_many(self, hits: Sequence[Hit]) -> list[bool]:
         now = utcnow().timestamp()
         out = []
         with self._lock:
-            if len(self._counts) > MAX_SLOTS:
-                self._counts = {s: n for s, n in self._counts.items()
-                                if s[2] >= int(now // s[1]) - 1}
-            for key, limit, window in hits:
-                slot = _slot(key, window, now)
-                n = self._counts.get(slot, 0) + 1
-                self._counts[slot] = n
+            for key, limit, length in hits:
+                window = (length, int(now // length))
+                counts = self._counts.get(window)
+                if counts is None:
+                    counts = _open(self._counts, window)
+                n = counts.get(key, 0) + 1
+                counts[key] = n
                 out.append(n <= limit)
         return out
 
@@ -67,12 +89,13 @@ class SharedRateLimiter:
 
     def __init__(self, client, prefix: str = "overture:rl:", sync_every: float = 0.25) -> None:
         self._redis = client
+        self._add = client.register_script(_ADD)
         self._prefix = prefix
         self.sync_every = sync_every
         self._lock = threading.Lock()
-        self._own: dict[Slot, int] = {}  # hits counted in this process
-        self._unsent: dict[Slot, int] = defaultdict(int)  # of which not yet in Redis
-        self._others: dict[Slot, int] = {}  # the other processes' hits, as last learned
+        self._own: Counts = {}  # hits counted in this process
+        self._unsent: Counts = {}  # of which not yet in Redis (kept after their window ends)
+        self._others: Counts = {}  # the other processes' hits, as last learned
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -82,40 +105,61 @@ class SharedRateLimiter:
         now = utcnow().timestamp()
         out = []
         with self._lock:
-            if len(self._own) > MAX_SLOTS:
-                self._forget(now)
-            for key, limit, window in hits:
-                slot = _slot(key, window, now)
-                n = self._own.get(slot, 0) + 1
-                self._own[slot] = n
-                self._unsent[slot] += 1
-                out.append(n + self._others.get(slot, 0) <= limit)
+            for key, limit, length in hits:
+                window = (length, int(now // length))
+                own = self._own.get(window)
+                if own is None:
+                    own = _open(self._own, window)
+                    _open(self._others, window)
+                n = own.get(key, 0) + 1
+                own[key] = n
+                unsent = self._unsent.get(window)
+                if unsent is None:
+                    unsent = self._unsent[window] = {}
+                unsent[key] = unsent.get(key, 0) + 1
+                out.append(n + self._others[window].get(key, 0) <= limit)
         return out
 
     def sync(self) -> None:
         """Add this process's new hits to Redis; learn the other processes' counts."""
         with self._lock:
-            unsent, self._unsent = self._unsent, defaultdict(int)
-        if not unsent:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for (key, window, number), n in unsent.items():
-            name = f"{self._prefix}{key}:{window}:{number}"
-            pipe.incrby(name, n)
-            pipe.expire(name, window * 2)
+            unsent, self._unsent = self._unsent, {}
+        totals: Counts = {}
         try:
-            replies = pipe.execute()
+            for window, counts in unsent.items():
+                name = f"{self._prefix}{window[0]}:{window[1]}"
+                learned = totals[window] = {}
+                keys = list(counts)
+                for i in range(0, len(keys), SYNC_CHUNK):
+                    chunk = keys[i:i + SYNC_CHUNK]
+                    args: list[str | int] = [window[0] * 2]
+                    for key in chunk:
+                        args += (key, counts[key])
+                    learned.update(zip(chunk, self._add(keys=[name], args=args), strict=True))
         except Exception as exc:  # redis.RedisError or a broken socket: keep counting here
             log.warning("rate limits are per process while Redis is unavailable: %s", exc)
             with self._lock:
-                for slot, n in unsent.items():
-                    self._unsent[slot] += n
+                for window, counts in unsent.items():  # what Redis did not get, to send again
+                    learned = totals.get(window, {})
+                    again = self._unsent.setdefault(window, {})
+                    for key, n in counts.items():
+                        if key not in learned:
+                            again[key] = again.get(key, 0) + n
+                self._learn(totals)
             return
         with self._lock:
-            for slot, total in zip(unsent, replies[::2], strict=True):
+            self._learn(totals)
+
+    def _learn(self, totals: Counts) -> None:
+        for window, learned in totals.items():
+            own, others = self._own.get(window), self._others.get(window)
+            if own is None or others is None:  # the window has ended
+                continue
+            unsent = self._unsent.get(window, {})
+            for key, total in learned.items():
                 # Redis has everything sent so far; what is still unsent is ours alone.
-                self._others[slot] = max(0, int(total) - (self._own.get(slot, 0)
-                                                          - self._unsent.get(slot, 0)))
+                sent = own.get(key, 0) - unsent.get(key, 0)
+                others[key] = max(0, int(total) - sent)
 
     def start(self) -> None:
         with self._lock:
@@ -147,13 +191,6 @@ class SharedRateLimiter:
                 self.sync()
             except Exception:
                 log.exception("rate-limit sync failed")
-
-    def _forget(self, now: float) -> None:
-        def current(s: Slot) -> bool:
-            return s[2] >= int(now // s[1]) - 1
-
-        self._own = {s: n for s, n in self._own.items() if current(s)}
-        self._others = {s: n for s, n in self._others.items() if current(s)}
 
 
 def enforce_many(limiter: RateLimiter, hits: Sequence[tuple[str, int, int, str]]) -> None:

@@ -11,9 +11,6 @@ from overture.kit.clock import utcnow
 from overture.proactive.models import ProactiveMessage
 from overture.visitors.models import Visitor
 
-TICKET_STATUSES = ("new", "open", "pending", "solved")
-AUTHORS = ("customer", "agent", "sender", "system")
-
 
 class Conversation(Base):
     __tablename__ = "conversations"

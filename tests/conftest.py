@@ -222,8 +222,7 @@ class Cleaner:
 
     def needed(self) -> bool:
         """The last cleaning failed, or the live server took a call after it."""
-        return self.dirty or (self.server is not None
-                              and self.server.calls.started != self._served)
+        return self.dirty or self._calls() != self._served
 
     def clean(self, *, patience: float = SETTLE_SECONDS / 3, blame: bool = True) -> None:
         """Empty the tables once the live server has answered every call (after `patience`

@@ -59,6 +59,7 @@ class ServerProcess:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()  # gone, with its database connections, before the test goes on
         self._log.close()
 
 

@@ -21,6 +21,7 @@ from overture.config import Settings, get_settings
 from overture.db import Database
 from overture.deps import LoginRequired
 from overture.i18n import gettext as _
+from overture.kit import passwords
 from overture.kit.errors import Conflict, DomainError, TooManyRequests
 from overture.kit.logs import setup_logging
 from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
@@ -106,6 +107,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     setup_logging(settings.log_level, settings.json_logs)
+    passwords.use_profile(settings.password_hash_profile)
 
     wiring.connect()
 

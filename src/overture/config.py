@@ -43,6 +43,9 @@ class Settings(BaseSettings):
                     "OVERTURE_SECRET_KEY must be set to a long random value in production"
                 )
             self.secret_key = _dev_secret()
+        if self.environment == "production" and self.password_hash_profile != "production":
+            raise ValueError("OVERTURE_PASSWORD_HASH_PROFILE=test is for test suites; "
+                             "production hashes passwords with the production profile")
         return self
 
     @property

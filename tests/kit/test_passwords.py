@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pydantic import ValidationError
 
 from overture.config import Settings
 from overture.kit import passwords
@@ -61,3 +62,8 @@ def test_no_user_or_a_broken_hash_never_signs_in(profile, name):
 def test_an_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="cheap"):
         passwords.hasher_for("cheap")
+
+
+def test_production_refuses_the_test_profile():
+    with pytest.raises(ValidationError, match="PASSWORD_HASH_PROFILE"):
+        Settings(environment="production", secret_key="k" * 48, password_hash_profile="test")

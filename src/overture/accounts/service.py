@@ -20,8 +20,9 @@ from overture.schedules.models import Schedule
 def require_role(user: User, *roles: str) -> None:
     """The role check every `access_*` loader and list query starts with."""
     if user.role not in roles:
-        raise Forbidden(_("this needs the %(role)s role") % {"role": " or ".join(roles)},
-                        code="forbidden")
+        refusal = (_("this is for admins") if roles == ("admin",)
+                   else _("this is for admins and agents"))
+        raise Forbidden(refusal, code="forbidden")
 
 
 def get_settings_row(db: Session) -> AccountSettings:

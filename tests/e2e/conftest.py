@@ -6,6 +6,7 @@ Playwright never downloads a browser here: it launches Debian's /usr/bin/chromiu
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from overture.demo.service import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
 
@@ -15,6 +16,11 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync",
          "--disable-features=LocalNetworkAccessChecks"]
+
+# How long an expectation may wait for the page to get there: a bound, never a measurement.
+# Two workers, each with a browser and a server, share two cores in CI; Playwright's 5 s
+# default was reached there by a page that was right a moment later.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

@@ -96,6 +96,8 @@ VISITOR_SOCKET = public(OPEN)  # type: ignore[arg-type]
 TABLE: dict[tuple[str, str], Expected] = {
     # -- OpenAPI and its docs page
     ("GET", "/openapi.json"): public(),
+    ("GET", "/healthz"): public(),
+    ("GET", "/readyz"): public(),
     ("GET", "/api/docs"): public(),
     ("GET", "/docs/oauth2-redirect"): public(),
     # -- account API

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,7 +22,7 @@ from overture.db import Database
 from overture.deps import LoginRequired
 from overture.i18n import gettext as _
 from overture.kit import passwords
-from overture.kit.errors import Conflict, DomainError, TooManyRequests
+from overture.kit.errors import Conflict, DomainError, Invalid, TooManyRequests
 from overture.kit.logs import setup_logging
 from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
 from overture.realtime.hub import make_hub
@@ -92,6 +92,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.info("integrity error: %s", exc.orig)
         err = Conflict(_("this conflicts with data saved at the same moment; reload and retry"),
                        code="conflict")
+        return await domain_error(request, err)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (a NUL byte in a query parameter, a number out of
+        # range) is the caller's mistake: a 422 naming the problem, never a 500.
+        log.info("data error: %s", exc.orig)
+        err = Invalid((), _("a value could not be stored or searched for (%(reason)s)")
+                      % {"reason": str(exc.orig).splitlines()[0][:200]}, code="invalid_data")
         return await domain_error(request, err)
 
     @app.exception_handler(StarletteHTTPException)

@@ -37,6 +37,9 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from overture.demo.service import create_demo
 
+    if get_settings().environment == "production":
+        sys.exit("error: the demo data (an admin with a published password) is not for "
+                 "production; create users with `overture create-admin`")
     with _db().unit_of_work() as session:
         created = create_demo(session, only_if_empty=args.if_empty)
     print("Demo data created." if created else "Database already has data; demo skipped.")
@@ -77,10 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     base = f"http://{host}:{port}"
-    print(f"\n  Overture is running at {base}/admin")
-    print(f"  Demo site with the widget: {base}/demo")
-    print(f"  Sign in as {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD} (demo data only)\n",
-          flush=True)
+    print(f"\n  Overture is running at {base}/admin", flush=True)
+    if settings.environment != "production":
+        print(f"  Demo site with the widget: {base}/demo")
+        print(f"  Sign in as {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD} (demo data only)\n",
+              flush=True)
     app = create_app(settings)
     # What exists now (routes, templates, metadata, compiled rules' code) lives as long as the
     # process: keep it out of every future collection, and collect the young less often, so

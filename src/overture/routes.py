@@ -15,6 +15,7 @@ from overture.conversations import routes as ticket_api
 from overture.conversations import sockets as agent_sockets
 from overture.demo import pages as demo_pages
 from overture.deps import check_csrf
+from overture.health import routes as health
 from overture.proactive import pages as proactive_pages
 from overture.proactive import routes as proactive_api
 from overture.schedules import pages as schedule_pages
@@ -28,8 +29,10 @@ def include_routers(app: FastAPI) -> None:
     for api in (account_api, brand_api, channel_api, schedule_api, proactive_api, ticket_api):
         # Session-authenticated API calls need the CSRF header too; token calls do not.
         app.include_router(api.router, dependencies=[Depends(check_csrf)])
-    for module in (widget_api, widget_sockets, agent_sockets, account_pages, brand_pages,
-                   channel_pages, schedule_pages, proactive_pages, agent_pages, widget_assets,
-                   demo_pages):
+    for module in (health, widget_api, widget_sockets, agent_sockets, account_pages, brand_pages,
+                   channel_pages, schedule_pages, proactive_pages, agent_pages, widget_assets):
         app.include_router(module.router)
+    if app.state.settings.environment != "production":
+        # The demo site prints the demo admin's password: never on a production server.
+        app.include_router(demo_pages.router)
     app.include_router(account_pages.public)

@@ -17,6 +17,7 @@ from overture.conversations.schemas import (
 from overture.deps import DB, ApiUser
 from overture.kit.ids import IdPath
 from overture.kit.pagination import Cursor
+from overture.kit.schemas import TextOnly
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -29,12 +30,14 @@ NEXT_PAGE_HEADERS = {
 }
 
 
-TagQuery = Annotated[str | None, Query(max_length=50, description="only tickets with this tag")]
+TagQuery = Annotated[str | None, Query(max_length=50, description="only tickets with this tag"),
+                     TextOnly]
 StatusQuery = Annotated[Literal["new", "open", "pending", "solved", "unsolved"] | None,
                         Query(description="`unsolved`: every status but solved")]
 LimitQuery = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE, description="tickets per page")]
 CursorQuery = Annotated[str | None, Query(
-    max_length=200, description="where the page starts: the `X-Next-Cursor` of the page before")]
+    max_length=200, description="where the page starts: the `X-Next-Cursor` of the page before"),
+    TextOnly]
 
 
 @router.get("", response_model=list[TicketOut],

@@ -184,6 +184,16 @@ class BaseHub(ABC):
         # Shielded so a caller cancelled mid-shutdown does not leave connections half-closed.
         await asyncio.shield(self._stopping)
 
+    async def check(self) -> None:
+        """Raise unless this hub can carry messages now (for readiness probes)."""
+        if self._state != _RUNNING:
+            raise HubClosed("the hub is not running")
+        await self._check_backend()
+
+    async def _check_backend(self) -> None:
+        """What the backend adds to `check`: nothing for one in-process hub."""
+        return None
+
     async def _shutdown(self) -> None:
         for subs in self._subs.values():
             for sub in subs:

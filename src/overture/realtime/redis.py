@@ -100,6 +100,11 @@ class RedisHub(BaseHub):
     def _channel(self, topic: str) -> str:
         return self.prefix + topic
 
+    async def _check_backend(self) -> None:
+        if self._client is None or not self._link_up.is_set():
+            raise ConnectionError("the Redis pub/sub link is down (reconnecting)")
+        await asyncio.wait_for(self._client.ping(), timeout=2.0)
+
     # -- lifecycle ----------------------------------------------------------------------
 
     async def _start_backend(self) -> None:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from overture.channels.models import Channel
 from overture.kit.clock import utcnow
-from overture.kit.errors import Unauthorized
+from overture.kit.errors import Invalid, Unauthorized
+from overture.kit.schemas import control_message, has_control_characters
 from overture.visitors.models import PageView, Visit, Visitor
 
 MAX_MERGE_HOPS = 5
@@ -46,6 +47,10 @@ def verify_identity(channel: Channel, token: str) -> dict:
     external_id = claims.get("external_id")
     if not isinstance(external_id, str) or not 1 <= len(external_id) <= 200:
         raise Unauthorized("external_id must be text of 1 to 200 characters", code="bad_token")
+    for claim in ("external_id", "name", "email"):
+        # Claims are stored and shown like form input: the same refusal for the same bytes.
+        if has_control_characters(claims.get(claim)):
+            raise Invalid(("token", claim), control_message(), code="bad_claim")
     return claims
 
 

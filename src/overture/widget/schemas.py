@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     Field,
     StringConstraints,
@@ -17,16 +16,9 @@ from overture.kit.ids import IdField
 from overture.kit.schemas import Strict
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL can't store it; no page URL or title has one.
-    if "\x00" in value:
-        raise ValueError(_("must not contain NUL characters"))
-    return value
-
-
 def _text(max_length: int, min_length: int = 0):
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
-                     AfterValidator(_no_nul)]
+    # Control characters are refused by Strict, for every field and every attribute value.
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length)]
 
 
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{16,64}$")]

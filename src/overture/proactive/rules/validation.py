@@ -11,6 +11,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from overture.kit.schemas import has_control_characters
+
 from .fields import (
     ALL_ATTRIBUTE_OPERATORS,
     ATTRIBUTE_NAME_RE,
@@ -269,6 +271,9 @@ class _Checker:
             return None
         if not value.strip():
             self.problem(loc, "value must not be empty", value)
+            return None
+        if has_control_characters(value):
+            self.problem(loc, "value must not contain control characters (such as NUL)", value)
             return None
         if len(value) > MAX_TEXT_LENGTH:
             self.problem(

@@ -72,3 +72,15 @@ def test_form_errors_speak_the_admins_language(client, admin):
     assert "este campo é obrigatório" in r.text
     r = client.post("/admin/brands/new", data={"name": "x" * 121, "csrf_token": token})
     assert "no máximo 120 caracteres" in r.text
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, admin):
+    def chunks():  # no Content-Length: the size shows only while the body is read
+        for _ in range(40):
+            yield b"x" * 10_000
+
+    r = client.post("/api/v1/brands", content=chunks(),
+                    headers={**admin.headers, "content-type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert r.json()["error"]["message"] == "request body over 262144 bytes"
+    assert client.get("/api/v1/brands", headers=admin.headers).json() == []

@@ -206,3 +206,23 @@ def test_daily_series_and_csv(client, admin, live, visitor, new_visitor):
     assert bad.status_code == 422
     assert client.get(f"{API}/{m['id']}/stats", params={"from": "yesterday"},
                       headers=admin.headers).status_code == 422
+
+
+def test_a_chunked_page_view_over_the_limit_is_413(client, visitor):
+    def chunks():  # no Content-Length: the size shows only while the body is read
+        for _ in range(40):
+            yield b"x" * 10_000
+
+    r = client.post(f"/widget/v1/{visitor.key}/page-views", content=chunks(),
+                    headers={"content-type": "application/json", "Origin": ORIGIN})
+    assert r.status_code == 413, r.text
+    visitor.view()  # and the next call is served
+
+
+def test_a_page_view_over_16_kib_is_413(visitor):
+    attributes = {f"a{i}": "x" * 400 for i in range(45)}  # valid, but 18 KB in all
+    r = visitor._post("page-views", {
+        "visitor_id": visitor.visitor_id, "session_id": visitor.session_id,
+        "event_id": new_id("e"), "url": "https://shop.example/", "attributes": attributes})
+    assert r.status_code == 413, r.text
+    assert r.json()["error"]["message"] == "request body over 16384 bytes"

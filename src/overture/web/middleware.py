@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
+
 from overture import i18n
 
 
@@ -25,25 +27,35 @@ class BodyLimit:
                     too_big = True
                 if too_big:
                     return await _too_large(send, self.max_bytes)
-        seen = 0
+        seen, started = 0, False
 
         async def limited_receive():
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _BodyTooLarge
+                if seen > self.max_bytes:  # a chunked body, which said no length up front
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
+        async def tracked_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await self.app(scope, limited_receive, tracked_send)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send, self.max_bytes)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTP error, so that a framework reading the body passes it on as a 413 (FastAPI
+    turns other errors met while reading a body into a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
 
 
 async def _too_large(send, limit: int) -> None:

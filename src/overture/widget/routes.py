@@ -33,6 +33,7 @@ from overture.kit.ids import AfterId, IdPath
 from overture.kit.origins import origin_allowed
 from overture.kit.ratelimit import enforce, enforce_many
 from overture.visitors.service import device_from_user_agent, resolve_visitor
+from overture.web.middleware import BodyTooLarge
 from overture.widget import service
 from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
@@ -115,8 +116,15 @@ async def _channel(request: Request, channel_key: str) -> ChannelState:
     return state
 
 
+# A visitor call's body: a page view with 50 attributes of 200 characters fits several times.
+VISITOR_BODY_BYTES = 16 * 1024
+
+
 async def _body(request: Request, model: type[M]) -> M:
-    return model.model_validate_json(await request.body())
+    raw = await request.body()
+    if len(raw) > VISITOR_BODY_BYTES:
+        raise BodyTooLarge(VISITOR_BODY_BYTES)
+    return model.model_validate_json(raw)
 
 
 def _limits(request: Request, visitor_id: str | None) -> None:

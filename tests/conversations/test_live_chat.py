@@ -3,6 +3,7 @@ duplicates, heartbeats' neighbours (bad frames, floods)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -11,6 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from overture.kit.clock import clock
 from tests.widget.helpers import Browser, new_id
 
 
@@ -117,7 +119,42 @@ def test_agent_socket_both_ways(client, agent, chat, live_server):
     _refused(url, origin="https://evil.example", additional_headers={"Cookie": cookie})
 
 
+def _one_flood_window() -> None:
+    """Every message of the test falls in one of the flood gate's 10-second windows."""
+    now = clock.now()
+    clock.freeze(now.replace(second=now.second // 10 * 10 + 1, microsecond=0))
+
+
+def _frames(ws, seconds: float = 5.0) -> list[dict]:
+    """Every frame until the socket has been quiet for half a second."""
+    frames = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            frames.append(json.loads(ws.recv(timeout=0.5)))
+        except TimeoutError:
+            break
+    return frames
+
+
+def test_one_visitor_floods_no_faster_through_many_sockets(client, agent, chat):
+    _one_flood_window()
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(_customer_socket(chat)) for _ in range(3)]
+        for ws in sockets:
+            _messages(ws, 3)
+        for n, ws in enumerate(sockets):
+            for i in range(10):
+                ws.send(json.dumps({"type": "message", "client_id": new_id("f"),
+                                    "body": f"s{n} m{i}"}))
+        refused = sum(1 for ws in sockets for f in _frames(ws) if f.get("code") == "rate_limited")
+    detail = client.get(f"/api/v1/tickets/{chat['ticket']}", headers=agent.headers).json()
+    stored = [m for m in detail["messages"] if m["body"].startswith("s")]
+    assert len(stored) == 20 and refused == 10
+
+
 def test_flooding_is_rate_limited_and_the_connection_kept(client, agent, chat):
+    _one_flood_window()
     with _customer_socket(chat) as ws:
         _messages(ws, 3)
         for i in range(25):

@@ -20,7 +20,7 @@ from overture.kit.admission import run_unit
 from overture.kit.errors import DomainError, Unauthorized
 from overture.kit.ids import AfterId, IdPath
 from overture.kit.origins import origin_allowed
-from overture.realtime.ws import heartbeat_loop, run_together, serve_chat
+from overture.realtime.ws import FloodGate, heartbeat_loop, run_together, serve_chat
 
 router = APIRouter(prefix="/agent")
 HEARTBEAT_SECONDS = 20.0
@@ -31,7 +31,7 @@ Store = Callable[[Session, str, str], ChatMessage]
 
 
 async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
-                             store: Store) -> None:
+                             store: Store, author: str) -> None:
     """Run an accepted socket: catch up after `after`, then live, until it closes."""
     app = ws.app
     database = app.state.db
@@ -56,7 +56,8 @@ async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
 
     await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_unit(app, load, a),
-                     on_message=on_message, hello=await run_unit(app, status))
+                     on_message=on_message, hello=await run_unit(app, status),
+                     gate=FloodGate(app.state.limiter, author))
 
 
 def _agent(ws: WebSocket) -> User | None:
@@ -129,4 +130,4 @@ async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0
         return service.agent_message(db, service.conversation_of(db, ticket), me, data.body,
                                      client_id)
 
-    await serve_conversation(ws, conversation_id, after, store)
+    await serve_conversation(ws, conversation_id, after, store, f"user:{user.id}")

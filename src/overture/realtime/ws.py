@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,19 +33,16 @@ OnMessage = Callable[[str, str], Awaitable[dict[str, Any]]]
 
 
 class FloodGate:
-    """At most `limit` messages per `window` seconds per connection."""
+    """At most `limit` messages per `window` seconds from one author — a visitor or an agent —
+    whatever number of sockets (tabs, processes) they write through: the count is the app's
+    rate limiter's, shared through Redis when there is one."""
 
-    def __init__(self, limit: int = 20, window: float = 10.0) -> None:
+    def __init__(self, limiter, author: str, limit: int = 20, window: int = 10) -> None:
+        self.limiter, self.key = limiter, f"chat:{author}"
         self.limit, self.window = limit, window
-        self.stamps: list[float] = []
 
     def allow(self) -> bool:
-        now = time.monotonic()
-        self.stamps = [t for t in self.stamps if now - t < self.window]
-        if len(self.stamps) >= self.limit:
-            return False
-        self.stamps.append(now)
-        return True
+        return self.limiter.hit_many([(self.key, self.limit, self.window)])[0]
 
 
 def heartbeat_loop(send: Callable[[dict[str, Any]], Awaitable[None]],
@@ -88,12 +84,11 @@ async def serve_chat(
     load_after: LoadAfter,
     on_message: OnMessage,
     heartbeat: float = 20.0,
-    gate: FloodGate | None = None,
+    gate: FloodGate,
     hello: dict[str, Any] | None = None,
 ) -> None:
     """Every message after `after` is sent first, then `hello` (e.g. the conversation's
     status, which a reconnect may have missed), then live events."""
-    gate = gate or FloodGate()
     last_sent = after
     sent: set[int] = set()
     send_lock = asyncio.Lock()

@@ -37,19 +37,20 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
         assert visitor is not None  # the loader refuses a conversation without its visitor
         return conv, visitor
 
-    def authorise() -> bool:
+    def authorise() -> int | None:
+        """The visitor's row id (the same for all their tabs), or None: refused."""
         with database.unit_of_work() as db:
             channel = channel_by_key(db, channel_key)
             if channel is None or not origin_allowed(ws.headers.get("origin"), ws,
                                                      channel.allowed_origins):
-                return False
+                return None
             try:
-                conversation(db, channel)
+                return conversation(db, channel)[1].id
             except DomainError:
-                return False
-            return True
+                return None
 
-    if not await run_unit(app, authorise):
+    visitor_row = await run_unit(app, authorise)
+    if visitor_row is None:
         await ws.close(code=4404)
         return
     await ws.accept()
@@ -60,4 +61,4 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
         conv, visitor = conversation(db, channel_by_key(db, channel_key))
         return conversations.customer_message(db, conv, visitor, data.body, client_id)
 
-    await serve_conversation(ws, conversation_id, after, store)
+    await serve_conversation(ws, conversation_id, after, store, f"visitor:{visitor_row}")

@@ -94,7 +94,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # No permessage-deflate: chat frames are a few hundred bytes, and each compressing socket
     # keeps about 35 KiB of zlib state — a third of an idle socket's memory.
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level,
-                proxy_headers=True, ws="websockets-sansio", ws_per_message_deflate=False)
+                proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=settings.trusted_proxies or None,
+                ws="websockets-sansio", ws_per_message_deflate=False)
 
 
 def main(argv: list[str] | None = None) -> None:

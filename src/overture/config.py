@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 10
     # What a new password hash costs (kit/passwords.py). "test" is for test suites only.
     password_hash_profile: Literal["production", "test"] = "production"
+    # Addresses of the reverse proxies whose X-Forwarded-For / -Proto are believed (comma
+    # separated, "*" for any). Empty: the client's own address counts, whatever it claims.
+    trusted_proxies: str = ""
     widget_requests_per_ip_per_minute: int = 600
     widget_requests_per_visitor_per_minute: int = 120
 

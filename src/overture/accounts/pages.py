@@ -15,7 +15,7 @@ from overture.accounts.models import ROLES, User
 from overture.accounts.schemas import SettingsPatch, UserIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
-from overture.kit.ratelimit import enforce
+from overture.kit.ratelimit import enforce_many
 from overture.web.forms import PostedForm, labelled, one, submit
 from overture.web.templating import flash_to, render
 
@@ -72,8 +72,12 @@ def login(
 ):
     settings = request.app.state.settings
     ip = request.client.host if request.client else "unknown"
-    enforce(request.app.state.limiter, f"login:{ip}", settings.login_attempts_per_minute, 60,
-            "sign-in attempts")
+    # Per address, and per account: many addresses guessing one password are throttled too.
+    account = email.strip().lower()
+    enforce_many(request.app.state.limiter, [
+        (f"login:{ip}", settings.login_attempts_per_minute, 60, "sign-in attempts"),
+        (f"login:account:{account}", settings.login_attempts_per_minute, 60,
+         "sign-in attempts for this account")])
     user = service.authenticate(db, email, password)
     if user is None:
         return render(request, "login.html", status_code=400, next=next, email=email,

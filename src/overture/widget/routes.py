@@ -64,15 +64,24 @@ def _no_staff_tokens(request: Request) -> None:
 
 
 def _admit(request: Request, channel: Channel | ChannelState | None) -> None:
-    """404 for an unknown channel, 403 for an origin it doesn't allow."""
-    if channel is None:
-        raise NotFound(_("no channel with this key"), code="channel_not_found")
+    """404 for an unknown channel, 403 for an origin it doesn't allow; a refused call counts
+    against its address like any other (guessing keys is no way around the limits)."""
     origin = request.headers.get("origin")
+    if channel is None or (origin is not None
+                           and not origin_allowed(origin, request, channel.allowed_origins)):
+        _ip_limit(request)
+        if channel is None:
+            raise NotFound(_("no channel with this key"), code="channel_not_found")
+        raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
+                        code="origin_not_allowed")
     if origin is not None:
-        if not origin_allowed(origin, request, channel.allowed_origins):
-            raise Forbidden(f"origin {origin[:200]} is not allowed for this channel",
-                            code="origin_not_allowed")
         request.state.cors_origin = origin
+
+
+def _ip_limit(request: Request) -> None:
+    ip = request.client.host if request.client else "unknown"
+    enforce(request.app.state.limiter, f"w:ip:{ip}",
+            request.app.state.settings.widget_requests_per_ip_per_minute, 60, "requests")
 
 
 def widget_channel(channel_key: str, request: Request, response: Response, db: DB) -> Channel:
@@ -82,10 +91,7 @@ def widget_channel(channel_key: str, request: Request, response: Response, db: D
     _admit(request, channel)
     if getattr(request.state, "cors_origin", None):
         response.headers.update(cors_headers(request.state.cors_origin))
-    ip = request.client.host if request.client else "unknown"
-    settings = request.app.state.settings
-    enforce(request.app.state.limiter, f"w:ip:{ip}", settings.widget_requests_per_ip_per_minute,
-            60, "requests")
+    _ip_limit(request)
     return channel
 
 

@@ -24,6 +24,7 @@ from overture.i18n import gettext as _
 from overture.kit import passwords
 from overture.kit.errors import Conflict, DomainError, Invalid, TooManyRequests
 from overture.kit.logs import setup_logging
+from overture.kit.openings import OpenCounts
 from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
 from overture.realtime.hub import make_hub
 from overture.web.middleware import BodyLimit, LocaleMiddleware
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     else:
         app.state.limiter = MemoryRateLimiter()
+    app.state.open_sockets = OpenCounts()
 
     _install_error_handlers(app)
 

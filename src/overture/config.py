@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # separated, "*" for any). Empty: the client's own address counts, whatever it claims.
     trusted_proxies: str = ""
     widget_requests_per_ip_per_minute: int = 600
+    # Live chat sockets open at once, per visitor (their tabs) and per address (a household,
+    # an office behind one NAT), in each server process; and new ones per address a minute.
+    widget_sockets_per_visitor: int = 10
+    widget_sockets_per_ip: int = 100
+    widget_socket_opens_per_ip_per_minute: int = 120
     widget_requests_per_visitor_per_minute: int = 120
 
     @model_validator(mode="after")

@@ -183,3 +183,28 @@ def test_a_stranger_cannot_open_the_socket(chat, site):
     url = (f"{chat['ws']}/widget/v1/{c.key}/conversations/"
            f"{chat['conversation']['conversation_id']}/ws?visitor_id={new_id('v')}")
     _refused(url, origin=chat["origin"])
+
+
+def test_one_visitor_holds_a_bounded_number_of_sockets(app, chat):
+    limit = app.state.settings.widget_sockets_per_visitor
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(_customer_socket(chat)) for _ in range(limit)]
+        for ws in sockets:
+            _messages(ws, 3)  # each one open and served
+        _refused_socket(chat)
+        sockets[0].close()
+        deadline = time.monotonic() + 10
+        while True:  # its place is given back once the server has seen the close
+            try:
+                with _customer_socket(chat) as again:
+                    assert len(_messages(again, 3)) == 3
+                break
+            except InvalidStatus:
+                assert time.monotonic() < deadline
+
+
+def _refused_socket(chat) -> None:
+    c = chat["customer"]
+    _refused(f"{chat['ws']}/widget/v1/{c.key}/conversations/"
+             f"{chat['conversation']['conversation_id']}/ws?visitor_id={c.visitor_id}",
+             origin=chat["origin"])

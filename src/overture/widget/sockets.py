@@ -19,6 +19,7 @@ from overture.visitors.models import Visitor
 from overture.visitors.service import resolve_visitor
 
 router = APIRouter(prefix="/widget/v1/{channel_key}/conversations")
+TOO_MANY = 4429  # closed: too many sockets open, or opened, by this visitor or address
 
 
 @router.websocket("/{conversation_id}/ws")
@@ -49,16 +50,27 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
             except DomainError:
                 return None
 
-    visitor_row = await run_unit(app, authorise)
-    if visitor_row is None:
-        await ws.close(code=4404)
-        return
-    await ws.accept()
-
     def store(db: Session, client_id: str, body: str) -> ChatMessage:
         data = checked(CustomerMessageIn, {"visitor_id": visitor_id, "client_id": client_id,
                                            "body": body})
         conv, visitor = conversation(db, channel_by_key(db, channel_key))
         return conversations.customer_message(db, conv, visitor, data.body, client_id)
 
-    await serve_conversation(ws, conversation_id, after, store, f"visitor:{visitor_row}")
+    settings = app.state.settings
+    ip = ws.client.host if ws.client else "unknown"
+    opens = (f"ws:ip:{ip}", settings.widget_socket_opens_per_ip_per_minute, 60)
+    if not app.state.limiter.hit_many([opens])[0]:
+        await ws.close(code=TOO_MANY)  # before any lookup: opening sockets is cheap to repeat
+        return
+    visitor_row = await run_unit(app, authorise)
+    if visitor_row is None:
+        await ws.close(code=4404)
+        return
+    places = [(f"visitor:{visitor_row}", settings.widget_sockets_per_visitor),
+              (f"ip:{ip}", settings.widget_sockets_per_ip)]
+    with app.state.open_sockets.hold(places) as held:
+        if not held:
+            await ws.close(code=TOO_MANY)
+            return
+        await ws.accept()
+        await serve_conversation(ws, conversation_id, after, store, f"visitor:{visitor_row}")

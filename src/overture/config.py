@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Addresses of the reverse proxies whose X-Forwarded-For / -Proto are believed (comma
     # separated, "*" for any). Empty: the client's own address counts, whatever it claims.
     trusted_proxies: str = ""
+    # How far ahead an identity token's exp may be: a leaked token vouches for no longer.
+    identity_token_max_hours: int = 24
     widget_requests_per_ip_per_minute: int = 600
     # Live chat sockets open at once, per visitor (their tabs) and per address (a household,
     # an office behind one NAT), in each server process; and new ones per address a minute.

@@ -226,3 +226,23 @@ def test_a_page_view_over_16_kib_is_413(visitor):
         "event_id": new_id("e"), "url": "https://shop.example/", "attributes": attributes})
     assert r.status_code == 413, r.text
     assert r.json()["error"]["message"] == "request body over 16384 bytes"
+
+
+def test_an_identity_token_vouches_for_a_day_at_most(visitor, site, app):
+    secret = site["channel"]["jwt_secret"]
+    visitor.view()
+    r = visitor.identify(secret, "cust-10", exp_seconds=25 * 3600)
+    assert r.status_code == 401 and "24 hours" in r.json()["error"]["message"]
+    assert visitor.identify(secret, "cust-10", exp_seconds=23 * 3600).status_code == 200
+    app.state.settings.identity_token_max_hours = 48  # an operator's own maximum
+    try:
+        assert visitor.identify(secret, "cust-10", exp_seconds=47 * 3600).status_code == 200
+    finally:
+        app.state.settings.identity_token_max_hours = 24
+
+
+def test_the_email_claim_must_be_an_email(visitor, site):
+    visitor.view()
+    r = visitor.identify(site["channel"]["jwt_secret"], "cust-11", email="not-an-email")
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"][0]["loc"] == ["token", "email"]

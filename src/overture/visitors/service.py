@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,9 @@ from overture.kit.schemas import control_message, has_control_characters
 from overture.visitors.models import PageView, Visit, Visitor
 
 MAX_MERGE_HOPS = 5
+
+DAY = 24 * 3600
+_EMAIL = TypeAdapter(EmailStr)
 
 
 def resolve_visitor(db: Session, anon_id: str, *, create: bool = True) -> Visitor | None:
@@ -35,8 +39,9 @@ def resolve_visitor(db: Session, anon_id: str, *, create: bool = True) -> Visito
     return visitor
 
 
-def verify_identity(channel: Channel, token: str) -> dict:
-    """Verify an identity token signed with the channel's secret (HS256; exp required)."""
+def verify_identity(channel: Channel, token: str, max_lifetime: int = DAY) -> dict:
+    """Verify an identity token signed with the channel's secret (HS256; exp required, and
+    at most `max_lifetime` seconds ahead: a leaked token must not vouch for long)."""
     try:
         claims = jwt.decode(token, channel.jwt_secret, algorithms=["HS256"],
                             options={"require": ["exp", "external_id"]})
@@ -47,14 +52,24 @@ def verify_identity(channel: Channel, token: str) -> dict:
     external_id = claims.get("external_id")
     if not isinstance(external_id, str) or not 1 <= len(external_id) <= 200:
         raise Unauthorized("external_id must be text of 1 to 200 characters", code="bad_token")
+    if claims["exp"] - utcnow().timestamp() > max_lifetime:
+        raise Unauthorized(f"the identity token's exp is more than {max_lifetime // 3600} hours "
+                           "ahead; sign tokens that expire sooner", code="bad_token")
     for claim in ("external_id", "name", "email"):
         # Claims are stored and shown like form input: the same refusal for the same bytes.
         if has_control_characters(claims.get(claim)):
             raise Invalid(("token", claim), control_message(), code="bad_claim")
+    if claims.get("email"):
+        try:
+            _EMAIL.validate_python(claims["email"])
+        except ValidationError:
+            raise Invalid(("token", "email"), "the email claim is not an email address",
+                          code="bad_claim") from None
     return claims
 
 
-def identify(db: Session, channel: Channel, anon_id: str, token: str) -> Visitor:
+def identify(db: Session, channel: Channel, anon_id: str, token: str,
+             max_lifetime: int = DAY) -> Visitor:
     """Make this browser mean the customer named by the token, on every device.
 
     An anonymous visitor's history (visits, page views, deliveries, reach) moves to the
@@ -64,7 +79,7 @@ def identify(db: Session, channel: Channel, anon_id: str, token: str) -> Visitor
     from overture.conversations.models import Conversation
     from overture.proactive.models import Delivery, Reach
 
-    claims = verify_identity(channel, token)
+    claims = verify_identity(channel, token, max_lifetime)
     external_id = claims["external_id"]
     browser = db.scalar(select(Visitor).where(Visitor.anon_id == anon_id))
     if browser is None:

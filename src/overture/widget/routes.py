@@ -215,9 +215,11 @@ async def event(channel_key: str, request: Request) -> Response:
 
 @router.post("/identify", response_model=IdentifyOut, openapi_extra=_json_body(IdentifyIn))
 async def identify(channel_key: str, request: Request) -> Response:
-    """Identify the visitor with a JWT signed by the host site (HS256, channel secret)."""
+    """Identify the visitor with a JWT signed by the host site (HS256, channel secret); its
+    `exp` may be at most `OVERTURE_IDENTITY_TOKEN_MAX_HOURS` (24) hours ahead."""
+    hours = request.app.state.settings.identity_token_max_hours
     return await _visitor_call(request, channel_key, IdentifyIn, lambda channel, body: partial(
-        service.identify, channel_id=channel.id, body=body))
+        service.identify, channel_id=channel.id, body=body, max_lifetime=hours * 3600))
 
 
 # -- the customer's side of a conversation (live messages: widget/sockets.py) ----------------

@@ -222,7 +222,8 @@ def event(job: JobContext, channel: ChannelState, body: EventIn) -> Steps[EventO
     return EventOut(ok=True, duplicate=not fresh)
 
 
-def identify(job: JobContext, channel_id: int, body: IdentifyIn) -> IdentifyOut:
+def identify(job: JobContext, channel_id: int, body: IdentifyIn,
+             max_lifetime: int) -> IdentifyOut:
     """Identify the browser's visitor with a JWT; the customer's name and email."""
     from overture.channels.models import Channel
 
@@ -232,6 +233,6 @@ def identify(job: JobContext, channel_id: int, body: IdentifyIn) -> IdentifyOut:
         channel = db.get(Channel, channel_id)
         if channel is None:
             raise NotFound(_("no channel with this key"), code="channel_not_found")
-        customer = visitors.identify(db, channel, body.visitor_id, body.token)
+        customer = visitors.identify(db, channel, body.visitor_id, body.token, max_lifetime)
         db.flush()
         return IdentifyOut(visitor_id=body.visitor_id, name=customer.name, email=customer.email)

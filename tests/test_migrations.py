@@ -69,3 +69,47 @@ def test_ticket_tags_are_copied_into_their_table(backend, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 3
     engine.dispose()
+
+
+def test_identified_customers_are_scoped_to_the_channel_they_used(backend, tmp_path):
+    """0007 gives a customer identified before scopes the channel of their latest visit."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from overture.cli import MIGRATIONS
+    from overture.db import make_engine
+
+    url = _scratch_database(backend, tmp_path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "0006")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO brands (id, name, created_at, updated_at) "
+                          "VALUES (1, 'B', :now, :now)"), {"now": "2026-11-20 12:00:00"})
+        for cid in (1, 2):
+            conn.execute(text(
+                "INSERT INTO channels (id, brand_id, name, kind, key, jwt_secret, "
+                "allowed_origins, sender_name, sender_avatar_url, launcher_text, color, "
+                "created_at, updated_at) VALUES (:c, 1, 'C', 'web_widget', :k, 's', '[]', '', "
+                "'', '', '#000000', :now, :now)"),
+                {"c": cid, "k": f"k{cid}", "now": "2026-11-20 12:00:00"})
+        for vid, external in ((1, "cust-1"), (2, None), (3, "cust-3")):
+            conn.execute(text(
+                "INSERT INTO visitors (id, external_id, name, email, language, attributes, "
+                "visit_count, first_seen, last_seen) "
+                "VALUES (:v, :e, '', '', '', '{}', 0, :now, :now)"),
+                {"v": vid, "e": external, "now": "2026-11-20 12:00:00"})
+        for vid, cid, day in ((1, 1, "2026-11-20"), (1, 2, "2026-11-21"), (2, 1, "2026-11-21")):
+            conn.execute(text(
+                "INSERT INTO visits (visitor_id, channel_id, session_id, referrer, page_views, "
+                "started_at, last_seen) VALUES (:v, :c, 's', '', 1, :at, :at)"),
+                {"v": vid, "c": cid, "at": f"{day} 10:00:00"})
+    command.upgrade(cfg, "0007")
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT id, identity_scope FROM visitors ORDER BY id")).all()
+    assert [tuple(r) for r in found] == [(1, "channel:2"), (2, None), (3, "unknown")]
+    command.downgrade(cfg, "0006")
+    engine.dispose()

@@ -221,3 +221,34 @@ def test_a_conversation_started_anonymously_follows_the_customer_after_identify(
     got = client.get(f"/widget/v1/{visitor.key}/conversations/{conv['conversation_id']}",
                      params={"visitor_id": visitor.visitor_id}, headers={"Origin": ORIGIN})
     assert got.status_code == 200
+
+
+def test_another_channels_token_never_reaches_the_customer(
+        client, admin, agent, live, visitor, site):
+    """A token signed with channel 2's secret for external id X makes its caller X *for
+    channel 2* only: never the customer X of channel 1, nor their conversations."""
+    live(message="Need help?")
+    secret_1 = site["channel"]["jwt_secret"]
+    visitor.identify(secret_1, "cust-44", "Maria")
+    visitor.view()
+    conv = start(visitor, name="Maria", email="maria@example.com").json()
+    other = client.post("/api/v1/channels", headers=admin.headers, json={
+        "brand_id": site["brand"]["id"], "name": "Other site",
+        "allowed_origins": [ORIGIN]}).json()
+    attacker = Browser(client, other["key"])
+    assert attacker.identify(other["jwt_secret"], "cust-44", "Mallory").status_code == 200
+    # The attacker's browser id, now used on channel 1: not Maria, not her conversation.
+    on_channel_1 = Browser(client, site["channel"]["key"], visitor_id=attacker.visitor_id)
+    got = client.get(f"/widget/v1/{on_channel_1.key}/conversations/{conv['conversation_id']}",
+                     params={"visitor_id": on_channel_1.visitor_id}, headers={"Origin": ORIGIN})
+    assert got.status_code == 404
+    sent = on_channel_1._post(f"conversations/{conv['conversation_id']}/messages", {
+        "visitor_id": on_channel_1.visitor_id, "client_id": new_id("c"), "body": "hi"})
+    assert sent.status_code == 404
+    # Maria herself is untouched: her name is hers, her conversation still opens.
+    mine = client.get(f"/widget/v1/{visitor.key}/conversations/{conv['conversation_id']}",
+                      params={"visitor_id": visitor.visitor_id}, headers={"Origin": ORIGIN})
+    assert mine.status_code == 200
+    ticket = client.get(f"/api/v1/tickets/{_ticket_id(client, agent)}",
+                        headers=agent.headers).json()
+    assert ticket["visitor_name"] == "Maria"

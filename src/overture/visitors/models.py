@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from overture.db import Base, UTCDateTime
@@ -17,10 +17,14 @@ class Visitor(Base):
     """
 
     __tablename__ = "visitors"
+    # An external id means a customer only for the secret that vouched for it: another
+    # channel's token for the same id is another customer.
+    __table_args__ = (UniqueConstraint("identity_scope", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     anon_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    identity_scope: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("visitors.id", ondelete="SET NULL"), nullable=True
     )

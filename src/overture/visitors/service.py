@@ -68,6 +68,11 @@ def verify_identity(channel: Channel, token: str, max_lifetime: int = DAY) -> di
     return claims
 
 
+def identity_scope(channel: Channel) -> str:
+    """Whose word an identity is: the channel whose secret signed the token."""
+    return f"channel:{channel.id}"
+
+
 def identify(db: Session, channel: Channel, anon_id: str, token: str,
              max_lifetime: int = DAY) -> Visitor:
     """Make this browser mean the customer named by the token, on every device.
@@ -81,6 +86,7 @@ def identify(db: Session, channel: Channel, anon_id: str, token: str,
 
     claims = verify_identity(channel, token, max_lifetime)
     external_id = claims["external_id"]
+    scope = identity_scope(channel)
     browser = db.scalar(select(Visitor).where(Visitor.anon_id == anon_id))
     if browser is None:
         browser = Visitor(anon_id=anon_id, attributes={})
@@ -88,13 +94,14 @@ def identify(db: Session, channel: Channel, anon_id: str, token: str,
         db.flush()
     current = resolve_visitor(db, anon_id)
     assert current is not None
-    customer = db.scalar(select(Visitor).where(Visitor.external_id == external_id))
+    customer = db.scalar(select(Visitor).where(Visitor.identity_scope == scope,
+                                               Visitor.external_id == external_id))
     if customer is None:
         if current.external_id is None:
-            current.external_id = external_id
+            current.identity_scope, current.external_id = scope, external_id
             customer = current
-        else:  # another customer signs in on this browser
-            customer = Visitor(external_id=external_id, attributes={})
+        else:  # another customer (or this one, vouched for by another secret) on this browser
+            customer = Visitor(identity_scope=scope, external_id=external_id, attributes={})
             db.add(customer)
             db.flush()
             _repoint(db, browser, customer)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 
 from overture.app import create_app
 from overture.cli import migrate
 from overture.config import Settings
+from overture.kit import passwords
 from tests.conftest import TEST_SETTINGS, csrf_from, login
 
 
@@ -20,6 +23,14 @@ def _settings(tmp_path, environment: str) -> Settings:
                        "database_url": f"sqlite:///{tmp_path}/prod.db",
                        "secret_key": "k" * 48, "password_hash_profile": "production"
                        if environment == "production" else "test"})
+
+
+@pytest.fixture(autouse=True)
+def _suite_hashing() -> Iterator[None]:
+    """A production app hashes with production parameters from its start: the rest of the
+    suite goes back to the cheap ones."""
+    yield
+    passwords.use_profile(TEST_SETTINGS["password_hash_profile"])
 
 
 def test_no_demo_site_in_production(tmp_path):

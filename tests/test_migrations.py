@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
+from overture.cli import MIGRATIONS
+from overture.db import make_engine
 from overture.models import Base
 
 
@@ -24,19 +29,17 @@ def _scratch_database(backend, tmp_path) -> str:
     return _postgres_database(database_url(), f"overture_migrations_{_worker()}")
 
 
-def test_ticket_tags_are_copied_into_their_table(backend, tmp_path):
-    """0006 gives the tags tickets already have a row each, and drops them on the way down."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
-
-    from overture.cli import MIGRATIONS
-    from overture.db import make_engine
-
-    url = _scratch_database(backend, tmp_path)
+def _alembic(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["database_url"] = url
+    return cfg
+
+
+def test_ticket_tags_are_copied_into_their_table(backend, tmp_path):
+    """0006 gives the tags tickets already have a row each, and drops them on the way down."""
+    url = _scratch_database(backend, tmp_path)
+    cfg = _alembic(url)
     command.upgrade(cfg, "0005")
     engine = make_engine(url)
     now = "2026-11-20 12:00:00"
@@ -73,17 +76,8 @@ def test_ticket_tags_are_copied_into_their_table(backend, tmp_path):
 
 def test_identified_customers_are_scoped_to_the_channel_they_used(backend, tmp_path):
     """0007 gives a customer identified before scopes the channel of their latest visit."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
-
-    from overture.cli import MIGRATIONS
-    from overture.db import make_engine
-
     url = _scratch_database(backend, tmp_path)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["database_url"] = url
+    cfg = _alembic(url)
     command.upgrade(cfg, "0006")
     engine = make_engine(url)
     with engine.begin() as conn:

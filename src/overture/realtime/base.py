@@ -186,9 +186,13 @@ class BaseHub(ABC):
 
     async def check(self) -> None:
         """Raise unless this hub can carry messages now (for readiness probes)."""
-        if self._state != _RUNNING:
+        if self._state != _RUNNING or self._loop is None:
             raise HubClosed("the hub is not running")
-        await self._check_backend()
+        if asyncio.get_running_loop() is self._loop:
+            await self._check_backend()
+        else:  # asked from another event loop (a test client's): the check runs on the hub's
+            await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(self._check_backend(), self._loop))
 
     async def _check_backend(self) -> None:
         """What the backend adds to `check`: nothing for one in-process hub."""

@@ -56,7 +56,7 @@ async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
 
     await serve_chat(ws, app.state.hub, service.conversation_topic(conversation_id),
                      after=after, load_after=lambda a: run_unit(app, load, a),
-                     on_message=on_message, hello=await run_unit(app, status),
+                     on_message=on_message, hello=lambda: run_unit(app, status),
                      gate=FloodGate(app.state.limiter, author))
 
 

@@ -85,7 +85,7 @@ async def serve_chat(
     on_message: OnMessage,
     heartbeat: float = 20.0,
     gate: FloodGate,
-    hello: dict[str, Any] | None = None,
+    hello: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> None:
     """Every message after `after` is sent first, then `hello` (e.g. the conversation's
     status, which a reconnect may have missed), then live events."""
@@ -110,7 +110,9 @@ async def serve_chat(
         for message in await load_after(after):
             await send_message(message)
         if hello is not None:
-            await send(hello)
+            # Read once subscribed, like the messages: a change made before is in it, one made
+            # after comes as an event (a status read before subscribing could miss both).
+            await send(await hello())
 
         async def forward() -> None:
             async for _topic, event in sub:

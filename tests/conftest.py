@@ -34,6 +34,7 @@ from overture.kit.clock import clock
 from overture.kit.passwords import hash_password
 from overture.models import Base
 from tests.services import database_url, redis_url
+from tests.throwaway_redis import throwaway_redis  # noqa: F401 - a fixture for every test
 
 PASSWORD = "correct horse battery"
 # Every app and server process the tests start runs with these, besides its database.

@@ -91,6 +91,8 @@ async def queue_feed(ws: WebSocket):
 
         async def forward() -> None:
             async for _topic, event in sub:
+                if event.get("type") == "resync":  # events may be lost: reload the queue
+                    event = {"type": "activity", "conversation_id": None}
                 await send(event)
 
         async def drain() -> None:

@@ -42,6 +42,11 @@ def check_topics(topics: tuple[str, ...]) -> None:
         check_topic(topic)
 
 
+# Delivered to every subscription when the hub's link to other processes comes back: what
+# was published meanwhile may be lost, so subscribers read the database again.
+RESYNC: Message = {"type": "resync"}
+
+
 def check_topic(topic: str) -> None:
     if not isinstance(topic, str) or not topic:
         raise ValueError(f"a topic must be a non-empty string, not {topic!r}")
@@ -197,6 +202,13 @@ class BaseHub(ABC):
     async def _check_backend(self) -> None:
         """What the backend adds to `check`: nothing for one in-process hub."""
         return None
+
+    def _resync_everyone(self) -> None:
+        """Tell every subscriber that events may have been lost (the backend was away): each
+        reads again from the database what it shows. Call on the hub's loop."""
+        for topic, subs in list(self._subs.items()):
+            for sub in list(subs):
+                sub._deliver(topic, dict(RESYNC))
 
     async def _shutdown(self) -> None:
         for subs in self._subs.values():

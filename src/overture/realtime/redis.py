@@ -90,6 +90,7 @@ class RedisHub(BaseHub):
         self._sub_ready: dict[str, asyncio.Future[None]] = {}  # PONG after that SUBSCRIBE
         self._pongs: deque[asyncio.Future[None]] = deque()
         self._listener: asyncio.Task[None] | None = None
+        self._resyncs: set[asyncio.Task[None]] = set()
         # publish_threadsafe() goes through one ordered queue and one sender task, so messages
         # from one thread reach Redis in the order they were published.
         self._outbox: deque[tuple[str, str]] = deque()
@@ -240,6 +241,7 @@ class RedisHub(BaseHub):
                     link = await self._open_link()
                     opened_at = loop.time()
                     log.info("Redis pubsub reconnected (%d topics)", len(self._wire))
+                    self._resync_when_subscribed()
                 await self._read(link)
             except asyncio.CancelledError:
                 raise
@@ -260,6 +262,21 @@ class RedisHub(BaseHub):
             # Jitter spreads the reconnects of many processes after a Redis restart.
             await asyncio.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, self._backoff_max)
+
+    def _resync_when_subscribed(self) -> None:
+        """Once the new link's subscriptions are confirmed, every subscriber resynchronises:
+        what was published while the link was down may never arrive."""
+        ready = next(iter(self._sub_ready.values()), None)
+
+        async def resync() -> None:
+            if ready is not None:
+                with contextlib.suppress(Exception):
+                    await ready
+            self._resync_everyone()
+
+        task = asyncio.create_task(resync())
+        self._resyncs.add(task)
+        task.add_done_callback(self._resyncs.discard)
 
     async def _read(self, link: AbstractConnection) -> None:
         """Read replies until the link fails; probe it with PING when it goes quiet."""

@@ -122,6 +122,13 @@ async def serve_chat(
                     for message in await load_after(last_sent):
                         await send_message(message)
                     await send_message(event["message"])  # a late lower id: still sent once
+                elif event.get("type") == "resync":
+                    # Events may have been lost while the hub was cut off: the database has
+                    # every message and the current status.
+                    for message in await load_after(last_sent):
+                        await send_message(message)
+                    if hello is not None:
+                        await send(await hello())
                 else:
                     await send(event)
 

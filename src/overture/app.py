@@ -27,6 +27,7 @@ from overture.kit.logs import setup_logging
 from overture.kit.openings import OpenCounts
 from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
 from overture.realtime.hub import make_hub
+from overture.web import openapi
 from overture.web.middleware import BodyLimit, LocaleMiddleware
 from overture.widget.channel_state import ChannelStates
 from overture.widget.fastlane import WidgetFastLane
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from overture.widget import routes as widget_routes
 
     include_routers(app)
+    openapi.install(app)  # error answers in /openapi.json; 405 answers carry Allow
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     # Outermost last: sessions must be decoded before the locale is chosen.

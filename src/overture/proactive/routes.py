@@ -93,7 +93,9 @@ router.add_api_route("/{message_id}/clone", _action("clone"), methods=["POST"],
                      response_model=MessageOut, status_code=201)
 
 
-@router.get("/{message_id}/stats", response_model=StatsOut)
+@router.get("/{message_id}/stats", response_model=StatsOut, responses={200: {"content": {
+    "text/csv": {"schema": {"type": "string", "description": "the same series, one day a row"}},
+}}})
 def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
                   first: date | None = Query(default=None, alias="from"),
                   last: date | None = Query(default=None, alias="to"),

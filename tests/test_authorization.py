@@ -106,6 +106,14 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("PATCH", "/api/v1/settings"): admin_api(),
     ("GET", "/api/v1/users"): admin_api(),
     ("POST", "/api/v1/users"): admin_api(201),
+    ("GET", "/api/v1/users/{user_id}"): admin_api(),
+    ("PATCH", "/api/v1/users/{user_id}"): admin_api(),
+    ("POST", "/api/v1/users/{user_id}/sign-out"): admin_api(204),
+    ("POST", "/api/v1/me/password"): staff_api(204),
+    ("POST", "/api/v1/me/sign-out-everywhere"): staff_api(204),
+    ("GET", "/api/v1/me/tokens"): staff_api(),
+    ("POST", "/api/v1/me/tokens"): staff_api(201),
+    ("DELETE", "/api/v1/me/tokens/{token_id}"): staff_api(204),
     # -- configuration API
     ("GET", "/api/v1/brands"): admin_api(),
     ("POST", "/api/v1/brands"): admin_api(201),
@@ -160,6 +168,15 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("POST", "/admin/settings"): admin_page(303),
     ("GET", "/admin/users"): admin_page(),
     ("POST", "/admin/users"): admin_page(303),
+    ("POST", "/admin/users/{user_id}/deactivate"): admin_page(303),
+    ("POST", "/admin/users/{user_id}/activate"): admin_page(303),
+    ("POST", "/admin/users/{user_id}/sign-out"): admin_page(303),
+    # -- one's own account
+    ("GET", "/account"): staff_page(),
+    ("POST", "/account/password"): staff_page(303),
+    ("POST", "/account/sign-out-everywhere"): staff_page(303),
+    ("POST", "/account/tokens"): staff_page(),
+    ("POST", "/account/tokens/{token_id}/revoke"): staff_page(303),
     ("GET", "/admin/brands"): admin_page(),
     ("GET", "/admin/brands/new"): admin_page(),
     ("POST", "/admin/brands/new"): admin_page(303),
@@ -241,7 +258,7 @@ COMPLETE = {"message": "Can we help?", "frequency": "every_time",
 class World:
     """Objects for the path ids: one shared set for safe calls, fresh ones for unsafe calls."""
 
-    def __init__(self, client: TestClient, admin_headers: dict[str, str], db):
+    def __init__(self, client: TestClient, admin_headers: dict[str, str], db, owner: int):
         self.client, self.h, self.db = client, admin_headers, db
         self.counter = itertools.count(1)
         self.brand = self.new_brand()
@@ -254,7 +271,8 @@ class World:
         self.key = DEMO_CHANNEL_KEY
         self.schedule = self.new_schedule()
         self.new_message("live")  # what every new visitor is shown
-        self.shared = {"brand_id": self.brand, "channel_id": self.new_channel(),
+        self.shared = {"user_id": self.new_user(), "token_id": self.new_token(owner),
+                       "brand_id": self.brand, "channel_id": self.new_channel(),
                        "schedule_id": self.schedule, "message_id": self.new_message("draft"),
                        **self.new_ticket()}
 
@@ -305,9 +323,26 @@ class World:
         return {"ticket_id": ticket_id, "conversation_id": conversation_id,
                 "visitor_id": visitor.visitor_id}
 
-    def fresh(self, method: str, path: str) -> dict[str, Any]:
+    def new_user(self) -> int:
+        return self._created("/api/v1/users", _user(self, {}))["id"]
+
+    def new_token(self, owner: int) -> int:
+        from overture.accounts.service import create_token
+
+        with self.db() as session:
+            token, _secret = create_token(session, session.get(User, owner), "Script")
+            return token.id
+
+    def fresh(self, method: str, path: str, caller_id: int) -> dict[str, Any]:
         """Objects of its own for an unsafe call, in the state the route acts on."""
         values: dict[str, Any] = {}
+        if "{user_id}" in path:
+            values["user_id"] = self.new_user()
+            if path.endswith("/activate"):
+                self.client.patch(f"/api/v1/users/{values['user_id']}",
+                                  json={"is_active": False}, headers=self.h)
+        if "{token_id}" in path:
+            values["token_id"] = self.new_token(caller_id)  # one's own tokens only
         if "{brand_id}" in path:
             values["brand_id"] = self.new_brand()
         if "{channel_id}" in path:
@@ -430,7 +465,22 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/login"): _form(lambda w, ids: {"email": "agent@example.test",
                                               "password": PASSWORD}),
     ("POST", "/locale"): _form(lambda w, ids: {"locale": "pt_BR"}),
+    ("GET", "/api/v1/users/{user_id}"): lambda w, ids: {},
+    ("PATCH", "/api/v1/users/{user_id}"): _json(_name("Someone")),
+    ("POST", "/api/v1/me/password"): _json(lambda w, ids: {
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    ("POST", "/api/v1/me/tokens"): _json(_name("Script")),
+    ("POST", "/account/password"): _form(lambda w, ids: {
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    ("POST", "/account/tokens"): _form(_name("Script")),
 }
+
+NEW_PASSWORD = "another horse battery"
+# Calls that end the caller's session (signing in again ends the browser's previous one),
+# or change their password: the people are made again
+# after them (with the usual password), so that the calls after them are judged on their own.
+SIGNS_OUT = {("POST", "/logout"), ("POST", "/login"), ("POST", "/api/v1/me/password"), ("POST", "/api/v1/me/sign-out-everywhere"),
+             ("POST", "/account/password"), ("POST", "/account/sign-out-everywhere")}
 
 # Path parameters that name no object.
 FIXED = {"path": "page-views", "action": "clone", "section": "billing"}
@@ -491,21 +541,33 @@ def _answer(client: TestClient, method: str, url: str, kwargs: dict[str, Any]) -
     return r.status_code
 
 
+def _restore_passwords(db, *people) -> None:
+    from overture.kit.passwords import hash_password
+
+    with db() as session:
+        for person in people:
+            session.get(User, person.id).password_hash = hash_password(PASSWORD)
+
+
 def test_every_route_answers_every_caller_as_declared(app, client, admin, agent, db):
-    world = World(client, admin.headers, db)
+    world = World(client, admin.headers, db, admin.id)
     people = callers(app, admin, agent)
+    ids_of = {"agent": agent.id, "agent_token": agent.id, "admin": admin.id,
+              "admin_token": admin.id, "anonymous": admin.id}
     served = app_routes(app)
     wrong = []
     calls = 0
     for (method, path), expected in sorted(TABLE.items()):
         if (method, path) not in served:
             continue  # reported by the test above
-        for caller in people:
+        for name in CALLERS:
+            caller = next(p for p in people if p.name == name)
             # Objects of its own for an unsafe call that should get through; a refused call
             # names the shared ones (if it got through after all, it shows here anyway).
             unsafe = method in ("POST", "PUT", "PATCH", "DELETE")
             allowed = expected[caller.name] not in REFUSED
-            ids = world.fresh(method, path) if unsafe and allowed else world.shared
+            ids = (world.fresh(method, path, ids_of[caller.name]) if unsafe and allowed
+                   else world.shared)
             url = _url(method, path, world, ids)
             kwargs = BODIES.get((method, path), lambda w, i: {})(world, ids)
             if unsafe and caller.csrf:
@@ -514,6 +576,9 @@ def test_every_route_answers_every_caller_as_declared(app, client, admin, agent,
                 url += f"?visitor_id={ids['visitor_id']}"
             got = _answer(caller.client(app), method, url, kwargs)
             calls += 1
+            if (method, path) in SIGNS_OUT:
+                _restore_passwords(db, admin, agent)
+                people = callers(app, admin, agent)
             if got != expected[caller.name]:
                 wrong.append(f"{method} {path} as {caller.name}: "
                              f"expected {expected[caller.name]}, got {got}")

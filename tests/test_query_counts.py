@@ -42,10 +42,10 @@ def _counted(app, n: int, expected: int, request) -> None:
 
 # -- proactive messages ---------------------------------------------------------------------
 
-# The caller (token and user, and the token's last use stamped), the settings, the messages
-# with their brand, channel and totals, the schedules they name.
-PROACTIVE_API = 6
-# The signed-in user, the settings, the messages, the schedules.
+# The caller (token with its user, in one statement; the token's last use stamped), the
+# settings, the messages with their brand, channel and totals, the schedules they name.
+PROACTIVE_API = 5
+# The signed-in user (the session with its user), the settings, the messages, the schedules.
 PROACTIVE_PAGE = 4
 
 
@@ -67,11 +67,11 @@ def test_proactive_messages_page(app, client, admin, db, n):
 
 # -- tickets --------------------------------------------------------------------------------
 
-# The caller (token, user, last use), the page of tickets with conversation and assignee.
-TICKETS_API = 4
+# The caller (token with user, last use), the page of tickets with conversation and assignee.
+TICKETS_API = 3
 # The caller, the ticket (access_ticket), the ticket with its conversation, visitor, assignee
 # and message, the chat, the page views.
-TICKET_API = 7
+TICKET_API = 6
 
 
 @pytest.mark.parametrize("n", [1, 40])
@@ -91,9 +91,9 @@ def test_ticket_api(app, client, agent, db, n):
 
 # -- brands, channels, schedules, users -----------------------------------------------------
 
-# The caller (token, user, last use), the list. The channels come with their brand's id only.
-OTHER_APIS = [("/api/v1/brands", "Brand", 4), ("/api/v1/channels", "Site", 4),
-              ("/api/v1/schedules", "Hours", 4), ("/api/v1/users", "Agent", 4)]
+# The caller (token with user, last use), the list. The channels come with their brand's id.
+OTHER_APIS = [("/api/v1/brands", "Brand", 3), ("/api/v1/channels", "Site", 3),
+              ("/api/v1/schedules", "Hours", 3), ("/api/v1/users", "Agent", 3)]
 # The signed-in user, then: the brands and their channel counts; the brands (for their names)
 # and the channels; the schedules; the users.
 OTHER_PAGES = [("/admin/brands", "Brand", 3), ("/admin/channels", "Site", 3),

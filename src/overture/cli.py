@@ -1,4 +1,5 @@
-"""`overture serve | migrate | demo | create-admin | create-token`."""
+"""`overture serve | migrate | demo | create-admin | create-token | set-password | deactivate |
+activate | sign-out | tokens | revoke-token`."""
 
 from __future__ import annotations
 
@@ -67,6 +68,70 @@ def cmd_create_token(args: argparse.Namespace) -> None:
     print(secret)
 
 
+def _user(session, email: str):
+    from overture.accounts.service import user_by_email
+
+    user = user_by_email(session, email)
+    if user is None:
+        sys.exit(f"error: no user with email {email}")
+    return user
+
+
+def cmd_set_password(args: argparse.Namespace) -> None:
+    from overture.accounts.service import set_password
+
+    password = args.password or getpass.getpass("New password (10+ characters): ")
+    with _db().unit_of_work() as session:
+        user = _user(session, args.email)
+        set_password(session, user, password)
+    print(f"Password of {args.email} changed; every session of theirs has ended.")
+
+
+def cmd_set_active(args: argparse.Namespace) -> None:
+    from overture.accounts import sessions
+    from overture.accounts.service import revoke_tokens_of
+
+    active = args.command == "activate"
+    with _db().unit_of_work() as session:
+        user = _user(session, args.email)
+        user.is_active = active
+        if not active:
+            sessions.end_all(session, user.id)
+            revoke_tokens_of(session, user.id)
+    print(f"{args.email} can sign in again." if active else
+          f"{args.email} is deactivated: sessions ended, API tokens revoked.")
+
+
+def cmd_sign_out(args: argparse.Namespace) -> None:
+    from overture.accounts import sessions
+
+    with _db().unit_of_work() as session:
+        ended = sessions.end_all(session, _user(session, args.email).id)
+    print(f"{args.email} is signed out everywhere ({ended} sessions ended).")
+
+
+def cmd_tokens(args: argparse.Namespace) -> None:
+    from overture.accounts.service import list_tokens
+
+    with _db().unit_of_work() as session:
+        for token in list_tokens(session, _user(session, args.email)):
+            state = (f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at
+                     else "active")
+            print(f"{token.id}\t{token.name}\tcreated {token.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
+def cmd_revoke_token(args: argparse.Namespace) -> None:
+    from overture.accounts.models import ApiToken
+    from overture.accounts.service import revoke_token
+
+    with _db().unit_of_work() as session:
+        token = session.get(ApiToken, args.token_id)
+        if token is None:
+            sys.exit(f"error: no API token with id {args.token_id}")
+        revoke_token(session, token)
+    print(f"Token {args.token_id} is revoked.")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import gc
 
@@ -125,6 +190,29 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("email")
     p.add_argument("--name", default="cli")
     p.set_defaults(func=cmd_create_token)
+
+    p = sub.add_parser("set-password", help="set a user's password (ends their sessions)")
+    p.add_argument("email")
+    p.add_argument("--password", help="prompted for when omitted")
+    p.set_defaults(func=cmd_set_password)
+
+    for name, what in (("deactivate", "stop a user signing in: ends sessions, revokes tokens"),
+                       ("activate", "let a deactivated user sign in again")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("email")
+        p.set_defaults(func=cmd_set_active)
+
+    p = sub.add_parser("sign-out", help="end every session of a user")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_sign_out)
+
+    p = sub.add_parser("tokens", help="list a user's API tokens")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("revoke-token", help="revoke an API token by id (see `tokens`)")
+    p.add_argument("token_id", type=int)
+    p.set_defaults(func=cmd_revoke_token)
 
     args = parser.parse_args(argv)
     try:

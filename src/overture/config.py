@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,6 +14,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_FILE = Path(".overture-secret")
 INSECURE_DEFAULT = "change-me"
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """How long a signed-in session may sit unused, and how long it may live at all."""
+
+    idle: timedelta
+    absolute: timedelta
 
 
 class Settings(BaseSettings):
@@ -29,7 +39,14 @@ class Settings(BaseSettings):
     json_logs: bool = False
     # Bounded request bodies: the widget API and forms never need more.
     max_body_bytes: int = 256 * 1024
+    # Bounded request heads (request line + headers), refused with 431 by the HTTP protocol
+    # before they are kept whole (web/http_protocol.py). Browsers send a few KiB; big cookies
+    # and tracing headers stay well under this.
+    max_header_bytes: int = Field(default=32 * 1024, ge=4 * 1024, le=1024 * 1024)
     login_attempts_per_minute: int = 10
+    # A signed-in browser is signed out after this long unused, and after this long at all.
+    session_idle_minutes: int = Field(default=12 * 60, ge=5, le=30 * 24 * 60)
+    session_max_days: int = Field(default=14, ge=1, le=365)
     # What a new password hash costs (kit/passwords.py). "test" is for test suites only.
     password_hash_profile: Literal["production", "test"] = "production"
     # Addresses of the reverse proxies whose X-Forwarded-For / -Proto are believed (comma
@@ -57,6 +74,11 @@ class Settings(BaseSettings):
             raise ValueError("OVERTURE_PASSWORD_HASH_PROFILE=test is for test suites; "
                              "production hashes passwords with the production profile")
         return self
+
+    @property
+    def session_lifetime(self) -> Lifetime:
+        return Lifetime(timedelta(minutes=self.session_idle_minutes),
+                        timedelta(days=self.session_max_days))
 
     @property
     def is_sqlite(self) -> bool:

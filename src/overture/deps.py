@@ -12,8 +12,9 @@ from anyio import CancelScope
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from overture.accounts import sessions
 from overture.accounts.models import User
-from overture.accounts.service import require_role, signed_in_user, user_for_token
+from overture.accounts.service import require_role, user_for_token
 from overture.kit.admission import admitted
 from overture.kit.errors import DomainError, Forbidden, Unauthorized
 
@@ -101,6 +102,9 @@ async def check_csrf(request: Request) -> None:
         )
 
 
+SESSION_KEY = "sid"  # in the signed cookie: the secret of the server-side session
+
+
 def _user_from_request(request: Request, db: Session) -> tuple[User | None, str | None]:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -108,14 +112,22 @@ def _user_from_request(request: Request, db: Session) -> tuple[User | None, str 
         if user is None:
             raise Unauthorized("invalid or revoked API token", code="bad_token")
         return user, "token"
-    uid = request.session.get("uid")
-    if uid is None:
+    secret = request.session.get(SESSION_KEY)
+    if not isinstance(secret, str):
         return None, None
-    user = signed_in_user(db, uid)
-    if user is None:
+    found = sessions.current(db, secret, request.app.state.settings.session_lifetime)
+    if found is None:
+        # Ended, expired or deactivated: forget it, and the CSRF token that went with it.
         request.session.clear()
         return None, None
+    user, session = found
+    request.state.session_id = session.id
     return user, "session"
+
+
+def optional_user(request: Request, db: Session) -> User | None:
+    """Whoever is signed in, if anyone (pages that anyone may use, like the language choice)."""
+    return _user_from_request(request, db)[0]
 
 
 def _signed_in(request: Request, db: Session, refusal: DomainError) -> User:

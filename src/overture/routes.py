@@ -36,3 +36,4 @@ def include_routers(app: FastAPI) -> None:
         # The demo site prints the demo admin's password: never on a production server.
         app.include_router(demo_pages.router)
     app.include_router(account_pages.public)
+    app.include_router(account_pages.account)

@@ -10,13 +10,23 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from overture import i18n
-from overture.accounts import service
+from overture.accounts import service, sessions
 from overture.accounts.models import ROLES, User
-from overture.accounts.schemas import SettingsPatch, UserIn
-from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.accounts.schemas import PasswordChange, SettingsPatch, TokenIn, UserIn, UserPatch
+from overture.deps import (
+    DB,
+    SESSION_KEY,
+    PageAdmin,
+    PageUser,
+    check_csrf,
+    optional_user,
+    page_admin,
+    page_user,
+)
 from overture.i18n import gettext as _
+from overture.kit.ids import IdPath
 from overture.kit.ratelimit import enforce_many
-from overture.web.forms import PostedForm, labelled, one, submit
+from overture.web.forms import PostedForm, attempt, labelled, one, submit
 from overture.web.templating import flash_to, render
 
 # Sign-in and language: reachable without a session.
@@ -25,6 +35,9 @@ router = APIRouter(
     prefix="/admin", include_in_schema=False,
     dependencies=[Depends(check_csrf), Depends(page_admin)],
 )
+# Each signed-in user's own account: password, sessions, API tokens.
+account = APIRouter(prefix="/account", include_in_schema=False,
+                    dependencies=[Depends(check_csrf), Depends(page_user)])
 
 CHECKBOXES = ("agent_workspace_enabled", "messaging_enabled")
 
@@ -39,6 +52,8 @@ def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
         "name": _("Name"),
         "role": _("Role"),
         "password": _("Password"),
+        "current_password": _("Current password"),
+        "new_password": _("New password"),
     }
     return labelled(errors, labels)
 
@@ -82,16 +97,30 @@ def login(
     if user is None:
         return render(request, "login.html", status_code=400, next=next, email=email,
                       error=_("Wrong email or password."))
-    request.session.clear()
-    request.session.update(uid=user.id, csrf=secrets.token_urlsafe(32))
-    if user.locale:
-        request.session["locale"] = user.locale
+    _sign_in(request, db, user)
     default = "/admin" if user.is_admin else "/agent"
     return RedirectResponse(_safe_next(next, default), status_code=303)
 
 
+def _sign_in(request: Request, db: Session, user: User) -> None:
+    """A new session, with a new secret and CSRF token: nothing chosen before signing in (a
+    planted cookie, say) carries over, and the browser's previous session ends."""
+    previous = request.session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        sessions.end(db, previous)
+    locale = request.session.get("locale")
+    request.session.clear()
+    request.session.update(sid=sessions.start(db, user, request.headers.get("user-agent")),
+                           csrf=secrets.token_urlsafe(32))
+    if user.locale or locale:
+        request.session["locale"] = user.locale or locale
+
+
 @public.post("/logout")
-def logout(request: Request):
+def logout(request: Request, db: DB):
+    secret = request.session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        sessions.end(db, secret)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -105,9 +134,9 @@ def choose_locale(
 ):
     chosen = i18n.normalise(locale) or "en"
     request.session["locale"] = chosen
-    uid = request.session.get("uid")
-    if uid is not None:
-        service.set_locale(db, uid, chosen)
+    user = optional_user(request, db)
+    if user is not None:
+        service.set_locale(db, user.id, chosen)
     return RedirectResponse(_safe_next(next, "/admin"), status_code=303)
 
 
@@ -155,10 +184,11 @@ def save_settings(request: Request, db: DB, user: PageAdmin, form: PostedForm):
 
 
 def _users_page(request: Request, db: Session, user: User, form: dict[str, Any],
-                errors: list[dict[str, str]] | None = None, status_code: int = 200):
+                errors: list[dict[str, str]] | None = None, status_code: int = 200,
+                action_errors: list[dict[str, str]] | None = None):
     return render(request, "admin/users.html", status_code=status_code,
                   users=service.list_users(db, user), roles=role_labels(), form=form,
-                  errors=errors or [])
+                  errors=errors or [], action_errors=action_errors or [])
 
 
 @router.get("/users")
@@ -176,3 +206,89 @@ def create_user(request: Request, db: DB, user: PageAdmin, form: PostedForm):
         return _users_page(request, db, user, shown, _readable(outcome.errors), 422)
     return flash_to(request, _("User %(email)s created.") % {"email": outcome.value.email},
                     "/admin/users")
+
+
+def _user_action(request: Request, db: Session, user: User, user_id: int, patch: UserPatch,
+                 done: str):
+    outcome = attempt(db, lambda: service.update_user(
+        db, user, service.access_user(db, user, user_id), patch))
+    if outcome.refused or outcome.value is None:
+        return _users_page(request, db, user, {"role": ROLES[1]}, status_code=outcome.status,
+                           action_errors=outcome.errors)
+    return flash_to(request, done % {"email": outcome.value.email}, "/admin/users")
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    return _user_action(request, db, user, user_id, UserPatch(is_active=False), _(
+        "%(email)s is deactivated: their sessions ended and their API tokens are revoked."))
+
+
+@router.post("/users/{user_id}/activate")
+def activate_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    return _user_action(request, db, user, user_id, UserPatch(is_active=True),
+                        _("%(email)s can sign in again."))
+
+
+@router.post("/users/{user_id}/sign-out")
+def sign_out_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    target = service.access_user(db, user, user_id)
+    ended = sessions.end_all(db, target.id)
+    return flash_to(request, _("%(email)s is signed out everywhere (%(count)s sessions ended).")
+                    % {"email": target.email, "count": ended}, "/admin/users")
+
+
+# ---- one's own account -----------------------------------------------------------------------
+
+
+def _account_page(request: Request, db: Session, user: User, *, status_code: int = 200,
+                  errors: list[dict[str, str]] | None = None, new_token: str | None = None):
+    lifetime = request.app.state.settings.session_lifetime
+    return render(request, "account.html", status_code=status_code,
+                  sessions=sessions.list_for(db, user, lifetime),
+                  current_session=getattr(request.state, "session_id", None),
+                  tokens=service.list_tokens(db, user), errors=errors or [],
+                  new_token=new_token)
+
+
+@account.get("")
+def account_page(request: Request, db: DB, user: PageUser):
+    return _account_page(request, db, user)
+
+
+@account.post("/password")
+def change_password(request: Request, db: DB, user: PageUser, form: PostedForm):
+    raw = {key: one(form, key) for key in ("current_password", "new_password")}
+    keep = getattr(request.state, "session_id", None)
+    outcome = submit(db, PasswordChange, raw, lambda data: service.change_password(
+        db, user, data.current_password, data.new_password, keep_session=keep))
+    if outcome.refused:
+        return _account_page(request, db, user, status_code=outcome.status,
+                             errors=_readable(outcome.errors))
+    return flash_to(request, _("Password changed. Every other session is signed out."),
+                    "/account")
+
+
+@account.post("/sign-out-everywhere")
+def sign_out_everywhere(request: Request, db: DB, user: PageUser):
+    sessions.end_all(db, user.id)
+    request.session.clear()
+    return flash_to(request, _("You are signed out everywhere, here too."), "/login")
+
+
+@account.post("/tokens")
+def create_token(request: Request, db: DB, user: PageUser, form: PostedForm):
+    outcome = submit(db, TokenIn, {"name": one(form, "name")},
+                     lambda data: service.create_token(db, user, data.name))
+    if outcome.refused or outcome.value is None:
+        return _account_page(request, db, user, status_code=outcome.status,
+                             errors=_readable(outcome.errors))
+    _token, secret = outcome.value
+    return _account_page(request, db, user, new_token=secret)
+
+
+@account.post("/tokens/{token_id}/revoke")
+def revoke_token(token_id: IdPath, request: Request, db: DB, user: PageUser):
+    token = service.revoke_token(db, service.access_token(db, user, token_id))
+    return flash_to(request, _("Token “%(name)s” is revoked: it no longer works anywhere.")
+                    % {"name": token.name}, "/account")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from overture.kit.schemas import Strict
 from overture.kit.text import PlainName
@@ -42,3 +42,36 @@ class UserIn(Strict):
     name: PlainName
     role: Literal["admin", "agent"]
     password: str = Field(min_length=10, max_length=200)
+
+
+class UserPatch(Strict):
+    """What an admin may change of a user; fields left out stay as they are."""
+
+    name: PlainName | None = None
+    role: Literal["admin", "agent"] | None = None
+    is_active: StrictBool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
+class TokenIn(Strict):
+    name: PlainName
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret, shown this once: send it as "
+                                   "`Authorization: Bearer <token>`.")

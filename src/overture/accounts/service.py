@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from overture.accounts import sessions
 from overture.accounts.models import ROLES, AccountSettings, ApiToken, User
-from overture.accounts.schemas import SettingsPatch
+from overture.accounts.schemas import SettingsPatch, UserPatch
 from overture.brands.models import Brand
 from overture.channels.models import Channel
+from overture.db import load
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
-from overture.kit.errors import Conflict, Forbidden, Invalid
+from overture.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from overture.kit.passwords import hash_password, hash_token, new_token, verify_password
 from overture.kit.signals import settings_changed
 from overture.schedules.models import Schedule
@@ -64,11 +66,15 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     return user
 
 
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < 10:
+        raise Invalid(field, _("password must have at least 10 characters"))
+
+
 def create_user(db: Session, *, email: str, name: str, password: str, role: str) -> User:
     if role not in ROLES:
         raise Invalid("role", _("role must be one of: %(roles)s") % {"roles": ", ".join(ROLES)})
-    if len(password) < 10:
-        raise Invalid("password", _("password must have at least 10 characters"))
+    _check_password(password)
     email = email.strip().lower()
     if db.scalar(select(User.id).where(func.lower(User.email) == email)):
         taken = _("a user with email %(email)s already exists") % {"email": email}
@@ -77,6 +83,61 @@ def create_user(db: Session, *, email: str, name: str, password: str, role: str)
     db.add(user)
     db.flush()
     return user
+
+
+def access_user(db: Session, user: User, user_id: int) -> User:
+    """Another user's account, as the users page and API show it: for admins only."""
+    require_role(user, "admin")
+    return load(db, User, user_id, _("no user with id %(id)s") % {"id": user_id},
+                for_update=True)
+
+
+def update_user(db: Session, actor: User, target: User, data: UserPatch) -> User:
+    """An admin edits a user: name, role, active or not, a new password. Deactivating or
+    resetting the password ends the user's sessions at once; deactivating also revokes their
+    API tokens, so that turning the account back on does not bring old tokens back."""
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    # An admin cannot shut themselves out: so there is always an active admin to undo things.
+    if target.id == actor.id and (("role" in changes and changes["role"] != target.role)
+                                  or changes.get("is_active") is False):
+        raise Conflict(_("you cannot deactivate your own account or change your own role; "
+                         "ask another admin"), code="own_account")
+    if "name" in changes:
+        target.name = changes["name"].strip()
+    if "role" in changes:
+        target.role = changes["role"]
+    if "password" in changes:
+        set_password(db, target, changes["password"])
+    if "is_active" in changes and changes["is_active"] != target.is_active:
+        target.is_active = changes["is_active"]
+        if not target.is_active:
+            sessions.end_all(db, target.id)
+            revoke_tokens_of(db, target.id)
+    db.flush()
+    return target
+
+
+def set_password(db: Session, user: User, password: str) -> None:
+    """A new password set for the user (by an admin or the operator): every session ends."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    sessions.end_all(db, user.id)
+    db.flush()
+
+
+def change_password(db: Session, user: User, current_password: str, new_password: str,
+                    keep_session: str | None) -> None:
+    """The user changes their own password: every other session ends; `keep_session` (the
+    browser they did it from) stays signed in."""
+    if not verify_password(user.password_hash, current_password):
+        raise Invalid("current_password", _("the current password is not right"),
+                      code="wrong_password")
+    _check_password(new_password, "new_password")
+    if verify_password(user.password_hash, new_password):
+        raise Invalid("new_password", _("the new password is the same as the current one"))
+    user.password_hash = hash_password(new_password)
+    sessions.end_all(db, user.id, keep=keep_session)
+    db.flush()
 
 
 def create_token(db: Session, user: User, name: str) -> tuple[ApiToken, str]:
@@ -89,11 +150,15 @@ def create_token(db: Session, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def user_for_token(db: Session, secret: str) -> User | None:
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if token is None:
+    """The active user a token vouches for; None when it is unknown or revoked."""
+    row = db.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
         return None
-    user = db.get(User, token.user_id)
-    if user is None or not user.is_active:
+    token, user = row
+    if not user.is_active:
         return None
     now = utcnow()
     # Avoid a write on every call: a minute's precision is plenty for "last used".
@@ -102,10 +167,31 @@ def user_for_token(db: Session, secret: str) -> User | None:
     return user
 
 
-def signed_in_user(db: Session, user_id: int) -> User | None:
-    """The user a signed session names, while they may still sign in."""
-    user = db.get(User, user_id)
-    return user if user is not None and user.is_active else None
+def list_tokens(db: Session, user: User) -> list[ApiToken]:
+    """The user's own tokens, newest first, revoked ones included (they say when)."""
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                           .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def access_token(db: Session, user: User, token_id: int) -> ApiToken:
+    """One of the user's own tokens; another user's is as unknown as a missing one."""
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_("no API token with id %(id)s") % {"id": token_id})
+    return token
+
+
+def revoke_token(db: Session, token: ApiToken) -> ApiToken:
+    """From now on the token vouches for no one, on every process (each call looks it up)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.flush()
+    return token
+
+
+def revoke_tokens_of(db: Session, user_id: int) -> None:
+    db.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
 
 
 def list_users(db: Session, user: User) -> list[User]:

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from fastapi import APIRouter, WebSocket
 from sqlalchemy.orm import Session
 
+from overture.accounts import sessions
 from overture.accounts.models import User
-from overture.accounts.service import signed_in_user
+from overture.accounts.sockets import SIGNED_OUT, signed_in, while_signed_in
 from overture.conversations import service
 from overture.conversations.models import ChatMessage
 from overture.conversations.schemas import AgentMessageIn, MessageOut, checked
 from overture.kit.admission import run_unit
 from overture.kit.errors import DomainError, Unauthorized
 from overture.kit.ids import AfterId, IdPath
-from overture.kit.origins import origin_allowed
 from overture.realtime.ws import FloodGate, heartbeat_loop, run_together, serve_chat
 
 router = APIRouter(prefix="/agent")
@@ -60,26 +60,14 @@ async def serve_conversation(ws: WebSocket, conversation_id: int, after: int,
                      gate=FloodGate(app.state.limiter, author))
 
 
-def _agent(ws: WebSocket) -> User | None:
-    """The signed-in user behind a socket of our own pages (cookies ride along on cross-site
-    WebSockets too, so another site's page is refused)."""
-    uid = ws.session.get("uid") if "session" in ws.scope else None
-    if uid is None or not origin_allowed(ws.headers.get("origin"), ws):
-        return None
-    with ws.app.state.db.unit_of_work() as db:
-        user = signed_in_user(db, uid)
-        if user is None:
-            return None
-        db.expunge(user)
-        return user
-
-
 @router.websocket("/ws")
 async def queue_feed(ws: WebSocket):
     """Tells the workspace when any conversation has new activity, so the queue refreshes."""
-    if await run_unit(ws.app, _agent, ws) is None:
-        await ws.close(code=4401)
+    agent = await run_unit(ws.app, signed_in, ws)
+    if agent is None:
+        await ws.close(code=SIGNED_OUT)
         return
+    user, session_id = agent
     await ws.accept()
     send_lock = asyncio.Lock()
 
@@ -99,15 +87,17 @@ async def queue_feed(ws: WebSocket):
             while True:
                 await ws.receive_text()
 
-        await run_together(forward, drain, heartbeat_loop(send, HEARTBEAT_SECONDS))
+        await while_signed_in(ws, user.id, session_id, lambda: run_together(
+            forward, drain, heartbeat_loop(send, HEARTBEAT_SECONDS)))
 
 
 @router.websocket("/conversations/{ticket_id}/ws")
 async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0):
-    user = await run_unit(ws.app, _agent, ws)
-    if user is None:
-        await ws.close(code=4401)  # not signed in (or another site's page)
+    agent = await run_unit(ws.app, signed_in, ws)
+    if agent is None:
+        await ws.close(code=SIGNED_OUT)  # not signed in (or another site's page)
         return
+    user, session_id = agent
     database = ws.app.state.db
 
     def conversation_of_ticket() -> int | None:
@@ -125,11 +115,13 @@ async def conversation_chat(ws: WebSocket, ticket_id: IdPath, after: AfterId = 0
 
     def store(db: Session, client_id: str, body: str) -> ChatMessage:
         data = checked(AgentMessageIn, {"client_id": client_id, "body": body})
-        me = signed_in_user(db, user.id)
-        if me is None:
+        me = db.get(User, user.id)
+        if me is None or not sessions.still_valid(db, session_id, lifetime):
             raise Unauthorized("sign in again to reply", code="signed_out")
         ticket = service.access_ticket(db, me, ticket_id)
         return service.agent_message(db, service.conversation_of(db, ticket), me, data.body,
                                      client_id)
 
-    await serve_conversation(ws, conversation_id, after, store, f"user:{user.id}")
+    lifetime = ws.app.state.settings.session_lifetime
+    await while_signed_in(ws, user.id, session_id, lambda: serve_conversation(
+        ws, conversation_id, after, store, f"user:{user.id}"))

@@ -4,6 +4,9 @@ API tokens are refused everywhere."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -277,3 +280,46 @@ def test_a_socket_on_another_process_closes_too(app, backend, client, second_pro
             while True:
                 ws.receive_text()
     assert closed.value.code == 4401
+
+
+def _overture(backend, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OVERTURE_ENVIRONMENT": "test", "OVERTURE_SECRET_KEY": "k" * 48,
+           "OVERTURE_PASSWORD_HASH_PROFILE": "test",
+           "OVERTURE_DATABASE_URL": backend.database_url}
+    done = subprocess.run([sys.executable, "-m", "overture.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_the_operator_commands_end_sessions_and_revoke_tokens(app, backend, client, agent):
+    browser = signed_in(app, agent.email)
+    _overture(backend, "deactivate", agent.email)
+    assert browser.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me", headers=agent.headers).status_code == 401
+    _overture(backend, "activate", agent.email)
+    browser = signed_in(app, agent.email)
+
+    _overture(backend, "set-password", agent.email, "--password", NEW_PASSWORD)
+    assert browser.get("/api/v1/me").status_code == 401
+    browser = signed_in(app, agent.email, NEW_PASSWORD)
+    _overture(backend, "sign-out", agent.email)
+    assert browser.get("/api/v1/me").status_code == 401
+
+    made = client.post("/api/v1/me/tokens", json={"name": "nightly export"},
+                       headers={"Authorization": f"Bearer {_token_of(app, agent)}"}).json()
+    listed = _overture(backend, "tokens", agent.email).stdout
+    assert f"{made['id']}\tnightly export" in listed
+    _overture(backend, "revoke-token", str(made["id"]))
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {made['token']}"}
+                      ).status_code == 401
+    assert "revoked" in _overture(backend, "tokens", agent.email).stdout
+
+
+def _token_of(app, person) -> str:
+    """A fresh token of `person` (the fixture's own was revoked by the deactivation)."""
+    from overture.accounts.models import User
+    from overture.accounts.service import create_token
+
+    with app.state.db.unit_of_work() as session:
+        return create_token(session, session.get(User, person.id), "setup")[1]

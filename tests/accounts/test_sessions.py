@@ -323,3 +323,17 @@ def _token_of(app, person) -> str:
 
     with app.state.db.unit_of_work() as session:
         return create_token(session, session.get(User, person.id), "setup")[1]
+
+
+def test_sessions_that_expired_unseen_are_cleared_away(app, admin, agent, db):
+    from overture.accounts.models import UserSession
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock.freeze(start)
+    signed_in(app, agent.email)  # a browser closed for good
+    clock.freeze(start + timedelta(hours=13))
+    browser = signed_in(app, admin.email)
+    with db() as session:
+        left = session.scalars(select(UserSession.user_id)).all()
+    assert left == [admin.id]
+    assert "this browser" in browser.get("/account").text

@@ -110,8 +110,9 @@ def _sign_in(request: Request, db: Session, user: User) -> None:
         sessions.end(db, previous)
     locale = request.session.get("locale")
     request.session.clear()
-    request.session.update(sid=sessions.start(db, user, request.headers.get("user-agent")),
-                           csrf=secrets.token_urlsafe(32))
+    secret = sessions.start(db, user, request.headers.get("user-agent"),
+                            request.app.state.settings.session_lifetime)
+    request.session.update(sid=secret, csrf=secrets.token_urlsafe(32))
     if user.locale or locale:
         request.session["locale"] = user.locale or locale
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User, UserSession
@@ -25,10 +25,13 @@ SIGNED_OUT_TOPIC = "accounts.signed-out"
 TOUCH_EVERY = timedelta(seconds=60)
 
 
-def start(db: Session, user: User, user_agent: str | None) -> str:
-    """A new session for `user`; returns the secret for the cookie (stored only hashed)."""
+def start(db: Session, user: User, user_agent: str | None, lifetime: Lifetime) -> str:
+    """A new session for `user`; returns the secret for the cookie (stored only hashed).
+    Sessions of anyone that expired unseen (a browser closed for good) are cleared away."""
     secret = new_token()
     now = utcnow()
+    db.execute(delete(UserSession).where(or_(UserSession.last_seen_at < now - lifetime.idle,
+                                             UserSession.created_at < now - lifetime.absolute)))
     db.add(UserSession(id=hash_token(secret), user_id=user.id, created_at=now,
                        last_seen_at=now, user_agent=(user_agent or "")[:200] or None))
     db.flush()

@@ -156,12 +156,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # that garbage collection doesn't pause requests under load.
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    # Request heads are bounded by the HTTP protocol itself, before they are kept whole.
+    from overture.web.http_protocol import uvicorn_http_options
+
     # No permessage-deflate: chat frames are a few hundred bytes, and each compressing socket
     # keeps about 35 KiB of zlib state — a third of an idle socket's memory.
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level,
                 proxy_headers=bool(settings.trusted_proxies),
                 forwarded_allow_ips=settings.trusted_proxies or None,
-                ws="websockets-sansio", ws_per_message_deflate=False)
+                ws="websockets-sansio", ws_per_message_deflate=False,
+                **uvicorn_http_options(settings.max_header_bytes))
 
 
 def main(argv: list[str] | None = None) -> None:

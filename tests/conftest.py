@@ -236,6 +236,7 @@ class Cleaner:
         _empty_tables(db.engine)
         self.app.state.channels.invalidate()  # ids are reused once tables are emptied
         self.app.state.limiter.reset()
+        self.app.state.open_sockets.reset()
         self._served = self._calls()
         self.dirty = False
         if problems and blame:

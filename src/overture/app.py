@@ -24,7 +24,7 @@ from overture.i18n import gettext as _
 from overture.kit import passwords
 from overture.kit.errors import Conflict, DomainError, Invalid, TooManyRequests
 from overture.kit.logs import setup_logging
-from overture.kit.openings import OpenCounts
+from overture.kit.openings import OpenCounts, SharedOpenCounts
 from overture.kit.ratelimit import MemoryRateLimiter, SharedRateLimiter
 from overture.realtime.hub import make_hub
 from overture.web import openapi
@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hub.stop()
             if isinstance(app.state.limiter, SharedRateLimiter):
                 app.state.limiter.stop()
+            if isinstance(app.state.open_sockets, SharedOpenCounts):
+                app.state.open_sockets.stop()
             app.state.db.dispose()
 
     app = FastAPI(
@@ -155,9 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.limiter = SharedRateLimiter(
             redis.Redis.from_url(settings.redis_url), prefix=settings.redis_prefix + "rl:"
         )
+        app.state.open_sockets = SharedOpenCounts(
+            SharedOpenCounts.client(settings.redis_url), prefix=settings.redis_prefix + "open:")
     else:
         app.state.limiter = MemoryRateLimiter()
-    app.state.open_sockets = OpenCounts()
+        app.state.open_sockets = OpenCounts()
 
     _install_error_handlers(app)
 

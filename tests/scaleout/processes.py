@@ -63,11 +63,12 @@ class ServerProcess:
         self._log.close()
 
 
-def start_pair(database_url: str, redis_url: str) -> tuple[ServerProcess, ServerProcess]:
+def start_pair(database_url: str, redis_url: str,
+               **settings: str) -> tuple[ServerProcess, ServerProcess]:
     prefix = f"overture-2p-{secrets.token_hex(4)}:"
     secret = secrets.token_urlsafe(32)
-    a = ServerProcess(database_url, redis_url, prefix, secret)
+    a = ServerProcess(database_url, redis_url, prefix, secret, **settings)
     a.wait_ready()  # the first one migrates; then the second starts on an up-to-date schema
-    b = ServerProcess(database_url, redis_url, prefix, secret)
+    b = ServerProcess(database_url, redis_url, prefix, secret, **settings)
     b.wait_ready()
     return a, b

@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 from sqlalchemy import update
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from overture.accounts.models import User
@@ -75,6 +76,49 @@ def test_customer_on_one_process_agent_on_the_other(shared_site):  # noqa: F811
                                          "body": "Hi from process A"}))
             bodies = [_next_message(agent_ws)["body"], _next_message(agent_ws)["body"]]
             assert bodies == ["Hello from process B", "Hi from process A"]
+    finally:
+        for proc in (a, b):
+            if proc is not None:
+                proc.stop()
+
+
+def test_a_visitors_open_sockets_are_capped_over_both_processes(shared_site):  # noqa: F811
+    db = Database(shared_site["url"])
+    with db.unit_of_work() as s:
+        channel_by_key(s, shared_site["key"]).allowed_origins = ["https://shop.example"]
+    db.dispose()
+    a = b = None
+    try:
+        a, b = start_pair(shared_site["url"], redis_url(), OVERTURE_WIDGET_SOCKETS_PER_VISITOR="3")
+        key, origin = shared_site["key"], "https://shop.example"
+        customer = httpx.Client(base_url=a.url, headers={"Origin": origin})
+        visitor = new_id("v")
+        view = customer.post(f"/widget/v1/{key}/page-views", json={
+            "visitor_id": visitor, "session_id": new_id("s"), "event_id": new_id("e"),
+            "url": "https://shop.example/"}).json()
+        cid = customer.post(f"/widget/v1/{key}/conversations", json={
+            "visitor_id": visitor, "delivery_id": view["show"]["delivery_id"],
+            "client_id": new_id("c"), "name": "Maria", "email": "maria@example.com"}
+        ).json()["conversation_id"]
+
+        def open_on(server):
+            return connect(f"{server.url.replace('http', 'ws')}/widget/v1/{key}/conversations/"
+                           f"{cid}/ws?visitor_id={visitor}", origin=origin, open_timeout=5)
+
+        with open_on(a) as first, open_on(b), open_on(a):
+            for server in (a, b):  # three tabs open over two processes: a fourth is refused
+                with pytest.raises(InvalidStatus):
+                    open_on(server)
+            first.close()
+            deadline = time.monotonic() + 10
+            while True:  # the place is given back once process A has seen the close
+                try:
+                    with open_on(b) as again:
+                        assert _next_message(again)["body"] == "Hello from the other side"
+                    break
+                except InvalidStatus:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
     finally:
         for proc in (a, b):
             if proc is not None:

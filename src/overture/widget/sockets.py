@@ -68,7 +68,7 @@ async def live(ws: WebSocket, channel_key: str, conversation_id: IdPath, visitor
         return
     places = [(f"visitor:{visitor_row}", settings.widget_sockets_per_visitor),
               (f"ip:{ip}", settings.widget_sockets_per_ip)]
-    with app.state.open_sockets.hold(places) as held:
+    async with app.state.open_sockets.hold(places) as held:
         if not held:
             await ws.close(code=TOO_MANY)
             return

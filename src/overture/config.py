@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     identity_token_max_hours: int = 24
     widget_requests_per_ip_per_minute: int = 600
     # Live chat sockets open at once, per visitor (their tabs) and per address (a household,
-    # an office behind one NAT), in each server process; and new ones per address a minute.
+    # an office behind one NAT), over every server process; and new ones per address a minute.
     widget_sockets_per_visitor: int = 10
     widget_sockets_per_ip: int = 100
     widget_socket_opens_per_ip_per_minute: int = 120

@@ -1,39 +1,48 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from overture.channels.models import KINDS
 from overture.i18n import gettext as _
 from overture.kit.ids import IdField
-from overture.kit.schemas import Strict
+from overture.kit.schemas import CONTROL_CLASS, SPACE_CLASS, Strict, described
 from overture.kit.text import PlainName, ShortText
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
+# An origin as browsers send it: scheme, host (letters, digits, dots and hyphens, IDNs in
+# punycode; or an IPv6 address in brackets) and maybe a port. Nothing after it.
+_ORIGIN_RE = re.compile(r"\*|https?://([a-z0-9.\-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?", re.I | re.A)
+
+
 def _origin(value: str) -> str:
     value = value.strip().rstrip("/")
-    if value == "*":
-        return value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+    if not _ORIGIN_RE.fullmatch(value):
         raise ValueError(_("%(value)s is not an origin like https://www.example.com")
                          % {"value": repr(value)})
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    return value.lower()
 
 
 def _avatar(value: str) -> str:
     value = value.strip()
-    if value and urlsplit(value).scheme not in ("http", "https"):
+    if value and not re.match(r"https?:", value, re.I | re.A):
         raise ValueError(_("the avatar must be an http(s) URL"))
     return value
 
 
-Origin = Annotated[str, Field(max_length=200), AfterValidator(_origin)]
+# What `_origin` and `_avatar` accept, said as patterns for the description (before the
+# surrounding space is stripped).
+_S, _C = SPACE_CLASS, CONTROL_CLASS
+_ORIGIN = (rf"^[{_S}]*(\*|[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])"
+           rf"(:[0-9]{{1,5}})?)/*[{_S}]*$")
+_AVATAR = rf"^[{_S}]*$|^[{_S}]*[Hh][Tt][Tt][Pp][Ss]?:[^{_C}]*$"
+Origin = Annotated[str, Field(max_length=200), AfterValidator(_origin), described(_ORIGIN)]
+Avatar = Annotated[str, Field(max_length=500), AfterValidator(_avatar), described(_AVATAR)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
@@ -43,19 +52,22 @@ class ChannelIn(Strict):
     kind: Kind = "web_widget"
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
     sender_name: ShortText = ""
-    sender_avatar_url: Annotated[str, Field(max_length=500), AfterValidator(_avatar)] = ""
+    sender_avatar_url: Avatar = ""
     launcher_text: ShortText = ""
     color: Color = "#1f73b7"
     schedule_id: IdField | None = None
 
 
 class ChannelPatch(Strict):
-    brand_id: IdField | None = None
-    name: PlainName | None = None
+    """Fields left out stay as they are; a channel keeps a brand and a name (no null), and
+    drops its schedule with `"schedule_id": null`. Null leaves the other fields as they are."""
+
+    brand_id: IdField = None  # type: ignore[assignment]
+    name: PlainName = None  # type: ignore[assignment]
     kind: Kind | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
     sender_name: ShortText | None = None
-    sender_avatar_url: Annotated[str, Field(max_length=500), AfterValidator(_avatar)] | None = None
+    sender_avatar_url: Avatar | None = None
     launcher_text: ShortText | None = None
     color: Color | None = None
     schedule_id: IdField | None = None

@@ -8,6 +8,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
+    Field,
     StringConstraints,
     ValidationError,
 )
@@ -15,11 +16,12 @@ from pydantic import (
 from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
 from overture.kit.ids import IdField
-from overture.kit.schemas import Strict
+from overture.kit.schemas import EMAIL_RULES, NOT_BLANK, Strict, described
 from overture.proactive.schemas import Tags
 from overture.widget.schemas import ClientId, EventId
 
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+                 described(NOT_BLANK)]
 TicketStatus = Literal["new", "open", "pending", "solved"]
 
 
@@ -48,8 +50,8 @@ class StartConversationIn(Strict):
     delivery_id: IdField
     client_id: EventId
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
-                    AfterValidator(_name)] | None = None
-    email: EmailStr | None = None
+                    AfterValidator(_name), described(r"^[^\x00-\x1f\x7f]*$")] | None = None
+    email: Annotated[EmailStr, Field(json_schema_extra=EMAIL_RULES)] | None = None
     message: Body | None = None
 
 

@@ -314,7 +314,7 @@ def update_ticket(db: Session, user: User, ticket: Ticket, patch: TicketPatch) -
         assignee = db.get(User, changes["assignee_id"])
         if assignee is None or not assignee.is_active:
             raise Invalid("assignee_id", _("user %(id)s does not exist")
-                          % {"id": changes["assignee_id"]})
+                          % {"id": changes["assignee_id"]}, code="unknown_reference")
     if "assignee_id" in changes:
         ticket.assignee_id = changes["assignee_id"]
     if changes.get("tags") is not None:

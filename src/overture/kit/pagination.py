@@ -36,7 +36,7 @@ class Cursor:
             at_text, id_text = raw.split("|")
             at, row_id = datetime.fromisoformat(at_text), int(id_text)
         except (ValueError, UnicodeDecodeError, binascii.Error):
-            raise Invalid(field, _("not a cursor this list gave out")) from None
+            raise Invalid(field, _("not a cursor this list gave out"), code="bad_cursor") from None
         if at.tzinfo is None or not 1 <= row_id <= MAX_ID:
-            raise Invalid(field, _("not a cursor this list gave out"))
+            raise Invalid(field, _("not a cursor this list gave out"), code="bad_cursor")
         return cls(at.astimezone(UTC), row_id)

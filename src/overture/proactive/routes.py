@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
@@ -13,6 +13,7 @@ from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid
 from overture.kit.ids import IdPath
+from overture.kit.schemas import IsoDate
 from overture.proactive import service, stats
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.schemas import (
@@ -97,8 +98,8 @@ router.add_api_route("/{message_id}/clone", _action("clone"), methods=["POST"],
     "text/csv": {"schema": {"type": "string", "description": "the same series, one day a row"}},
 }}})
 def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
-                  first: date | None = Query(default=None, alias="from"),
-                  last: date | None = Query(default=None, alias="to"),
+                  first: IsoDate | None = Query(default=None, alias="from"),
+                  last: IsoDate | None = Query(default=None, alias="to"),
                   format: Literal["json", "csv"] = "json"):
     """The daily series (distinct customers and raw counts), `from`–`to` inclusive (UTC days;
     the last 30 days by default). `format=csv` downloads it."""
@@ -106,9 +107,9 @@ def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
     last = last or utcnow().date()
     first = first or last - timedelta(days=29)
     if first > last:
-        raise Invalid("from", _("from must not be after to"))
+        raise Invalid("from", _("from must not be after to"), code="bad_range")
     if (last - first).days > 366:
-        raise Invalid("from", _("at most 367 days at a time"))
+        raise Invalid("from", _("at most 367 days at a time"), code="bad_range")
     out = stats.series(db, m, first, last)
     if format == "csv":
         return Response(stats.to_csv(out), media_type="text/csv; charset=utf-8", headers={

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
 from overture.i18n import gettext as _
 from overture.kit.ids import IdField
-from overture.kit.schemas import Strict
+from overture.kit.schemas import NOT_BLANK, SPACE_CLASS, Strict
 from overture.proactive.rules import ConditionTree
+from overture.proactive.rules import fields as rule_fields
+from overture.proactive.rules.matching import LANGUAGE_TAG_RE as LANGUAGE_TAG
 
 _TAG = re.compile(r"^[a-z0-9_:\-]{1,50}$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -52,20 +56,40 @@ def _plain_text(value: str) -> str:
     return _no_html(value)
 
 
+# What the validators refuse, said in the description as `not` patterns.
+_NO_HTML = {"not": {"pattern": _HTML_TAG.pattern}}
+_PLAIN = {"not": {"anyOf": [{"pattern": _EMOJI.pattern}, {"pattern": _FORMATTING.pattern},
+                            {"pattern": _HTML_TAG.pattern}]}}
+
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
-    AfterValidator(_no_html),
+    AfterValidator(_no_html), Field(json_schema_extra={"pattern": NOT_BLANK, **_NO_HTML}),
 ]
 MessageText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=1000),
     AfterValidator(_no_html), AfterValidator(_placeholders),
+    Field(json_schema_extra=_NO_HTML,
+          description="Markdown; placeholders {{first_name}} and {{full_name}} only."),
 ]
 FollowUp = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_plain_text)
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_plain_text),
+    Field(json_schema_extra=_PLAIN),
 ]
+
+
+def _tag_required(name: str) -> ConfigDict:
+    """The discriminator of a union member, required in the description as it is in a body
+    (a default only serves Python code that builds the member itself)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["required"] = sorted({*schema.get("required", ()), name})
+
+    return ConfigDict(json_schema_extra=extra)
 
 
 class AgentResponse(Strict):
+    model_config = _tag_required("type")
+
     type: Literal["agent"] = "agent"
     collect: list[Literal["name", "email"]] = Field(default_factory=lambda: ["name", "email"])
     follow_up: FollowUp = ""
@@ -86,6 +110,8 @@ Response = Annotated[AgentResponse | BotResponse, Field(discriminator="type")]
 
 
 class PageLoad(Strict):
+    model_config = _tag_required("event")
+
     event: Literal["page_load"] = "page_load"
 
 
@@ -98,6 +124,8 @@ Trigger = Annotated[PageLoad | OnPage, Field(discriminator="event")]
 
 
 class AnyTime(Strict):
+    model_config = _tag_required("when")
+
     when: Literal["any_time"] = "any_time"
 
 
@@ -124,7 +152,74 @@ def _tags(values: list[str]) -> list[str]:
     return out
 
 
-Tags = Annotated[list[str], Field(max_length=20), AfterValidator(_tags)]
+# Any letter case and surrounding space: tags are stripped and lowered (K is the Kelvin sign,
+# which lowers to k).
+_TAG_TEXT = rf"^[{SPACE_CLASS}]*[A-Za-z0-9_:\-\u212a]{{1,50}}[{SPACE_CLASS}]*$"
+Tags = Annotated[list[Annotated[str, Field(json_schema_extra={"pattern": _TAG_TEXT})]],
+                 Field(max_length=20), AfterValidator(_tags)]
+
+
+def _condition_tree_schema() -> dict[str, Any]:
+    """What `rules.validation` accepts, as JSON Schema: each field with its operators and its
+    kind of value, groups with exactly one of `all`/`any`, at most three levels of groups.
+    Two limits are on the whole tree and no schema can state them: at most 30 conditions in
+    all, and nesting only with at least 3 (refused with the detail type `condition_tree_limit`)."""
+    f = rule_fields
+    text = {"type": "string", "maxLength": f.MAX_TEXT_LENGTH, "pattern": NOT_BLANK}
+    texts = {"type": "array", "minItems": 1, "maxItems": f.MAX_LIST_ITEMS, "items": text}
+    one_text_ops = [op for op in f.TEXT_OPERATORS if op not in f.LIST_OPERATORS]
+    list_ops = sorted(f.LIST_OPERATORS)
+
+    def condition(field: dict, operators: list[str], value: dict) -> dict[str, Any]:
+        return {"type": "object", "required": ["field", "operator", "value"],
+                "additionalProperties": False, "properties": {
+                    "field": field, "operator": {"type": "string", "enum": operators},
+                    "value": value}}
+
+    def text_conditions(field: dict) -> list[dict[str, Any]]:
+        return [condition(field, one_text_ops, text),
+                condition(field, list_ops, {"anyOf": [text, texts]})]
+
+    branches: list[dict[str, Any]] = []
+    for name, spec in f.SPECS.items():
+        field = {"type": "string", "const": name}
+        if spec.kind == "text":
+            branches += text_conditions(field)
+        elif spec.kind == "choice":
+            branches.append(condition(field, list(spec.operators),
+                                      {"type": "string", "enum": list(spec.choices)}))
+        elif spec.kind == "language":
+            branches.append(condition(field, list(spec.operators), {
+                "type": "string", "pattern": f"^{LANGUAGE_TAG.pattern}$"}))
+        else:
+            branches.append(condition(field, list(spec.operators), {
+                "type": "integer", "minimum": f.MIN_INTEGER, "maximum": f.MAX_INTEGER}))
+    attribute = {"type": "string",
+                 "pattern": "^attribute\\." + f.ATTRIBUTE_NAME_PATTERN.removeprefix("^")}
+    branches += text_conditions(attribute)
+    branches.append(condition(attribute, list(f.NUMBER_OPERATORS), {"type": "number"}))
+    branches.append(condition(attribute, list(f.BOOLEAN_OPERATORS), {"type": "boolean"}))
+    # `x-component`: the OpenAPI description names these once (web/openapi.py).
+    node: dict[str, Any] = {"x-component": "RuleCondition", "anyOf": branches}
+    condition_only = node
+
+    def group(children: dict[str, Any]) -> dict[str, Any]:
+        members = {"type": "array", "maxItems": f.MAX_CONDITIONS, "items": children}
+        return {"type": "object", "minProperties": 1, "maxProperties": 1,
+                "additionalProperties": False, "properties": {"all": members, "any": members}}
+
+    for level in range(f.MAX_DEPTH, 1, -1):  # the deepest groups hold conditions only
+        node = {"x-component": f"RuleGroupLevel{level}", **group(node)}
+        node = {"anyOf": [condition_only, node]}
+    tree = group(node)
+    tree["description"] = ('A group: {"all": [...]} (every member matches) or {"any": [...]} '
+                           "(at least one); members are conditions or groups, three levels of "
+                           "groups at most, 30 conditions in all, groups nested only in rules "
+                           "of 3 conditions or more.")
+    return tree
+
+
+Conditions = Annotated[ConditionTree, WithJsonSchema(_condition_tree_schema())]
 
 
 class MessageIn(Strict):
@@ -135,7 +230,7 @@ class MessageIn(Strict):
     channel_id: IdField | None = None
     message: MessageText = ""
     response: Response = Field(default_factory=AgentResponse)
-    conditions: ConditionTree = Field(default_factory=ConditionTree.everyone)
+    conditions: Conditions = Field(default_factory=ConditionTree.everyone)
     trigger: Trigger = Field(default_factory=PageLoad)
     tags: Tags = Field(default_factory=list)
     timing: Timing = Field(default_factory=AnyTime)
@@ -144,19 +239,20 @@ class MessageIn(Strict):
 
 
 class MessagePatch(Strict):
-    """Only the fields given change; the result is validated as a whole message."""
+    """Only the fields given change; the result is validated as a whole message. Only the
+    brand and the channel may be null (none chosen)."""
 
-    name: Name | None = None
+    name: Name = None  # type: ignore[assignment]
     brand_id: IdField | None = None
     channel_id: IdField | None = None
-    message: MessageText | None = None
-    response: Response | None = None
-    conditions: ConditionTree | None = None
-    trigger: Trigger | None = None
-    tags: Tags | None = None
-    timing: Timing | None = None
-    frequency: Frequency | None = None
-    priority: int | None = Field(default=None, ge=1, le=1000)
+    message: MessageText = None  # type: ignore[assignment]
+    response: Response = None  # type: ignore[assignment]
+    conditions: Conditions = None  # type: ignore[assignment]
+    trigger: Trigger = None  # type: ignore[assignment]
+    tags: Tags = None  # type: ignore[assignment]
+    timing: Timing = None  # type: ignore[assignment]
+    frequency: Frequency = None  # type: ignore[assignment]
+    priority: int = Field(default=None, ge=1, le=1000)  # type: ignore[assignment]
 
 
 class Problem(BaseModel):

@@ -179,7 +179,8 @@ def _check_refs(db: Session, data: MessageIn, before: dict[str, Any] | None = No
         previous = old_schedule if field == "timing.schedule_id" else (before or {}).get(field)
         if value is not None and value != previous and db.get(model, value) is None:
             raise Invalid(tuple(field.split(".")), _("%(field)s %(id)s does not exist")
-                          % {"field": field.split(".")[-1], "id": value})
+                          % {"field": field.split(".")[-1], "id": value},
+                          code="unknown_reference")
 
 
 def create_message(db: Session, data: MessageIn) -> ProactiveMessage:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from overture.i18n import gettext as _
-from overture.kit.schemas import Strict
+from overture.kit.schemas import IsoDate, Strict, described, rule_broken
 from overture.kit.text import PlainName
 from overture.schedules.hours import Interval, validate_intervals
 from overture.schedules.models import to_minutes
@@ -38,8 +38,12 @@ def _hhmm(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_zone)]
-HHMM = Annotated[str, AfterValidator(_hhmm)]
+# The description says what the validators accept: one of the IANA zones this server knows,
+# a time on a 15-minute step.
+TimeZone = Annotated[str, AfterValidator(_zone), WithJsonSchema(
+    {"x-component": "TimeZone", "type": "string", "enum": sorted(_zones()),
+     "examples": ["America/Sao_Paulo"]})]
+HHMM = Annotated[str, AfterValidator(_hhmm), described(r"^(([01]\d|2[0-3]):(00|15|30|45)|24:00)$")]
 
 
 class IntervalIn(Strict):
@@ -50,19 +54,19 @@ class IntervalIn(Strict):
     @model_validator(mode="after")
     def _order(self) -> IntervalIn:
         if to_minutes(self.start) >= to_minutes(self.end):
-            raise ValueError(_("start must be before end (an interval may not cross midnight)"))
+            raise rule_broken(_("start must be before end (an interval may not cross midnight)"))
         return self
 
 
 class HolidayIn(Strict):
     name: PlainName
-    first_day: date
-    last_day: date
+    first_day: IsoDate
+    last_day: IsoDate
 
     @model_validator(mode="after")
     def _order(self) -> HolidayIn:
         if self.last_day < self.first_day:
-            raise ValueError(_("last_day must not be before first_day"))
+            raise rule_broken(_("last_day must not be before first_day"))
         return self
 
 
@@ -71,7 +75,7 @@ def _intervals_ok(intervals: list[IntervalIn]) -> list[IntervalIn]:
         [Interval(i.weekday, to_minutes(i.start), to_minutes(i.end)) for i in intervals]
     )
     if problems:
-        raise ValueError("; ".join(problems))
+        raise rule_broken("; ".join(problems))
     return intervals
 
 
@@ -86,10 +90,12 @@ class ScheduleIn(Strict):
 
 
 class SchedulePatch(Strict):
-    name: PlainName | None = None
-    timezone: TimeZone | None = None
-    intervals: Intervals | None = None
-    holidays: list[HolidayIn] | None = Field(default=None, max_length=366)
+    """Fields left out stay as they are; none of them may be null."""
+
+    name: PlainName = None  # type: ignore[assignment]
+    timezone: TimeZone = None  # type: ignore[assignment]
+    intervals: Intervals = None  # type: ignore[assignment]
+    holidays: list[HolidayIn] = Field(default=None, max_length=366)  # type: ignore[assignment]
 
 
 class ScheduleOut(BaseModel):

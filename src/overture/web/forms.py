@@ -143,8 +143,10 @@ def many(form: dict[str, Any], key: str) -> list[str]:
 
 
 def parse(schema: type[M], data: dict[str, Any]) -> tuple[M | None, list[dict[str, str]]]:
+    """A form posts text: "5" for a number, "on" for a box, converted here (`strict=False`)
+    where a JSON body must send the type itself (kit/schemas.py `Closed`)."""
     try:
-        return schema.model_validate(data), []
+        return schema.model_validate(data, strict=False), []
     except ValidationError as exc:
         return None, field_errors(exc)
 

@@ -197,6 +197,7 @@ def describe_errors(doc: dict[str, Any], routes: list[BaseRoute]) -> None:
             has_body="requestBody" in op_doc)
         _describe(op, op_doc)
     _drop_unused_schemas(doc, ("HTTPValidationError", "ValidationError"))
+    _name_components(doc)
 
 
 def _describe(op: Operation, op_doc: dict[str, Any]) -> None:
@@ -241,6 +242,28 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield dependant.call
     for sub in dependant.dependencies:
         yield from _calls(sub)
+
+
+def _name_components(doc: dict[str, Any]) -> None:
+    """A schema written inline with `"x-component": NAME` (e.g. a condition of a targeting
+    rule, repeated at each level of the tree) becomes one named component, referred to."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: visit(value) for key, value in node.items()}
+        name = node.pop("x-component", None)
+        if name is None:
+            return node
+        schemas.setdefault(name, node)
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    doc["paths"] = visit(doc.get("paths", {}))
+    for key in list(schemas):
+        schemas[key] = visit(schemas[key])
 
 
 def _drop_unused_schemas(doc: dict[str, Any], names: tuple[str, ...]) -> None:

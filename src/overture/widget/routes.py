@@ -190,7 +190,9 @@ async def _visitor_call(request: Request, channel_key: str, model: type[M],
     return _answer(request, await request.app.state.db.lane.run(job(channel, body)))
 
 
-@router.post("/page-views", response_model=DecisionOut, openapi_extra=_json_body(PageViewIn))
+@router.post("/page-views", response_model=DecisionOut, openapi_extra=_json_body(PageViewIn),
+             responses={401: {"description": "The event id was used by another visitor "
+                                             "(`bad_event`)."}})
 async def page_view(channel_key: str, request: Request) -> Response:
     """Report a page view (or SPA route change, or app screen) and get the decision."""
     agent = request.headers.get("user-agent", "")
@@ -213,7 +215,9 @@ async def event(channel_key: str, request: Request) -> Response:
         service.event, channel=channel, body=body))
 
 
-@router.post("/identify", response_model=IdentifyOut, openapi_extra=_json_body(IdentifyIn))
+@router.post("/identify", response_model=IdentifyOut, openapi_extra=_json_body(IdentifyIn),
+             responses={401: {"description": "The identity token is not valid, has expired or "
+                                             "lives too long (`bad_token`)."}})
 async def identify(channel_key: str, request: Request) -> Response:
     """Identify the visitor with a JWT signed by the host site (HS256, channel secret); its
     `exp` may be at most `OVERTURE_IDENTITY_TOKEN_MAX_HOURS` (24) hours ahead."""

@@ -34,7 +34,9 @@ class PageViewIn(Closed):
     referrer: text(2000) = ""
     language: text(35) = ""
     device_type: Literal["desktop", "mobile", "tablet"] | None = None
-    attributes: dict[str, AttrValue] = Field(default_factory=dict, max_length=50)
+    attributes: dict[str, AttrValue] = Field(default_factory=dict, max_length=50,
+                                             json_schema_extra={"propertyNames": {
+                                                 "pattern": _ATTR_NAME}})
 
     @field_validator("attributes")
     @classmethod

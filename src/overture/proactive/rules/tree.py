@@ -171,7 +171,7 @@ def _validation_error(title: str, issues: list[Issue]) -> ValidationError:
         title,
         [
             InitErrorDetails(
-                type=PydanticCustomError("condition_tree", "{reason}", {"reason": issue.msg}),
+                type=PydanticCustomError(issue.type, "{reason}", {"reason": issue.msg}),
                 loc=issue.loc,
                 input=issue.input,
             )

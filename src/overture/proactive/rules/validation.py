@@ -58,6 +58,9 @@ class Issue:
     loc: Loc
     msg: str
     input: Any
+    # "condition_tree_limit" for a limit on the whole tree (how many conditions, when groups
+    # may nest), which no JSON Schema of the tree can state; "condition_tree" for the rest.
+    type: str = "condition_tree"
 
 
 @dataclass(slots=True)
@@ -286,6 +289,8 @@ class _Checker:
         return value
 
     def _integer(self, value: Any, loc: Loc) -> int | None:
+        if type(value) is float and value.is_integer():
+            value = int(value)  # JSON's 3.0 is the whole number 3
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(loc, f"value must be a whole number, not {_json_type(value)}", value)
             return None
@@ -308,6 +313,7 @@ class _Checker:
                     f"{MIN_CONDITIONS_TO_NEST} conditions (this one has {self.conditions}); "
                     "put the conditions directly in the top-level group",
                     raw,
+                    "condition_tree_limit",
                 )
             )
         if self.conditions > MAX_CONDITIONS:
@@ -317,6 +323,7 @@ class _Checker:
                     f"this rule has {self.conditions} conditions; "
                     f"at most {MAX_CONDITIONS} are allowed",
                     raw,
+                    "condition_tree_limit",
                 )
             )
         return issues

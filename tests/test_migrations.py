@@ -105,5 +105,38 @@ def test_identified_customers_are_scoped_to_the_channel_they_used(backend, tmp_p
     with engine.connect() as conn:
         found = conn.execute(text("SELECT id, identity_scope FROM visitors ORDER BY id")).all()
     assert [tuple(r) for r in found] == [(1, "channel:2"), (2, None), (3, "unknown")]
+    with engine.connect() as conn:  # rebuilding visitors on SQLite took no visit with it
+        assert conn.execute(text("SELECT count(*) FROM visits")).scalar() == 3
     command.downgrade(cfg, "0006")
+    engine.dispose()
+
+
+def test_brands_get_an_identity_secret_and_channels_keep_their_own(backend, tmp_path):
+    """0009 gives every brand a secret of its own; no channel shares it until an admin chooses
+    to. Down again, both columns go."""
+    url = _scratch_database(backend, tmp_path)
+    cfg = _alembic(url)
+    command.upgrade(cfg, "0008")
+    engine = make_engine(url)
+    now = "2026-11-20 12:00:00"
+    with engine.begin() as conn:
+        for bid in (1, 2):
+            conn.execute(text("INSERT INTO brands (id, name, created_at, updated_at) "
+                              "VALUES (:b, :n, :now, :now)"), {"b": bid, "n": f"B{bid}", "now": now})
+        conn.execute(text(
+            "INSERT INTO channels (id, brand_id, name, kind, key, jwt_secret, allowed_origins, "
+            "sender_name, sender_avatar_url, launcher_text, color, created_at, updated_at) "
+            "VALUES (1, 1, 'C', 'web_widget', 'k', 's', '[]', '', '', '', '#000000', :now, :now)"),
+            {"now": now})
+    command.upgrade(cfg, "0009")
+    with engine.connect() as conn:
+        secrets = [r[0] for r in conn.execute(text(
+            "SELECT identity_secret FROM brands ORDER BY id"))]
+        shared = conn.execute(text("SELECT identity_shared_with_brand FROM channels")).scalar()
+    assert len(set(secrets)) == 2 and all(len(s) >= 32 for s in secrets)
+    assert shared in (False, 0)  # and the channel is still there, its brand rebuilt under it
+    command.downgrade(cfg, "0008")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM brands")).scalar() == 2
+        assert conn.execute(text("SELECT jwt_secret FROM channels")).scalar() == "s"
     engine.dispose()

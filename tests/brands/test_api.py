@@ -84,3 +84,36 @@ def test_a_chunked_body_over_the_limit_is_413(client, admin):
     assert r.status_code == 413, r.text
     assert r.json()["error"]["message"] == "request body over 262144 bytes"
     assert client.get("/api/v1/brands", headers=admin.headers).json() == []
+
+
+def test_the_identity_secret_is_shown_to_admins_and_rotated(client, admin, agent):
+    h = admin.headers
+    made = client.post("/api/v1/brands", json={"name": "Acme"}, headers=h).json()
+    assert len(made["identity_secret"]) >= 32
+    # Like a channel's: in what a write answers, not in the listings.
+    assert "identity_secret" not in client.get(f"/api/v1/brands/{made['id']}", headers=h).json()
+    patched = client.patch(f"/api/v1/brands/{made['id']}", json={"name": "Acme"}, headers=h)
+    assert patched.json()["identity_secret"] == made["identity_secret"]
+    rotated = client.post(f"/api/v1/brands/{made['id']}/rotate-secret", headers=h)
+    assert rotated.status_code == 200
+    assert rotated.json()["identity_secret"] not in ("", made["identity_secret"])
+    assert client.post("/api/v1/brands/999/rotate-secret", headers=h).status_code == 404
+    assert client.post(f"/api/v1/brands/{made['id']}/rotate-secret",
+                       headers=agent.headers).status_code == 403
+
+
+def test_a_channel_chooses_to_share_its_brands_secret(client, admin):
+    h = admin.headers
+    brand = client.post("/api/v1/brands", json={"name": "Acme"}, headers=h).json()
+    ch = client.post("/api/v1/channels", json={"brand_id": brand["id"], "name": "Web"},
+                     headers=h).json()
+    assert ch["identity_shared_with_brand"] is False  # its own secret unless chosen
+    for bad in ("yes", 1, None):
+        r = client.post("/api/v1/channels", headers=h, json={
+            "brand_id": brand["id"], "name": "Web", "identity_shared_with_brand": bad})
+        assert r.status_code == 422, bad
+    r = client.patch(f"/api/v1/channels/{ch['id']}", json={"identity_shared_with_brand": True},
+                     headers=h)
+    assert r.status_code == 200 and r.json()["identity_shared_with_brand"] is True
+    assert client.get(f"/api/v1/channels/{ch['id']}",
+                      headers=h).json()["identity_shared_with_brand"] is True

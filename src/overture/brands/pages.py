@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
 
 from overture.brands import service
+from overture.brands.models import Brand
 from overture.brands.schemas import BrandIn
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
@@ -18,9 +20,14 @@ router = APIRouter(
 )
 
 
-def _form(request: Request, brand, form: dict, errors: list[dict[str, str]] | None = None):
+def _form(request: Request, db: Session | None, brand: Brand | None, form: dict,
+          errors: list[dict[str, str]] | None = None):
+    """The brand's form; an existing brand's page also shows its identity secret and the
+    channels that share it."""
+    sharing = service.sharing_channels(db, brand) if db is not None and brand is not None else []
     return render(request, "admin/brand_form.html", status_code=422 if errors else 200,
-                  brand=brand, form=form, errors=labelled(errors or [], {"name": _("Name")}))
+                  brand=brand, form=form, errors=labelled(errors or [], {"name": _("Name")}),
+                  sharing_channels=sharing)
 
 
 @router.get("")
@@ -31,21 +38,21 @@ def brands_page(request: Request, db: DB, user: PageAdmin):
 
 @router.get("/new")
 def new_brand(request: Request, user: PageAdmin):
-    return _form(request, None, {})
+    return _form(request, None, None, {})
 
 
 @router.post("/new")
 def create_brand(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     outcome = submit(db, BrandIn, form, lambda data: service.create_brand(db, data))
     if outcome.refused:
-        return _form(request, None, form, outcome.errors)
+        return _form(request, db, None, form, outcome.errors)
     return flash_to(request, _("Brand created."), "/admin/brands")
 
 
 @router.get("/{brand_id}")
 def edit_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     brand = service.access_brand(db, user, brand_id)
-    return _form(request, brand, {"name": brand.name})
+    return _form(request, db, brand, {"name": brand.name})
 
 
 @router.post("/{brand_id}")
@@ -54,8 +61,16 @@ def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin,
     brand = service.access_brand(db, user, brand_id)
     outcome = submit(db, BrandIn, form, lambda data: service.update_brand(db, brand, data))
     if outcome.refused:
-        return _form(request, brand, form, outcome.errors)
+        return _form(request, db, brand, form, outcome.errors)
     return flash_to(request, _("Brand saved."), "/admin/brands")
+
+
+@router.post("/{brand_id}/rotate-secret")
+def rotate_secret(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    service.rotate_secret(db, service.access_brand(db, user, brand_id))
+    return flash_to(request, _("A new identity secret was made for the brand. Tokens signed "
+                               "with the old one are no longer accepted by its channels."),
+                    f"/admin/brands/{brand_id}")
 
 
 @router.get("/{brand_id}/delete")

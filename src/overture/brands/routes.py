@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from overture.brands import service
-from overture.brands.schemas import BrandIn, BrandOut
+from overture.brands.schemas import BrandIn, BrandOut, BrandSecretOut
 from overture.deps import DB, ApiAdmin
 from overture.kit.ids import IdPath
 
@@ -15,7 +15,7 @@ def list_brands(db: DB, user: ApiAdmin):
     return service.list_brands(db, user)
 
 
-@router.post("", response_model=BrandOut, status_code=201)
+@router.post("", response_model=BrandSecretOut, status_code=201)
 def create_brand(data: BrandIn, db: DB, user: ApiAdmin):
     return service.create_brand(db, data)
 
@@ -25,9 +25,15 @@ def get_brand(brand_id: IdPath, db: DB, user: ApiAdmin):
     return service.access_brand(db, user, brand_id)
 
 
-@router.patch("/{brand_id}", response_model=BrandOut)
+@router.patch("/{brand_id}", response_model=BrandSecretOut)
 def update_brand(brand_id: IdPath, data: BrandIn, db: DB, user: ApiAdmin):
     return service.update_brand(db, service.access_brand(db, user, brand_id), data)
+
+
+@router.post("/{brand_id}/rotate-secret", response_model=BrandSecretOut)
+def rotate_secret(brand_id: IdPath, db: DB, user: ApiAdmin):
+    """A new identity secret for the brand's sharing channels; the old one is refused at once."""
+    return service.rotate_secret(db, service.access_brand(db, user, brand_id))
 
 
 @router.delete("/{brand_id}", status_code=204)

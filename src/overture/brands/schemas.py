@@ -19,3 +19,10 @@ class BrandOut(BaseModel):
     name: str
     created_at: datetime
     updated_at: datetime
+
+
+class BrandSecretOut(BrandOut):
+    """Admins also see the secret that signs identity tokens for the brand's channels that
+    share it (`identity_shared_with_brand`)."""
+
+    identity_secret: str

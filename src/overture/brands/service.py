@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.accounts.service import require_role
-from overture.brands.models import Brand
+from overture.brands.models import Brand, new_identity_secret
 from overture.brands.schemas import BrandIn
 from overture.channels.models import Channel
 from overture.db import load
@@ -46,6 +46,21 @@ def update_brand(db: Session, brand: Brand, data: BrandIn) -> Brand:
     brand.name = data.name
     db.flush()
     return brand
+
+
+def rotate_secret(db: Session, brand: Brand) -> Brand:
+    """A new identity secret: tokens signed with the old one are refused from now on, by every
+    channel that shares it; the customers they identified stay the brand's."""
+    brand.identity_secret = new_identity_secret()
+    db.flush()
+    return brand
+
+
+def sharing_channels(db: Session, brand: Brand) -> list[Channel]:
+    """The brand's channels that use its identity secret (for its page)."""
+    return list(db.scalars(select(Channel).where(
+        Channel.brand_id == brand.id, Channel.identity_shared_with_brand.is_(True))
+        .order_by(Channel.name, Channel.id)))
 
 
 def delete_brand(db: Session, brand: Brand) -> None:

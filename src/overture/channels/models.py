@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from overture.db import Base, UTCDateTime
@@ -23,6 +23,10 @@ class Channel(Base):
     key: Mapped[str] = mapped_column(String(40), unique=True)
     # Signs identity tokens (JWT, HS256) that the host page passes to `identify`.
     jwt_secret: Mapped[str] = mapped_column(String(80))
+    # By choice, tokens are checked with the brand's secret instead, and the customers they
+    # name are the brand's: one customer across the brand's channels that share it.
+    identity_shared_with_brand: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                             server_default=false())
     allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     sender_name: Mapped[str] = mapped_column(String(80), default="")
     sender_avatar_url: Mapped[str] = mapped_column(String(500), default="")

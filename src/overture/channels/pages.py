@@ -52,6 +52,7 @@ def _field_labels() -> dict[str, str]:
         "launcher_text": _("Launcher text"),
         "color": _("Colour"),
         "schedule_id": _("Schedule"),
+        "identity_shared_with_brand": _("Identity secret"),
     }
 
 
@@ -65,6 +66,8 @@ def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     if one(form, "brand_id"):
         data["brand_id"] = one(form, "brand_id")
     data["schedule_id"] = one(form, "schedule_id") or None
+    # A checkbox is posted only when ticked.
+    data["identity_shared_with_brand"] = one(form, "identity_shared_with_brand") == "on"
     return data, [n for n, _line in lines]
 
 
@@ -86,6 +89,7 @@ def _form_of(channel: Channel) -> dict[str, str]:
         "launcher_text": channel.launcher_text,
         "color": channel.color,
         "schedule_id": str(channel.schedule_id) if channel.schedule_id is not None else "",
+        "identity_shared_with_brand": "on" if channel.identity_shared_with_brand else "",
     }
 
 

@@ -56,6 +56,8 @@ class ChannelIn(Strict):
     launcher_text: ShortText = ""
     color: Color = "#1f73b7"
     schedule_id: IdField | None = None
+    # Verify identity tokens with the brand's secret, and share its customers (see Brand).
+    identity_shared_with_brand: bool = False
 
 
 class ChannelPatch(Strict):
@@ -71,6 +73,7 @@ class ChannelPatch(Strict):
     launcher_text: ShortText | None = None
     color: Color | None = None
     schedule_id: IdField | None = None
+    identity_shared_with_brand: bool | None = None
 
 
 class ChannelOut(BaseModel):
@@ -87,12 +90,14 @@ class ChannelOut(BaseModel):
     launcher_text: str
     color: str
     schedule_id: int | None
+    identity_shared_with_brand: bool
     can_carry_proactive: bool
     created_at: datetime
     updated_at: datetime
 
 
 class ChannelSecretOut(ChannelOut):
-    """Admins also see the secret that signs identity tokens."""
+    """Admins also see the channel's own identity secret (in use unless the channel shares
+    its brand's, `identity_shared_with_brand`)."""
 
     jwt_secret: str

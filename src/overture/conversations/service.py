@@ -32,6 +32,7 @@ from overture.kit.pagination import Cursor
 from overture.proactive import render, stats
 from overture.proactive.models import Delivery, ProactiveMessage
 from overture.visitors.models import PageView, Visitor
+from overture.visitors.service import shares_customers
 
 QUEUE_TOPIC = "agent-queue"
 
@@ -64,10 +65,22 @@ def access_visitor_conversation(db: Session, channel: Channel, visitor: Visitor 
                                 conversation_id: int) -> Conversation:
     conv = db.get(Conversation, conversation_id)
     if (conv is None or visitor is None or conv.visitor_id != visitor.id
-            or conv.channel_id != channel.id):
+            or not _reached_through(db, conv, channel, visitor)):
         # The same answer whether it doesn't exist or isn't theirs: ids reveal nothing.
         raise NotFound(_("conversation not found"), code="conversation_not_found")
     return conv
+
+
+def _reached_through(db: Session, conv: Conversation, channel: Channel,
+                     visitor: Visitor) -> bool:
+    """A conversation is reached through its own channel; a customer the brand's channels
+    share has one history, reached through any of the brand's channels that share it."""
+    if conv.channel_id == channel.id:
+        return True
+    if not shares_customers(channel, visitor):
+        return False
+    home = db.get(Channel, conv.channel_id)
+    return home is not None and home.brand_id == channel.brand_id
 
 
 def start_conversation(db: Session, channel: Channel, visitor: Visitor,

@@ -32,11 +32,31 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # Batch mode lets ALTER TABLE work on SQLite too.
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                      compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    # Batch mode lets ALTER TABLE work on SQLite too, by copying a table to a new one, dropping
+    # the old and renaming. With foreign keys enforced, that drop deletes every row that
+    # refers to the table ON DELETE CASCADE (a visitor's visits) or is refused (RESTRICT), so
+    # SQLite migrations run with them off, and the references are checked before the commit.
+    # The pragma works only outside a transaction.
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        _sqlite_foreign_keys(connection, "OFF")
+    try:
+        context.configure(connection=connection, target_metadata=Base.metadata,
+                          render_as_batch=True, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection, state: str) -> None:
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={state}")
+    connection.commit()  # ends SQLAlchemy's autobegun transaction: Alembic then makes its own
 
 
 if context.is_offline_mode():

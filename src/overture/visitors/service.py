@@ -7,6 +7,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid, Unauthorized
@@ -39,11 +40,11 @@ def resolve_visitor(db: Session, anon_id: str, *, create: bool = True) -> Visito
     return visitor
 
 
-def verify_identity(channel: Channel, token: str, max_lifetime: int = DAY) -> dict:
-    """Verify an identity token signed with the channel's secret (HS256; exp required, and
-    at most `max_lifetime` seconds ahead: a leaked token must not vouch for long)."""
+def verify_identity(secret: str, token: str, max_lifetime: int = DAY) -> dict:
+    """Verify an identity token signed with `secret` (HS256; exp required, and at most
+    `max_lifetime` seconds ahead: a leaked token must not vouch for long)."""
     try:
-        claims = jwt.decode(token, channel.jwt_secret, algorithms=["HS256"],
+        claims = jwt.decode(token, secret, algorithms=["HS256"],
                             options={"require": ["exp", "external_id"]})
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the identity token has expired", code="bad_token") from None
@@ -68,9 +69,27 @@ def verify_identity(channel: Channel, token: str, max_lifetime: int = DAY) -> di
     return claims
 
 
-def identity_scope(channel: Channel) -> str:
-    """Whose word an identity is: the channel whose secret signed the token."""
-    return f"channel:{channel.id}"
+def brand_scope(brand_id: int) -> str:
+    return f"brand:{brand_id}"
+
+
+def identity_source(db: Session, channel: Channel) -> tuple[str, str]:
+    """The secret that vouches for the channel's customers now, and the scope it gives them:
+    the channel's own, or — when the channel chose to share it — its brand's, whose customers
+    are one across the brand's channels that share it. A channel that changes its choice
+    changes only what new tokens mean: customers already identified keep their scope."""
+    if channel.identity_shared_with_brand:
+        brand = db.get(Brand, channel.brand_id)
+        if brand is not None:
+            return brand.identity_secret, brand_scope(brand.id)
+    return channel.jwt_secret, f"channel:{channel.id}"
+
+
+def shares_customers(channel: Channel, customer: Visitor) -> bool:
+    """Whether `customer` is one of the customers `channel` shares with its brand's other
+    sharing channels (so their conversations there are theirs here too)."""
+    return (channel.identity_shared_with_brand
+            and customer.identity_scope == brand_scope(channel.brand_id))
 
 
 def identify(db: Session, channel: Channel, anon_id: str, token: str,
@@ -84,9 +103,9 @@ def identify(db: Session, channel: Channel, anon_id: str, token: str,
     from overture.conversations.models import Conversation
     from overture.proactive.models import Delivery, Reach
 
-    claims = verify_identity(channel, token, max_lifetime)
+    secret, scope = identity_source(db, channel)
+    claims = verify_identity(secret, token, max_lifetime)
     external_id = claims["external_id"]
-    scope = identity_scope(channel)
     browser = db.scalar(select(Visitor).where(Visitor.anon_id == anon_id))
     if browser is None:
         browser = Visitor(anon_id=anon_id, attributes={})

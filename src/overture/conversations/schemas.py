@@ -8,7 +8,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
-    Field,
     StringConstraints,
     ValidationError,
 )
@@ -16,7 +15,7 @@ from pydantic import (
 from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
 from overture.kit.ids import IdField
-from overture.kit.schemas import EMAIL_RULES, NOT_BLANK, Strict, described
+from overture.kit.schemas import NOT_BLANK, Strict, described
 from overture.proactive.schemas import Tags
 from overture.widget.schemas import ClientId, EventId
 
@@ -51,7 +50,7 @@ class StartConversationIn(Strict):
     client_id: EventId
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
                     AfterValidator(_name), described(r"^[^\x00-\x1f\x7f]*$")] | None = None
-    email: Annotated[EmailStr, Field(json_schema_extra=EMAIL_RULES)] | None = None
+    email: EmailStr | None = None
     message: Body | None = None
 
 

@@ -156,6 +156,9 @@ def _say_no_control(schema: Any) -> None:
         return
     if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(schema):
         schema["pattern"] = NO_CONTROL
+    if schema.get("type") == "string" and schema.get("format") == "email":
+        for key, rule in EMAIL_RULES.items():  # email-validator's rules beyond the format
+            schema.setdefault(key, rule)
     if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict):
         schema.setdefault("propertyNames", {"pattern": NO_CONTROL})
     for key in ("anyOf", "oneOf", "allOf"):

@@ -180,19 +180,23 @@ def _condition_tree_schema() -> dict[str, Any]:
         return [condition(field, one_text_ops, text),
                 condition(field, list_ops, {"anyOf": [text, texts]})]
 
-    branches: list[dict[str, Any]] = []
+    # One branch per kind of field (fields of a kind share their operators and values).
+    by_kind: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for name, spec in f.SPECS.items():
-        field = {"type": "string", "const": name}
-        if spec.kind == "text":
+        by_kind.setdefault((spec.kind, spec.operators, spec.choices), []).append(name)
+    branches: list[dict[str, Any]] = []
+    for (kind, operators, choices), names in by_kind.items():
+        field = {"type": "string", "enum": names}
+        if kind == "text":
             branches += text_conditions(field)
-        elif spec.kind == "choice":
-            branches.append(condition(field, list(spec.operators),
-                                      {"type": "string", "enum": list(spec.choices)}))
-        elif spec.kind == "language":
-            branches.append(condition(field, list(spec.operators), {
+        elif kind == "choice":
+            branches.append(condition(field, list(operators),
+                                      {"type": "string", "enum": list(choices)}))
+        elif kind == "language":
+            branches.append(condition(field, list(operators), {
                 "type": "string", "pattern": f"^{LANGUAGE_TAG.pattern}$"}))
         else:
-            branches.append(condition(field, list(spec.operators), {
+            branches.append(condition(field, list(operators), {
                 "type": "integer", "minimum": f.MIN_INTEGER, "maximum": f.MAX_INTEGER}))
     attribute = {"type": "string",
                  "pattern": "^attribute\\." + f.ATTRIBUTE_NAME_PATTERN.removeprefix("^")}

@@ -164,6 +164,20 @@ def test_an_event_id_of_another_visitor_is_refused(client, live, visitor, new_vi
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_event"
 
 
+def test_a_new_browser_sending_an_event_id_of_another_visitor_is_refused(client, live, visitor,
+                                                                         new_visitor):
+    live()
+    r = client.post(f"/widget/v1/{visitor.key}/page-views", headers={"Origin": ORIGIN}, json={
+        "visitor_id": visitor.visitor_id, "session_id": visitor.session_id,
+        "event_id": "fixed-event-id-2", "url": "https://shop.example/"})
+    assert r.status_code == 200
+    newcomer = new_visitor()  # never seen: no visitor row yet
+    r = client.post(f"/widget/v1/{newcomer.key}/page-views", headers={"Origin": ORIGIN}, json={
+        "visitor_id": newcomer.visitor_id, "session_id": newcomer.session_id,
+        "event_id": "fixed-event-id-2", "url": "https://shop.example/"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_event"
+
+
 def test_a_recheck_uses_the_device_the_page_view_reported(client, live, site):
     clock.freeze(NOON)
     live(trigger={"event": "on_page", "seconds": 20},

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -63,8 +62,23 @@ def _refuse_control_characters(value: Any) -> Any:
     return value
 
 
+class _TextOnly:
+    """Refuses control characters, and says so in the description (`pattern`)."""
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(_refuse_control_characters,
+                                                            handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        _say_no_control(handler.resolve_ref_schema(json_schema))
+        return json_schema
+
+
 # For a value outside a Strict body (a query parameter): Annotated[str, TextOnly].
-TextOnly = AfterValidator(_refuse_control_characters)
+TextOnly = _TextOnly()
 
 
 def control_message() -> str:

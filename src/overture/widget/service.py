@@ -20,7 +20,7 @@ from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.kit.errors import NotFound, Unauthorized
 from overture.kit.hotsql import Steps
-from overture.kit.lane import JobContext
+from overture.kit.lane import Contended, JobContext
 from overture.proactive import engine, render, stats
 from overture.proactive.rules import VisitContext
 from overture.visitors import recording
@@ -137,9 +137,18 @@ def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
             visitor_id=customer_id, channel_id=channel.id, session_id=body.session_id,
             referrer=body.referrer, now=now)
         seq = 1
-    page_view_id = yield from recording.add_page_view(
-        visit_id=visit_id, visitor_id=customer_id, event_id=body.event_id, url=body.url,
-        title=body.title, referrer=body.referrer, seq=seq, device_type=device_type, now=now)
+    try:
+        page_view_id = yield from recording.add_page_view(
+            visit_id=visit_id, visitor_id=customer_id, event_id=body.event_id, url=body.url,
+            title=body.title, referrer=body.referrer, seq=seq, device_type=device_type,
+            now=now)
+    except Contended:
+        if loaded is None:
+            # A browser id seen for the first time sent an event id already recorded: not a
+            # retry of its own (that would have found its visitor), another visitor's.
+            raise Unauthorized("this event id belongs to another visitor",
+                               code="bad_event") from None
+        raise
     show = yield from _record(job, channel, decision, customer_id, visit_id, page_view_id,
                               loaded.name if loaded else "", now)
     return _decision(body.visitor_id, visit_id, page_view_id, show, decision.pending)

@@ -13,7 +13,7 @@ def test_admin_creates_a_channel_and_sees_its_snippet(admin_page, live_server):
     page.get_by_role("link", name="New channel").click()
     expect(page).to_have_url(f"{live_server}/admin/channels/new")
 
-    page.get_by_label("Brand").select_option(label="Acme")
+    page.get_by_role("combobox", name="Brand").select_option(label="Acme")
     page.get_by_role("textbox", name="Name", exact=True).fill("Shop <widget>")
     page.get_by_label("Kind").select_option("web_widget")
     page.get_by_label("Allowed origins").fill("https://shop.example.com")

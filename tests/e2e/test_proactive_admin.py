@@ -252,7 +252,7 @@ def test_an_admin_manages_proactive_messages_end_to_end(admin_page: Page, live_s
 
     # -- a new channel, and the message re-pointed to it: Live again ------------------------
     page.goto(f"{live_server}/admin/channels/new")
-    page.get_by_label("Brand").select_option(label="Acme")
+    page.get_by_role("combobox", name="Brand").select_option(label="Acme")
     page.get_by_label("Name", exact=True).fill("Acme new site")
     page.get_by_label("Kind").select_option("web_widget")
     page.get_by_label("Sender name").fill("Acme Team")

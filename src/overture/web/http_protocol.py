@@ -29,7 +29,9 @@ REFUSAL = b"request header fields too large"
 
 def uvicorn_http_options(max_header_bytes: int) -> dict[str, Any]:
     """uvicorn.run's arguments for bounded heads: our httptools protocol, or h11's own bound
-    when httptools is not installed (h11 answers 400 rather than 431)."""
+    when httptools is not installed. h11's bounds what it holds of a head not yet complete:
+    memory stays bounded, but it answers 400 rather than 431, and a head that arrives whole
+    in one read (up to 256 KiB) passes."""
     try:
         protocol = bounded_httptools_protocol(max_header_bytes)
     except ImportError:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,16 +45,20 @@ async def follow_changes(app) -> AsyncIterator[None]:
     """While the app runs: after-commit changes drop this process's channel states at once
     and every other process's through the hub."""
     hub, states = app.state.hub, app.state.channels
+    # This process dropped its states at once: its own announcement, coming back through the
+    # hub, would only make it load them again.
+    origin = secrets.token_hex(8)
 
     def on_change(_db, channel_ids: set[int]) -> None:
         states.invalidate(channel_ids)
-        hub.publish_threadsafe(RULES_TOPIC, {"channels": sorted(channel_ids)})
+        hub.publish_threadsafe(RULES_TOPIC, {"channels": sorted(channel_ids), "origin": origin})
 
     async def listen(ready: asyncio.Event) -> None:
         async with hub.subscribe(RULES_TOPIC) as sub:
             ready.set()
             async for _topic, message in sub:
-                states.invalidate(message.get("channels") or [-1])
+                if message.get("origin") != origin:  # a resync has no origin: drop them all
+                    states.invalidate(message.get("channels") or [-1])
 
     ready = asyncio.Event()
     follower = asyncio.create_task(listen(ready))

@@ -81,10 +81,21 @@ def _executed(trace: str) -> list[str]:
     return out
 
 
-def counted(app, step) -> int:
+class Counted(int):
+    """How many statements a step sent; its repr lists them, for the assertion's message."""
+
+    statements: list[str]
+
+    def __repr__(self) -> str:
+        return f"{int(self)} statements: " + "; ".join(self.statements)
+
+
+def counted(app, step) -> Counted:
     with statements(app) as seen:
         step()
-    return len(seen)
+    n = Counted(len(seen))
+    n.statements = list(seen)
+    return n
 
 
 def test_a_page_view_costs_at_most_5_statements_or_8_when_it_shows(app, live, site, client):

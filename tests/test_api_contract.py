@@ -293,3 +293,16 @@ def test_405_lists_every_method_of_the_path(client, method, path, allow):
     assert r.status_code == 405
     assert r.headers["allow"] == allow
     assert r.json()["error"]["code"] == "http_error"
+
+
+def test_a_channel_key_with_nul_is_unknown_on_every_database(client):
+    r = client.get("/widget/v1/ab%00cd/config")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "channel_not_found"
+
+
+def test_a_visitor_id_is_checked_as_described(client, world):
+    key, conversation = world.ids["channel_key"], world.ids["conversation_id"]
+    r = client.get(f"/widget/v1/{key}/conversations/{conversation}",
+                   params={"visitor_id": "v\x00" * 10})
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["loc"] == ["query", "visitor_id"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from overture.channels.models import Channel
@@ -32,12 +32,14 @@ from overture.kit.errors import DomainError, Forbidden, NotFound
 from overture.kit.ids import AfterId, IdPath
 from overture.kit.origins import origin_allowed
 from overture.kit.ratelimit import enforce, enforce_many
+from overture.kit.schemas import has_control_characters
 from overture.visitors.service import device_from_user_agent, resolve_visitor
 from overture.web.middleware import BodyTooLarge
 from overture.widget import service
 from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
     CheckIn,
+    ClientId,
     ConfigOut,
     DecisionOut,
     EventIn,
@@ -84,10 +86,16 @@ def _ip_limit(request: Request) -> None:
             request.app.state.settings.widget_requests_per_ip_per_minute, 60, "requests")
 
 
+def _could_be_a_key(channel_key: str) -> bool:
+    """Keys are short, printable text: any other is unknown without asking the database (which
+    may not even take it: PostgreSQL refuses NUL)."""
+    return len(channel_key) <= 40 and not has_control_characters(channel_key)
+
+
 def widget_channel(channel_key: str, request: Request, response: Response, db: DB) -> Channel:
     """The channel as a dependency, for the conversation routes that change it."""
     _no_staff_tokens(request)
-    channel = channel_by_key(db, channel_key) if len(channel_key) <= 40 else None
+    channel = channel_by_key(db, channel_key) if _could_be_a_key(channel_key) else None
     _admit(request, channel)
     if getattr(request.state, "cors_origin", None):
         response.headers.update(cors_headers(request.state.cors_origin))
@@ -115,7 +123,7 @@ async def _channel(request: Request, channel_key: str) -> ChannelState:
     _no_staff_tokens(request)
     states = request.app.state.channels
     state = states.cached(channel_key)
-    if state is None and len(channel_key) <= 40:
+    if state is None and _could_be_a_key(channel_key):
         state = await request.app.state.db.lane.run(
             lambda job: states.load(job.conn, channel_key))
     _admit(request, state)
@@ -250,8 +258,8 @@ def start_conversation(body: StartConversationIn, channel: WidgetChannel, reques
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
-def get_conversation(conversation_id: IdPath, visitor_id: str, channel: WidgetChannel, db: DB,
-                     after: AfterId = 0):
+def get_conversation(conversation_id: IdPath, visitor_id: Annotated[ClientId, Query()],
+                     channel: WidgetChannel, db: DB, after: AfterId = 0):
     visitor = resolve_visitor(db, visitor_id, create=False)
     conv = conversations.access_visitor_conversation(db, channel, visitor, conversation_id)
     return _conversation(db, conv, after)

@@ -3,8 +3,10 @@ one, the agent to the other; messages go both ways live (SPEC §8)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ from overture.accounts.models import User
 from overture.channels.service import channel_by_key
 from overture.db import Database
 from overture.kit.passwords import hash_password
-from tests.scaleout.processes import start_pair
+from tests.scaleout.processes import ServerProcess, start_pair
 from tests.scaleout.test_two_processes import shared_site  # noqa: F401 - fixture
 from tests.services import redis_url
 from tests.widget.helpers import new_id
@@ -32,24 +34,43 @@ def _next_message(ws, timeout: float = 3.0) -> dict:
             return frame["message"]
 
 
-def test_customer_on_one_process_agent_on_the_other(shared_site):  # noqa: F811
-    db = Database(shared_site["url"])
+ORIGIN = "https://shop.example"
+
+
+@contextlib.contextmanager
+def two_processes(site: dict, **settings: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two servers on the site's database and one Redis; the site's page may use the widget,
+    and its admin signs in with the usual password."""
+    db = Database(site["url"])
     with db.unit_of_work() as s:
         s.execute(update(User).values(password_hash=hash_password("correct horse battery")))
-        channel_by_key(s, shared_site["key"]).allowed_origins = ["https://shop.example"]
+        channel_by_key(s, site["key"]).allowed_origins = [ORIGIN]
     db.dispose()
-    a = b = None
+    a, b = start_pair(site["url"], redis_url(), **settings)
     try:
-        a, b = start_pair(shared_site["url"], redis_url())
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+def _conversation(server: ServerProcess, key: str) -> tuple[str, dict]:
+    """A new visitor, shown the live message, starts a conversation: its id and the answer."""
+    customer = httpx.Client(base_url=server.url, headers={"Origin": ORIGIN})
+    visitor = new_id("v")
+    view = customer.post(f"/widget/v1/{key}/page-views", json={
+        "visitor_id": visitor, "session_id": new_id("s"), "event_id": new_id("e"),
+        "url": f"{ORIGIN}/"}).json()
+    conv = customer.post(f"/widget/v1/{key}/conversations", json={
+        "visitor_id": visitor, "delivery_id": view["show"]["delivery_id"],
+        "client_id": new_id("c"), "name": "Maria", "email": "maria@example.com"}).json()
+    return visitor, conv
+
+
+def test_customer_on_one_process_agent_on_the_other(shared_site):  # noqa: F811
+    with two_processes(shared_site) as (a, b):
         key = shared_site["key"]
-        customer = httpx.Client(base_url=a.url, headers={"Origin": "https://shop.example"})
-        visitor = new_id("v")
-        view = customer.post(f"/widget/v1/{key}/page-views", json={
-            "visitor_id": visitor, "session_id": new_id("s"), "event_id": new_id("e"),
-            "url": "https://shop.example/"}).json()
-        conv = customer.post(f"/widget/v1/{key}/conversations", json={
-            "visitor_id": visitor, "delivery_id": view["show"]["delivery_id"],
-            "client_id": new_id("c"), "name": "Maria", "email": "maria@example.com"}).json()
+        visitor, conv = _conversation(a, key)
         cid = conv["conversation_id"]
         last = conv["messages"][-1]["id"]
 
@@ -65,7 +86,7 @@ def test_customer_on_one_process_agent_on_the_other(shared_site):  # noqa: F811
 
         customer_ws = connect(f"{a.url.replace('http', 'ws')}/widget/v1/{key}/conversations/"
                               f"{cid}/ws?visitor_id={visitor}&after={last}",
-                              origin="https://shop.example")
+                              origin=ORIGIN)
         agent_ws = connect(f"{b.url.replace('http', 'ws')}/agent/conversations/{tid}/ws"
                            f"?after={last}", origin=b.url, additional_headers={"Cookie": cookie})
         with customer_ws, agent_ws:
@@ -76,34 +97,17 @@ def test_customer_on_one_process_agent_on_the_other(shared_site):  # noqa: F811
                                          "body": "Hi from process A"}))
             bodies = [_next_message(agent_ws)["body"], _next_message(agent_ws)["body"]]
             assert bodies == ["Hello from process B", "Hi from process A"]
-    finally:
-        for proc in (a, b):
-            if proc is not None:
-                proc.stop()
 
 
 def test_a_visitors_open_sockets_are_capped_over_both_processes(shared_site):  # noqa: F811
-    db = Database(shared_site["url"])
-    with db.unit_of_work() as s:
-        channel_by_key(s, shared_site["key"]).allowed_origins = ["https://shop.example"]
-    db.dispose()
-    a = b = None
-    try:
-        a, b = start_pair(shared_site["url"], redis_url(), OVERTURE_WIDGET_SOCKETS_PER_VISITOR="3")
-        key, origin = shared_site["key"], "https://shop.example"
-        customer = httpx.Client(base_url=a.url, headers={"Origin": origin})
-        visitor = new_id("v")
-        view = customer.post(f"/widget/v1/{key}/page-views", json={
-            "visitor_id": visitor, "session_id": new_id("s"), "event_id": new_id("e"),
-            "url": "https://shop.example/"}).json()
-        cid = customer.post(f"/widget/v1/{key}/conversations", json={
-            "visitor_id": visitor, "delivery_id": view["show"]["delivery_id"],
-            "client_id": new_id("c"), "name": "Maria", "email": "maria@example.com"}
-        ).json()["conversation_id"]
+    key = shared_site["key"]
+    with two_processes(shared_site, OVERTURE_WIDGET_SOCKETS_PER_VISITOR="3") as (a, b):
+        visitor, conv = _conversation(a, key)
 
         def open_on(server):
             return connect(f"{server.url.replace('http', 'ws')}/widget/v1/{key}/conversations/"
-                           f"{cid}/ws?visitor_id={visitor}", origin=origin, open_timeout=5)
+                           f"{conv['conversation_id']}/ws?visitor_id={visitor}", origin=ORIGIN,
+                           open_timeout=5)
 
         with open_on(a) as first, open_on(b), open_on(a):
             for server in (a, b):  # three tabs open over two processes: a fourth is refused
@@ -119,7 +123,3 @@ def test_a_visitors_open_sockets_are_capped_over_both_processes(shared_site):  #
                 except InvalidStatus:
                     assert time.monotonic() < deadline
                     time.sleep(0.1)
-    finally:
-        for proc in (a, b):
-            if proc is not None:
-                proc.stop()

@@ -40,6 +40,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+from fastapi import APIRouter
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
@@ -52,6 +53,7 @@ from overture.accounts.service import create_token
 from overture.app import create_app
 from overture.config import Settings
 from overture.conversations.models import Ticket
+from overture.deps import ApiAdmin
 from overture.kit.ids import MAX_ID
 from tests.conftest import TEST_SETTINGS, Caller, _make_user
 from tests.widget.helpers import ORIGIN, Browser, new_id
@@ -275,6 +277,21 @@ def test_the_stats_route_lists_csv(app):
     responses = app.openapi()["paths"]["/api/v1/proactive-messages/{message_id}/stats"][
         "get"]["responses"]
     assert {"application/json", "text/csv"} <= responses["200"]["content"].keys()
+
+
+def test_a_route_added_later_is_described_too():
+    app = create_app(Settings(**TEST_SETTINGS, database_url="sqlite:///" + os.path.join(
+        tempfile.gettempdir(), "overture-contract-late-route.db")))
+    app.openapi()
+    router = APIRouter()
+
+    @router.patch("/api/v1/late/{late_id}")
+    def late(late_id: int, user: ApiAdmin) -> dict:
+        return {}
+
+    app.include_router(router)
+    responses = app.openapi()["paths"]["/api/v1/late/{late_id}"]["patch"]["responses"]
+    assert {"401", "403", "404", "409", "413", "422"} <= responses.keys()
 
 
 def test_an_error_answer_matches_the_described_shape(client, admin):

@@ -168,14 +168,14 @@ RULES: dict[int, Rule] = {
 
 def install(app: FastAPI) -> None:
     """Describe every error answer in `app.openapi()`, and answer 405 with `Allow`."""
-    plain_openapi = app.openapi
+    plain_openapi = app.openapi  # builds the document again when routes are added
+    described: list[dict[str, Any]] = []
 
     def openapi() -> dict[str, Any]:
-        if getattr(app.state, "openapi_described", False):
-            return app.openapi_schema  # type: ignore[return-value]
         doc = plain_openapi()
-        describe_errors(doc, app.routes)
-        app.state.openapi_described = True
+        if not described or described[0] is not doc:
+            describe_errors(doc, app.routes)
+            described[:] = [doc]
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -19,8 +19,7 @@ from websockets.sync.client import connect
 from overture.kit.clock import clock
 from tests.conftest import login
 from tests.scaleout.processes import ServerProcess
-from tests.scaleout.test_redis_outage import WIDGET, _cli, _page_view
-from tests.widget.helpers import new_id
+from tests.scaleout.test_redis_outage import WIDGET, _cli, _start
 
 
 def _codes(server: ServerProcess, n: int) -> list[int]:
@@ -141,14 +140,9 @@ def test_heads_under_the_limit_are_served(head_server):
 
 def test_websocket_upgrades_still_work(head_server):
     with httpx.Client(base_url=head_server.url, timeout=10) as http:
-        visitor, session = new_id("v"), new_id("s")
-        shown = _page_view(http, visitor, session).json()["show"]
-        started = http.post(f"{WIDGET}/conversations", json={
-            "visitor_id": visitor, "delivery_id": shown["delivery_id"],
-            "client_id": new_id("c"), "message": "Hello?"})
-        assert started.status_code == 201, started.text
+        visitor, _session, conversation = _start(http)
     ws_url = re.sub(r"^http", "ws", head_server.url)
-    with connect(f"{ws_url}{WIDGET}/conversations/{started.json()['conversation_id']}/ws"
+    with connect(f"{ws_url}{WIDGET}/conversations/{conversation}/ws"
                  f"?visitor_id={visitor}&after=0", open_timeout=10,
                  additional_headers={"Cookie": "k" * 6000}) as ws:
         frames = [json.loads(ws.recv(timeout=10)) for _ in range(2)]  # the message, the reply

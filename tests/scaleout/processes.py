@@ -72,3 +72,35 @@ def start_pair(database_url: str, redis_url: str,
     b = ServerProcess(database_url, redis_url, prefix, secret, **settings)
     b.wait_ready()
     return a, b
+
+
+def seed_site(url: str, message_text: str) -> dict:
+    """On a migrated database: an admin (ops@example.test) with an API token, a brand, a
+    channel and one live message saying `message_text`, shown every time."""
+    from overture import wiring
+    from overture.accounts.service import create_token, create_user, get_settings_row
+    from overture.brands.schemas import BrandIn
+    from overture.brands.service import create_brand
+    from overture.channels.schemas import ChannelIn
+    from overture.channels.service import create_channel
+    from overture.db import Database
+    from overture.proactive.schemas import MessageIn
+    from overture.proactive.service import create_message, publish
+
+    wiring.connect()  # services send their signals, as in any script that changes data
+    db = Database(url)
+    with db.unit_of_work() as s:
+        get_settings_row(s)
+        user = create_user(s, email="ops@example.test", name="Ops", password="x" * 12,
+                           role="admin")
+        _t, token = create_token(s, user, "scale-out")
+        brand = create_brand(s, BrandIn(name="Shop"))
+        channel = create_channel(s, ChannelIn(brand_id=brand.id, name="Site"))
+        message = create_message(s, MessageIn.model_validate({
+            "name": "First", "channel_id": channel.id, "message": message_text,
+            "response": {"type": "agent", "follow_up": "Thanks"}, "frequency": "every_time"}))
+        publish(s, message)
+        site = {"token": token, "key": channel.key, "channel_id": channel.id,
+                "message_id": message.id, "url": url}
+    db.dispose()
+    return site

@@ -34,6 +34,18 @@ def _page_view(http: httpx.Client, visitor: str, session: str) -> httpx.Response
         "url": "http://127.0.0.1/demo/pricing", "title": "Pricing"})
 
 
+def _start(http: httpx.Client) -> tuple[str, str, int]:
+    """A new visitor on the demo's pricing page starts a conversation from the bubble: the
+    visitor's and the session's ids, and the conversation's."""
+    visitor, session = new_id("v"), new_id("s")
+    shown = _page_view(http, visitor, session).json()["show"]
+    started = http.post(f"{WIDGET}/conversations", json={
+        "visitor_id": visitor, "delivery_id": shown["delivery_id"],
+        "client_id": new_id("c"), "message": "Hello?"})
+    assert started.status_code == 201, started.text
+    return visitor, session, started.json()["conversation_id"]
+
+
 def _next_message(ws, seconds: float) -> dict | None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -60,13 +72,7 @@ def test_a_redis_outage_loses_nothing_and_answers_no_500(throwaway_redis, tmp_pa
         server.wait_ready()
         http = httpx.Client(base_url=server.url, timeout=10)
         staff = {"Authorization": f"Bearer {token}"}
-        visitor, session = new_id("v"), new_id("s")
-        shown = _page_view(http, visitor, session).json()["show"]
-        started = http.post(f"{WIDGET}/conversations", json={
-            "visitor_id": visitor, "delivery_id": shown["delivery_id"],
-            "client_id": new_id("c"), "message": "Hello?"})
-        assert started.status_code == 201, started.text
-        conversation = started.json()["conversation_id"]
+        visitor, session, conversation = _start(http)
         ticket = http.get("/api/v1/tickets", headers=staff).json()[0]["id"]
         ws_url = re.sub(r"^http", "ws", server.url)
         with connect(f"{ws_url}{WIDGET}/conversations/{conversation}/ws"

@@ -14,27 +14,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from overture import wiring
-from overture.accounts.service import create_token, create_user, get_settings_row
-from overture.brands.schemas import BrandIn
-from overture.brands.service import create_brand
-from overture.channels.schemas import ChannelIn
-from overture.channels.service import create_channel
 from overture.cli import migrate
-from overture.db import Database
-from overture.proactive.schemas import MessageIn
-from overture.proactive.service import create_message, publish
 from tests.conftest import _postgres_database, _psycopg
-from tests.scaleout.processes import ServerProcess
+from tests.scaleout.processes import ServerProcess, seed_site
 from tests.scaleout.test_two_processes import _view
 
 API = "/api/v1/proactive-messages"
-
-
-def _message(name: str, text: str, channel_id: int) -> MessageIn:
-    return MessageIn.model_validate({
-        "name": name, "channel_id": channel_id, "message": text,
-        "response": {"type": "agent", "follow_up": "Thanks"}, "frequency": "every_time"})
 
 
 @pytest.fixture
@@ -55,22 +40,9 @@ def database(tmp_path) -> Iterator[str]:
 @pytest.fixture
 def site(database) -> dict:
     """An admin's token and a channel with one live message, "First"."""
-    wiring.connect()  # services send their signals, as in any script that changes data
     migrate(database)
-    db = Database(database)
-    with db.unit_of_work() as s:
-        get_settings_row(s)
-        user = create_user(s, email="ops@example.test", name="Ops", password="x" * 12,
-                           role="admin")
-        _token, token = create_token(s, user, "resync")
-        brand = create_brand(s, BrandIn(name="Shop"))
-        channel = create_channel(s, ChannelIn(brand_id=brand.id, name="Site"))
-        first = create_message(s, _message("First", "First message", channel.id))
-        publish(s, first)
-        found = {"token": token, "key": channel.key, "channel_id": channel.id,
-                 "first": first.id}
-    db.dispose()
-    return found
+    site = seed_site(database, "First message")
+    return {**site, "first": site["message_id"]}
 
 
 def _shown(server: ServerProcess, key: str) -> str | None:

@@ -9,16 +9,9 @@ import time
 import httpx
 import pytest
 
-from overture.accounts.service import create_token, create_user, get_settings_row
-from overture.brands.schemas import BrandIn
-from overture.brands.service import create_brand
-from overture.channels.schemas import ChannelIn
-from overture.channels.service import create_channel
 from overture.cli import migrate
-from overture.db import Database
-from overture.proactive.schemas import MessageIn
-from overture.proactive.service import create_message, publish
 from tests.conftest import _postgres_database
+from tests.scaleout.processes import seed_site
 from tests.services import database_url, redis_url
 from tests.widget.helpers import new_id
 
@@ -30,21 +23,7 @@ def shared_site():
     url = _postgres_database(database_url(),
                              f"overture_2p_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     migrate(url)
-    db = Database(url)
-    with db.unit_of_work() as s:
-        get_settings_row(s)
-        user = create_user(s, email="ops@example.test", name="Ops", password="x" * 12,
-                           role="admin")
-        _t, token = create_token(s, user, "2p")
-        brand = create_brand(s, BrandIn(name="Shop"))
-        channel = create_channel(s, ChannelIn(brand_id=brand.id, name="Site"))
-        m = create_message(s, MessageIn.model_validate({
-            "name": "Hi", "channel_id": channel.id, "message": "Hello from the other side",
-            "response": {"type": "agent", "follow_up": "Thanks"}, "frequency": "every_time"}))
-        publish(s, m)
-        site = {"token": token, "key": channel.key, "message_id": m.id, "url": url}
-    db.dispose()
-    return site
+    return seed_site(url, "Hello from the other side")
 
 
 def _view(base: str, key: str) -> dict:

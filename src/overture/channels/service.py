@@ -38,9 +38,11 @@ def channel_by_key(db: Session, key: str) -> Channel | None:
 
 def _check_refs(db: Session, brand_id: int | None, schedule_id: int | None) -> None:
     if brand_id is not None and db.get(Brand, brand_id) is None:
-        raise Invalid("brand_id", _("brand %(id)s does not exist") % {"id": brand_id})
+        raise Invalid("brand_id", _("brand %(id)s does not exist") % {"id": brand_id},
+                      code="unknown_reference")
     if schedule_id is not None and db.get(Schedule, schedule_id) is None:
-        raise Invalid("schedule_id", _("schedule %(id)s does not exist") % {"id": schedule_id})
+        raise Invalid("schedule_id", _("schedule %(id)s does not exist") % {"id": schedule_id},
+                      code="unknown_reference")
 
 
 def create_channel(db: Session, data: ChannelIn) -> Channel:

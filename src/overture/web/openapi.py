@@ -49,53 +49,44 @@ DESCRIBED_PREFIXES = ("/api/", "/widget/")
 ERROR = "Error"
 VALIDATION_ERROR = "ValidationFailed"
 
+
+def _error_schema(title: str, description: str, code: str, details: dict) -> dict[str, Any]:
+    return {
+        "title": title,
+        "description": description,
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {"error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "examples": [code]},
+                "message": {"type": "string"},
+                "details": details,
+            },
+        }},
+    }
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
-    ERROR: {
-        "title": "Error",
-        "description": "Every error answer: a stable `code`, a message for people, and "
-                       "sometimes `details`.",
-        "type": "object",
-        "required": ["error"],
-        "additionalProperties": False,
-        "properties": {"error": {
+    ERROR: _error_schema("Error", "Every error answer: a stable `code`, a message for people, "
+                                  "and sometimes `details`.", "not_found", {}),
+    VALIDATION_ERROR: _error_schema(
+        "ValidationFailed", "A 422: `details` names each bad field by its path (`loc`), the "
+                            "body's fields without a `body` prefix.", "validation_error",
+        {"type": "array", "items": {
             "type": "object",
-            "required": ["code", "message"],
+            "required": ["loc", "msg"],
             "additionalProperties": False,
             "properties": {
-                "code": {"type": "string", "examples": ["not_found"]},
-                "message": {"type": "string"},
-                "details": {},
+                "loc": {"type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                "msg": {"type": "string"},
+                "type": {"type": "string"},
             },
-        }},
-    },
-    VALIDATION_ERROR: {
-        "title": "ValidationFailed",
-        "description": "A 422: `details` names each bad field by its path (`loc`), the body's "
-                       "fields without a `body` prefix.",
-        "type": "object",
-        "required": ["error"],
-        "additionalProperties": False,
-        "properties": {"error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "additionalProperties": False,
-            "properties": {
-                "code": {"type": "string", "examples": ["validation_error"]},
-                "message": {"type": "string"},
-                "details": {"type": "array", "items": {
-                    "type": "object",
-                    "required": ["loc", "msg"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "loc": {"type": "array",
-                                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
-                        "msg": {"type": "string"},
-                        "type": {"type": "string"},
-                    },
-                }},
-            },
-        }},
-    },
+        }}),
 }
 
 SECURITY_SCHEMES = {

@@ -255,15 +255,9 @@ def test_a_revoked_token_and_an_ended_session_are_refused_by_every_process(
     assert elsewhere.get("/api/v1/me").status_code == 401
 
 
-@pytest.mark.parametrize("on", ["this process", "another process"])
-def test_an_agents_open_socket_closes_when_the_session_ends(request, app, backend, client,
-                                                            agent, on):
+def test_an_agents_open_socket_closes_when_the_session_ends(app, client, agent):
+    """(On another process too: tests/scaleout/test_two_process_chat.py.)"""
     browser = signed_in(app, agent.email)
-    if on == "another process":
-        if backend.redis_url is None:
-            pytest.skip("without Redis each process is its own installation")
-        browser = TestClient(request.getfixturevalue("second_process").app,
-                             base_url="http://testserver", cookies=dict(browser.cookies))
     with browser.websocket_connect("/agent/ws", headers={"Origin": "http://testserver"}) as ws:
         assert client.post("/api/v1/me/sign-out-everywhere", headers=agent.headers
                            ).status_code == 204

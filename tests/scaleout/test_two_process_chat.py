@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from sqlalchemy import update
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from overture.accounts.models import User
@@ -123,3 +123,22 @@ def test_a_visitors_open_sockets_are_capped_over_both_processes(shared_site):  #
                 except InvalidStatus:
                     assert time.monotonic() < deadline
                     time.sleep(0.1)
+
+
+def test_signing_out_on_one_process_closes_the_agents_socket_on_the_other(shared_site):  # noqa: F811
+    with two_processes(shared_site) as (a, b):
+        agent = httpx.Client(base_url=a.url)
+        token = agent.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+        agent.post("/login", data={"email": "ops@example.test",
+                                   "password": "correct horse battery", "csrf_token": token})
+        token = agent.get("/account").text.split('name="csrf_token" value="')[1].split('"')[0]
+        cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
+        with connect(f"{b.url.replace('http', 'ws')}/agent/ws", origin=b.url,
+                     additional_headers={"Cookie": cookie}) as feed:
+            signed_out = agent.post("/api/v1/me/sign-out-everywhere",
+                                    headers={"X-CSRF-Token": token})
+            assert signed_out.status_code == 204
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    feed.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

@@ -13,6 +13,22 @@ URL_RULE = {"all": [{"field": "page_url", "operator": "contains", "value": ["/pr
 WED_NOON_SP = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday 12:00 in São Paulo
 
 
+@pytest.mark.parametrize(("message", "anonymous"), [
+    ("Hello **{{first_name}}**!", "Hello!"),
+    ("Olá, {{first_name}}!", "Olá!"),
+    ("{{first_name}}, welcome!", "Welcome!"),
+    ("Thanks {{first_name}} for coming. *{{full_name}}*, see **this**.",
+     "Thanks for coming. See this."),
+    ("Just once, {{first_name}}", "Just once"),
+    ("Hello {{first_name}}! ({{full_name}})", "Hello!"),
+])
+def test_a_placeholder_without_a_value_leaves_no_trace(live, visitor, message, anonymous):
+    """An anonymous visitor has no name: the placeholder goes with its emphasis, brackets and
+    the punctuation that only belonged to it; a sentence it opened starts with a capital."""
+    live(message=message)
+    assert visitor.view()["show"]["plain_text"] == anonymous
+
+
 def test_page_load_message_is_shown_and_counted_once(client, admin, live, visitor):
     m = live(message="Hi {{first_name}}, need **help**?")
     d = visitor.view()

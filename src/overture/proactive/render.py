@@ -31,7 +31,36 @@ def fill(text: str, first_name: str, full_name: str) -> str:
     return _PLACEHOLDER.sub(sub, text)
 
 
+_GONE = "\x00"  # where an empty placeholder stood (no message text holds NUL)
+# Emphasis, brackets or quotes around nothing but an empty placeholder.
+_EMPTIED = re.compile(r"(\*\*|__|\*|_)\x00\1|\(\x00\)|\[\x00\]|\"\x00\"|“\x00”")
+_BEFORE_END = re.compile(r"[ \t]*,?[ \t]*\x00(?=[!?.…:;]|[ \t]*(?:\n|$))")
+_AT_START = re.compile(r"(^|\n|[.!?…][ \t]+)\x00[ \t]*[,;:]?[ \t]*(\w?)")
+
+
+def drop_empty(text: str, first_name: str, full_name: str) -> str:
+    """Take out the placeholders that have no value, with what only belonged to them: the
+    emphasis or brackets around them ("Hello **{{first_name}}**!" → "Hello!"), the comma and
+    space before an ending ("Olá, {{first_name}}!" → "Olá!"), the comma after an opening,
+    whose next word then starts the sentence ("{{first_name}}, welcome!" → "Welcome!"), or
+    the space before."""
+    values = {"first_name": first_name.strip(), "full_name": full_name.strip()}
+    marked = _PLACEHOLDER.sub(lambda m: m.group(0) if values[m.group(2)] else
+                              m.group(1) + _GONE, text)
+    if _GONE not in marked:
+        return text
+    while True:
+        unwrapped = _EMPTIED.sub(_GONE, marked)
+        if unwrapped == marked:
+            break
+        marked = unwrapped
+    marked = _BEFORE_END.sub("", marked)
+    marked = _AT_START.sub(lambda m: m.group(1) + m.group(2).upper(), marked)
+    return re.sub(r"[ \t]?\x00", "", marked)
+
+
 def runs(text: str, first_name: str = "", full_name: str = "") -> list[dict]:
+    text = drop_empty(text, first_name, full_name)
     out: list[dict] = []
     bold = italic = 0
     href: str | None = None

@@ -111,17 +111,21 @@ def test_page_views_and_filters(client, agent, shown, visitor):
                       headers=agent.headers).status_code == 422
 
 
+def _reads_and_writes(client, browser: Browser, cid: int) -> tuple[int, int]:
+    """What `browser` gets reading conversation `cid`, then posting to it."""
+    read = client.get(f"/widget/v1/{browser.key}/conversations/{cid}",
+                      params={"visitor_id": browser.visitor_id}, headers={"Origin": ORIGIN})
+    sent = browser._post(f"conversations/{cid}/messages", {
+        "visitor_id": browser.visitor_id, "client_id": new_id("c"), "body": "hi"})
+    return read.status_code, sent.status_code
+
+
 def test_visitors_never_see_other_visitors_conversations(client, shown, visitor, site):
     conv = start(visitor, name="Maria", email="maria@example.com").json()
     cid = conv["conversation_id"]
     intruder = Browser(client, site["channel"]["key"])
     intruder.view()
-    r = intruder._post(f"conversations/{cid}/messages", {
-        "visitor_id": intruder.visitor_id, "client_id": new_id("c"), "body": "hi"})
-    assert r.status_code == 404
-    r = client.get(f"/widget/v1/{visitor.key}/conversations/{cid}",
-                   params={"visitor_id": intruder.visitor_id}, headers={"Origin": ORIGIN})
-    assert r.status_code == 404
+    assert _reads_and_writes(client, intruder, cid) == (404, 404)
     # Someone else's delivery cannot start a conversation either.
     r = intruder._post("conversations", {"visitor_id": intruder.visitor_id,
                                          "delivery_id": visitor.last["show"]["delivery_id"],
@@ -239,12 +243,7 @@ def test_another_channels_token_never_reaches_the_customer(
     assert attacker.identify(other["jwt_secret"], "cust-44", "Mallory").status_code == 200
     # The attacker's browser id, now used on channel 1: not Maria, not her conversation.
     on_channel_1 = Browser(client, site["channel"]["key"], visitor_id=attacker.visitor_id)
-    got = client.get(f"/widget/v1/{on_channel_1.key}/conversations/{conv['conversation_id']}",
-                     params={"visitor_id": on_channel_1.visitor_id}, headers={"Origin": ORIGIN})
-    assert got.status_code == 404
-    sent = on_channel_1._post(f"conversations/{conv['conversation_id']}/messages", {
-        "visitor_id": on_channel_1.visitor_id, "client_id": new_id("c"), "body": "hi"})
-    assert sent.status_code == 404
+    assert _reads_and_writes(client, on_channel_1, conv["conversation_id"]) == (404, 404)
     # Maria herself is untouched: her name is hers, her conversation still opens.
     mine = client.get(f"/widget/v1/{visitor.key}/conversations/{conv['conversation_id']}",
                       params={"visitor_id": visitor.visitor_id}, headers={"Origin": ORIGIN})

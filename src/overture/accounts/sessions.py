@@ -9,7 +9,7 @@ the caller commits.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,10 @@ from overture.kit.passwords import hash_token, new_token
 SIGNED_OUT_TOPIC = "accounts.signed-out"
 # A minute's precision is plenty for an idle timeout counted in hours: no write per request.
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _alive(last_seen: datetime, created: datetime, lifetime: Lifetime, now: datetime) -> bool:
+    return now - last_seen <= lifetime.idle and now - created <= lifetime.absolute
 
 
 def start(db: Session, user: User, user_agent: str | None, lifetime: Lifetime) -> str:
@@ -49,8 +53,7 @@ def current(db: Session, secret: str, lifetime: Lifetime) -> tuple[User, UserSes
         return None
     user, session = row
     now = utcnow()
-    if (now - session.last_seen_at > lifetime.idle
-            or now - session.created_at > lifetime.absolute):
+    if not _alive(session.last_seen_at, session.created_at, lifetime, now):
         db.delete(session)
         db.flush()
         return None
@@ -69,8 +72,7 @@ def still_valid(db: Session, session_id: str, lifetime: Lifetime) -> bool:
     ).first()
     if row is None or not row.is_active:
         return False
-    now = utcnow()
-    return now - row.last_seen_at <= lifetime.idle and now - row.created_at <= lifetime.absolute
+    return _alive(row.last_seen_at, row.created_at, lifetime, utcnow())
 
 
 def end(db: Session, secret: str) -> None:
@@ -104,5 +106,4 @@ def list_for(db: Session, user: User, lifetime: Lifetime) -> list[UserSession]:
     now = utcnow()
     rows = db.scalars(select(UserSession).where(UserSession.user_id == user.id)
                       .order_by(UserSession.last_seen_at.desc()))
-    return [s for s in rows
-            if now - s.last_seen_at <= lifetime.idle and now - s.created_at <= lifetime.absolute]
+    return [s for s in rows if _alive(s.last_seen_at, s.created_at, lifetime, now)]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, false
+from sqlalchemy import JSON, Boolean, ForeignKey, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from overture.db import Base, UTCDateTime
@@ -32,6 +32,14 @@ class Channel(Base):
     sender_avatar_url: Mapped[str] = mapped_column(String(500), default="")
     launcher_text: Mapped[str] = mapped_column(String(80), default="")
     color: Mapped[str] = mapped_column(String(7), default="#1f73b7")
+    # A conversation started from the launcher first asks for the customer's name and email.
+    launcher_asks_contact: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
+    # The launcher text and sender name per language shown to visitors:
+    # {"pt-BR": {"launcher_text": "…", "sender_name": "…"}, "en": {…}}; what is missing falls
+    # back to `launcher_text` / `sender_name`.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'"))
     schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedules.id", ondelete="SET NULL"), nullable=True, index=True
     )

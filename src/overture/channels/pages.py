@@ -148,7 +148,7 @@ def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin
     raw, origin_lines = _from_form(form)
     # Every field is on the form, so the whole channel is replaced by what was posted.
     outcome = submit(db, ChannelIn, raw, lambda data: service.update_channel(
-        db, channel, ChannelPatch(**data.model_dump())))
+        db, channel, ChannelPatch(**dict(data))))
     if outcome.refused:
         return _render_form(request, db, user, channel, form,
                             _readable(outcome.errors, origin_lines), 422)

@@ -46,6 +46,31 @@ Avatar = Annotated[str, Field(max_length=500), AfterValidator(_avatar), describe
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
+class ChannelTexts(Strict):
+    """A channel's texts in one language; a text left out (or empty) falls back to the
+    channel's own `launcher_text` / `sender_name`."""
+
+    launcher_text: ShortText | None = None
+    sender_name: ShortText | None = None
+
+
+class Translations(Strict):
+    """The channel's texts per language the widget speaks (overture.i18n.LOCALES, as BCP-47
+    tags): any other key is refused."""
+
+    en: ChannelTexts | None = None
+    pt_BR: ChannelTexts | None = Field(default=None, alias="pt-BR")
+
+    def as_stored(self) -> dict[str, dict[str, str]]:
+        """`{"pt-BR": {"launcher_text": …}}` with only the texts that were given."""
+        out: dict[str, dict[str, str]] = {}
+        for tag, texts in self.model_dump(by_alias=True, exclude_none=True).items():
+            kept = {k: v for k, v in texts.items() if v}
+            if kept:
+                out[tag] = kept
+        return out
+
+
 class ChannelIn(Strict):
     brand_id: IdField
     name: PlainName
@@ -58,6 +83,9 @@ class ChannelIn(Strict):
     schedule_id: IdField | None = None
     # Verify identity tokens with the brand's secret, and share its customers (see Brand).
     identity_shared_with_brand: bool = False
+    # Ask for name and email before a conversation starts from the launcher.
+    launcher_asks_contact: bool = False
+    translations: Translations = Field(default_factory=Translations)
 
 
 class ChannelPatch(Strict):
@@ -74,6 +102,9 @@ class ChannelPatch(Strict):
     color: Color | None = None
     schedule_id: IdField | None = None
     identity_shared_with_brand: bool | None = None
+    launcher_asks_contact: bool | None = None
+    # Replaces every translation of the channel ({} drops them all).
+    translations: Translations | None = None
 
 
 class ChannelOut(BaseModel):
@@ -91,6 +122,8 @@ class ChannelOut(BaseModel):
     color: str
     schedule_id: int | None
     identity_shared_with_brand: bool
+    launcher_asks_contact: bool
+    translations: dict[str, dict[str, str]]
     can_carry_proactive: bool
     created_at: datetime
     updated_at: datetime

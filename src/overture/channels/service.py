@@ -47,7 +47,9 @@ def _check_refs(db: Session, brand_id: int | None, schedule_id: int | None) -> N
 
 def create_channel(db: Session, data: ChannelIn) -> Channel:
     _check_refs(db, data.brand_id, data.schedule_id)
-    channel = Channel(**data.model_dump(), key=new_key(), jwt_secret=secrets.token_urlsafe(32))
+    fields = data.model_dump(exclude={"translations"})
+    channel = Channel(**fields, translations=data.translations.as_stored(), key=new_key(),
+                      jwt_secret=secrets.token_urlsafe(32))
     db.add(channel)
     db.flush()
     return channel
@@ -55,6 +57,8 @@ def create_channel(db: Session, data: ChannelIn) -> Channel:
 
 def update_channel(db: Session, channel: Channel, data: ChannelPatch) -> Channel:
     changes = data.model_dump(exclude_unset=True)
+    if data.translations is not None:
+        changes["translations"] = data.translations.as_stored()
     if "brand_id" in changes and changes["brand_id"] is None:
         raise Invalid("brand_id", _("a channel must belong to a brand"))
     if "name" in changes and changes["name"] is None:

@@ -43,10 +43,12 @@ def checked(schema: type[M], data: dict) -> M:
 
 
 class StartConversationIn(Strict):
-    """The customer's first reply to a proactive message: the data form, or a first message."""
+    """The customer's first reply to a proactive message (`delivery_id`: the data form, or a
+    first message), or a conversation started from the launcher (no `delivery_id`: a first
+    message, with name and email when the channel asks for them)."""
 
     visitor_id: ClientId
-    delivery_id: IdField
+    delivery_id: IdField | None = None
     client_id: EventId
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
                     AfterValidator(_name), described(r"^[^\x00-\x1f\x7f]*$")] | None = None

@@ -1,7 +1,8 @@
 """Conversations, chat messages and tickets (SPEC §1, §5).
 
 A conversation starts at the customer's first reply to a proactive message — never on display
-or open. Messages are stored before they are delivered: hub events go out after commit.
+or open — or when the customer writes from the launcher (no proactive message: no delivery,
+no tags). Messages are stored before they are delivered: hub events go out after commit.
 """
 
 from __future__ import annotations
@@ -84,7 +85,67 @@ def _reached_through(db: Session, conv: Conversation, channel: Channel,
 
 
 def start_conversation(db: Session, channel: Channel, visitor: Visitor,
-                       body: StartConversationIn) -> Conversation:
+                       body: StartConversationIn) -> tuple[Conversation, bool]:
+    """The conversation the customer starts, and whether it is new: a reply to a proactive
+    message (`delivery_id`), or a conversation from the launcher."""
+    if body.delivery_id is None:
+        return _start_from_launcher(db, channel, visitor, body)
+    return _reply_to_delivery(db, channel, visitor, body)
+
+
+def _start_from_launcher(db: Session, channel: Channel, visitor: Visitor,
+                         body: StartConversationIn) -> tuple[Conversation, bool]:
+    """The customer writes from the launcher. A retry (the same `client_id`) is the
+    conversation it started; a customer with an open conversation on the channel gets that
+    one back, their message added to it; otherwise a new conversation and its ticket, the
+    customer as requester, no proactive message and no tags."""
+    retried = db.scalar(
+        select(Conversation).join(ChatMessage, ChatMessage.conversation_id == Conversation.id)
+        .where(Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,
+               ChatMessage.client_id == body.client_id, ChatMessage.author == "customer")
+        .order_by(Conversation.id).limit(1))
+    if retried is not None:
+        return retried, False
+    if not body.message:
+        raise Invalid("message", _("write a message"))
+    current = db.scalar(select(Conversation).where(
+        Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,
+        Conversation.status == "open").order_by(Conversation.id.desc()).limit(1))
+    if current is not None:  # one open conversation at a time: the message goes there
+        customer_message(db, current, visitor, body.message, body.client_id)
+        return current, False
+    if channel.launcher_asks_contact:
+        if not body.name:
+            raise Invalid("name", _("please tell us your name"))
+        if not body.email:
+            raise Invalid("email", _("please tell us your email"))
+    _remember_contact(visitor, body)
+    now = utcnow()
+    conv = Conversation(channel_id=channel.id, visitor_id=visitor.id, delivery_id=None,
+                        status="open", created_at=now, last_activity=now)
+    db.add(conv)
+    db.flush()
+    _add(db, conv, "customer", body.message, name=body.name or visitor.name,
+         client_id=body.client_id)
+    ticket = Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
+                    requester_email=str(body.email) if body.email else visitor.email,
+                    status="new", proactive_message_id=None, proactive_message_name="",
+                    created_at=now, updated_at=now)
+    db.add(ticket)
+    set_tags(db, ticket, [])
+    return conv, True
+
+
+def _remember_contact(visitor: Visitor, body: StartConversationIn) -> None:
+    """What the customer typed names them, unless they were already known."""
+    if body.name:
+        visitor.name = visitor.name or body.name
+    if body.email:
+        visitor.email = visitor.email or str(body.email)
+
+
+def _reply_to_delivery(db: Session, channel: Channel, visitor: Visitor,
+                       body: StartConversationIn) -> tuple[Conversation, bool]:
     delivery = db.get(Delivery, body.delivery_id)
     if (delivery is None or delivery.visitor_id != visitor.id
             or delivery.channel_id != channel.id):
@@ -92,7 +153,7 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
     if delivery.conversation_id is not None:  # a retry: the conversation exists already
         conv = db.get(Conversation, delivery.conversation_id)
         if conv is not None:
-            return conv
+            return conv, False
     message = db.get(ProactiveMessage, delivery.message_id)
     if message is None:
         raise Conflict(_("this proactive message no longer exists"), code="message_gone")
@@ -106,10 +167,7 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
         raise Invalid("message", _("write a message"))
     first, full = _names(visitor)
     shown_text = render.plain(render.runs(message.message, first, full))  # as the customer saw it
-    if body.name:
-        visitor.name = visitor.name or body.name
-    if body.email:
-        visitor.email = visitor.email or str(body.email)
+    _remember_contact(visitor, body)
     now = utcnow()
     conv = Conversation(channel_id=channel.id, visitor_id=visitor.id, delivery_id=delivery.id,
                         status="open", created_at=now, last_activity=now)
@@ -138,7 +196,7 @@ def start_conversation(db: Session, channel: Channel, visitor: Visitor,
         None, shard=stats.session_shard(), delivery=delivery, kind="replied",
         event_id=f"reply-{delivery.id}", now=now))
     db.expire(delivery)  # written by a plain UPDATE, behind the session's back
-    return conv
+    return conv, True
 
 
 def _names(visitor: Visitor) -> tuple[str, str]:

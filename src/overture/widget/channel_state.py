@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -27,6 +28,47 @@ from overture.proactive.engine import Entry, compile_channel
 # A safety net only: invalidation through the hub is what makes changes apply at once.
 TTL_SECONDS = 300.0
 ALL = -1  # in an invalidation: every channel
+
+
+# The languages the widget speaks, as BCP-47 tags (the keys of `Channel.translations`), and
+# the locale of overture.i18n each one is.
+LANGUAGES = {"en": "en", "pt-BR": "pt_BR"}
+_BY_TAG = {tag.lower(): locale for tag, locale in LANGUAGES.items()}
+_BY_PRIMARY: dict[str, str] = {}
+for _tag, _locale in LANGUAGES.items():
+    _BY_PRIMARY.setdefault(_tag.split("-")[0].lower(), _locale)
+
+
+@lru_cache(maxsize=1024)
+def match_language(tag: str | None) -> str | None:
+    """The supported locale for a visitor's language tag (`pt-BR`, `pt`, `en-US`, `pt_br`):
+    the exact tag first, then its primary subtag; None when the widget doesn't speak it."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-").lower()
+    return _BY_TAG.get(tag) or _BY_PRIMARY.get(tag.split("-")[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """What the visitor reads in one language: the launcher text and the sender's name."""
+
+    locale: str
+    launcher_text: str
+    sender_name: str
+
+
+def texts_by_locale(name: str, launcher_text: str, sender_name: str,
+                    translations: dict | None) -> dict[str, Texts]:
+    """Each supported locale's texts, a missing translation falling back to the channel's
+    own text (and the sender's name to the channel's name)."""
+    out = {}
+    for tag, locale in LANGUAGES.items():
+        given = (translations or {}).get(tag) or {}
+        out[locale] = Texts(locale=locale,
+                            launcher_text=given.get("launcher_text") or launcher_text,
+                            sender_name=given.get("sender_name") or sender_name or name)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +86,23 @@ class ChannelState:
     visit_timeout_minutes: int
     entries: tuple[Entry, ...]
     loaded: float
+    launcher_asks_contact: bool = False
+    texts: dict[str, Texts] | None = None  # by locale; see `texts_for`
+
+    def texts_for(self, language: str | None) -> Texts:
+        """The texts in the visitor's language, or in the account's default language when the
+        widget doesn't speak theirs. No I/O: this runs on every page view that shows."""
+        texts = self.texts or {}
+        chosen = texts.get(match_language(language) or self.locale)
+        if chosen is None:
+            return Texts(self.locale, self.launcher_text, self.sender_name or self.name)
+        return chosen
 
 
 _CHANNEL = select(Channel.id, Channel.key, Channel.name, Channel.kind, Channel.allowed_origins,
                   Channel.color, Channel.launcher_text, Channel.sender_name,
-                  Channel.sender_avatar_url)
+                  Channel.sender_avatar_url, Channel.launcher_asks_contact,
+                  Channel.translations)
 _SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes)
 
 
@@ -66,6 +120,9 @@ def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
         locale=settings.default_locale if settings else "en",
         visit_timeout_minutes=settings.visit_timeout_minutes if settings else 30,
         entries=entries, loaded=time.monotonic(),
+        launcher_asks_contact=bool(channel.launcher_asks_contact),
+        texts=texts_by_locale(channel.name, channel.launcher_text, channel.sender_name,
+                              channel.translations),
     )
 
 

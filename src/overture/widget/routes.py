@@ -14,7 +14,8 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from overture.channels.models import Channel
 from overture.channels.service import channel_by_key
@@ -134,11 +135,26 @@ async def _channel(request: Request, channel_key: str) -> ChannelState:
 VISITOR_BODY_BYTES = 16 * 1024
 
 
-async def _body(request: Request, model: type[M]) -> M:
+async def _body(request: Request, model: type[M], limit: int | None = VISITOR_BODY_BYTES) -> M:
+    """The body validated from its bytes, whatever the Content-Type says: the widget posts JSON
+    as `text/plain` (a CORS simple request: no preflight, and fit for `keepalive`)."""
     raw = await request.body()
-    if len(raw) > VISITOR_BODY_BYTES:
-        raise BodyTooLarge(VISITOR_BODY_BYTES)
+    if limit is not None and len(raw) > limit:
+        raise BodyTooLarge(limit)
     return model.model_validate_json(raw)
+
+
+def _parsed(model: type[M]) -> Callable[[Request], Any]:
+    """A body as a dependency, parsed like the hot routes' (`_body`): JSON sent as
+    `application/json`, `text/plain` or without a type. Messages may be long (10,000
+    characters), so only the app's own limit applies (`BodyLimit`, 256 KiB)."""
+    async def parse(request: Request) -> M:
+        try:
+            return await _body(request, model, limit=None)
+        except ValidationError as exc:  # located in the body, as FastAPI's own are
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
+                                          for e in exc.errors()]) from None
+    return parse
 
 
 def _limits(request: Request, visitor_id: str | None) -> None:
@@ -175,17 +191,26 @@ async def preflight(channel_key: str, path: str, request: Request) -> Response:
     })
 
 
+# A language tag as browsers give it (BCP-47: `pt-BR`, `pt`, `en-US`; `pt_BR` too).
+_TAG = r"^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$"
+LanguageTag = Annotated[str | None, Query(
+    max_length=35, pattern=_TAG, description="The visitor's language (BCP-47), e.g. `pt-BR`; "
+    "matched by the exact tag, then by its primary subtag.")]
+
+
 @router.get("/config", response_model=ConfigOut)
-async def config(channel_key: str, request: Request) -> Response:
-    """The channel's look: colour, launcher text, default sender."""
+async def config(channel_key: str, request: Request, lang: LanguageTag = None) -> Response:
+    """The channel's look: colour, launcher text, default sender — the texts in the visitor's
+    language (`lang`) when the channel has them, and whether the launcher asks for name and
+    email before a conversation starts."""
     channel = await _channel(request, channel_key)
     _limits(request, None)
+    texts = channel.texts_for(lang)
     return _answer(request, ConfigOut(
         name=channel.name, kind=channel.kind, color=channel.color,
-        launcher_text=channel.launcher_text,
-        sender={"name": channel.sender_name or channel.name,
-                "avatar_url": channel.sender_avatar_url},
-        locale=channel.locale,
+        launcher_text=texts.launcher_text,
+        sender={"name": texts.sender_name, "avatar_url": channel.sender_avatar_url},
+        locale=texts.locale, ask_contact=channel.launcher_asks_contact,
     ))
 
 
@@ -245,16 +270,31 @@ def _conversation(db: DB, conv: Conversation, after: int = 0) -> ConversationOut
                   for m in conversations.messages_after(db, conv.id, after)])
 
 
-@router.post("/conversations", response_model=ConversationOut, status_code=201)
-def start_conversation(body: StartConversationIn, channel: WidgetChannel, request: Request,
-                       db: DB):
-    """The customer's first reply to a proactive message (data form or first message) starts
-    the conversation and its ticket. Retrying with the same delivery returns the same one."""
+@router.post("/conversations", response_model=ConversationOut, status_code=201,
+             openapi_extra=_json_body(StartConversationIn),
+             responses={200: {"model": ConversationOut, "description": (
+                 "The conversation already exists: a retry (the same delivery, or the same "
+                 "`client_id`), or — from the launcher — the visitor's open conversation on "
+                 "the channel.")}})
+def start_conversation(channel: WidgetChannel,
+                       body: Annotated[StartConversationIn, Depends(_parsed(StartConversationIn))],
+                       request: Request, response: Response, db: DB):
+    """Start a conversation and its ticket: the customer's first reply to a proactive message
+    (`delivery_id`: the data form or a first message), or a conversation started from the
+    launcher (no `delivery_id`: a first message, with name and email when the channel asks for
+    them). 201 when it is new; 200 with the existing one for a retry, or when the visitor
+    already has an open conversation on the channel (from the launcher)."""
     visitor_limit(request, body.visitor_id)
-    visitor = resolve_visitor(db, body.visitor_id, create=False)
-    if visitor is None:
-        raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
-    return _conversation(db, conversations.start_conversation(db, channel, visitor, body))
+    if body.delivery_id is None:
+        visitor = resolve_visitor(db, body.visitor_id)
+    else:
+        visitor = resolve_visitor(db, body.visitor_id, create=False)
+        if visitor is None:
+            raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
+    conv, created = conversations.start_conversation(db, channel, visitor, body)
+    if not created:
+        response.status_code = 200
+    return _conversation(db, conv)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
@@ -266,8 +306,9 @@ def get_conversation(conversation_id: IdPath, visitor_id: Annotated[ClientId, Qu
 
 
 @router.post("/conversations/{conversation_id}/messages", response_model=MessageOut,
-             status_code=201)
-def post_message(conversation_id: IdPath, body: CustomerMessageIn, channel: WidgetChannel,
+             status_code=201, openapi_extra=_json_body(CustomerMessageIn))
+def post_message(conversation_id: IdPath, channel: WidgetChannel,
+                 body: Annotated[CustomerMessageIn, Depends(_parsed(CustomerMessageIn))],
                  request: Request, db: DB):
     """HTTP fallback for sending; the same client_id is stored once."""
     visitor_limit(request, body.visitor_id)

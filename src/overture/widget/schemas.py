@@ -111,3 +111,5 @@ class ConfigOut(BaseModel):
     launcher_text: str
     sender: dict
     locale: str
+    # Name and email are asked for before a conversation starts from the launcher.
+    ask_contact: bool

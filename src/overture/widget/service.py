@@ -47,7 +47,7 @@ def _runs(text: str, first_name: str, full_name: str) -> tuple[list[dict], str]:
 
 
 def _show(channel: ChannelState, entry: engine.Entry, delivery_id: int, name: str,
-          repeat: bool) -> Show:
+          repeat: bool, language: str) -> Show:
     full = name.strip()
     runs, plain = _runs(entry.message, full.split()[0] if full else "", full)
     is_bot = entry.response.get("type") == "bot"
@@ -56,7 +56,7 @@ def _show(channel: ChannelState, entry: engine.Entry, delivery_id: int, name: st
     return Show.model_construct(
         delivery_id=delivery_id, message_id=entry.id, version=entry.version, text=runs,
         plain_text=plain,
-        sender=Sender.model_construct(name=channel.sender_name or channel.name,
+        sender=Sender.model_construct(name=channel.texts_for(language).sender_name,
                                       avatar_url=channel.sender_avatar_url,
                                       kind="bot" if is_bot else "agent"),
         response=entry.response, repeat=repeat,
@@ -150,23 +150,25 @@ def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
                                code="bad_event") from None
         raise
     show = yield from _record(job, channel, decision, customer_id, visit_id, page_view_id,
-                              loaded.name if loaded else "", now)
+                              loaded.name if loaded else "", now,
+                              body.language or (loaded.language if loaded else ""))
     return _decision(body.visitor_id, visit_id, page_view_id, show, decision.pending)
 
 
 def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
             customer_id: int, visit_id: int, page_view_id: int, name: str,
-            now: datetime) -> Steps[Show | None]:
+            now: datetime, language: str) -> Steps[Show | None]:
     entry = decision.show
     if entry is None:
         return None
     if decision.on_screen_delivery is not None:
-        return _show(channel, entry, decision.on_screen_delivery, name, repeat=True)
+        return _show(channel, entry, decision.on_screen_delivery, name, repeat=True,
+                     language=language)
     delivery_id = yield from stats.record_showing(
         job, shard=job.shard, message_id=entry.id, version=entry.version,
         channel_id=channel.id, visitor_id=customer_id, visit_id=visit_id,
         page_view_id=page_view_id, now=now)
-    return _show(channel, entry, delivery_id, name, repeat=False)
+    return _show(channel, entry, delivery_id, name, repeat=False, language=language)
 
 
 def _replay(channel: ChannelState, loaded: Loaded, body: PageViewIn,
@@ -177,7 +179,8 @@ def _replay(channel: ChannelState, loaded: Loaded, body: PageViewIn,
     if pv_visitor != loaded.customer_id:
         raise Unauthorized("this event id belongs to another visitor", code="bad_event")
     entry = next((e for e in channel.entries if e.id == message_id), None)
-    show = _show(channel, entry, delivery_id, loaded.name, repeat=False) if entry else None
+    show = (_show(channel, entry, delivery_id, loaded.name, repeat=False,
+                  language=body.language or loaded.language) if entry else None)
     decision = engine.decide(channel.entries, engine.VisitorState(), _context(
         loaded, url=url, title=title, referrer=loaded.visit_referrer, language="",
         device_type=device_type, visit_count=loaded.visit_count,
@@ -205,7 +208,7 @@ def check(job: JobContext, channel: ChannelState, body: CheckIn) -> Steps[Decisi
         pages_in_visit=loaded.visit_pages, attributes=loaded.attributes),
         (now - hotsql.read_when(at)).total_seconds(), now)
     show = yield from _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
-                              body.page_view_id, loaded.name, now)
+                              body.page_view_id, loaded.name, now, loaded.language)
     return _decision(body.visitor_id, loaded.visit_id, body.page_view_id, show,
                      decision.pending)
 

@@ -25,6 +25,9 @@ router = APIRouter(
 )
 
 TEXT_FIELDS = ("name", "kind", "sender_name", "sender_avatar_url", "launcher_text", "color")
+# The texts shown to visitors per language: form fields `translations.<tag>.<text>`.
+TRANSLATED = ("launcher_text", "sender_name")
+LANGUAGES = {"pt-BR": "Português (Brasil)", "en": "English"}
 
 
 def kind_labels() -> dict[str, str]:
@@ -53,7 +56,14 @@ def _field_labels() -> dict[str, str]:
         "color": _("Colour"),
         "schedule_id": _("Schedule"),
         "identity_shared_with_brand": _("Identity secret"),
+        "launcher_asks_contact": _("Ask for name and email"),
     }
+
+
+def _translation_labels() -> dict[str, str]:
+    names = {"launcher_text": _("Launcher text"), "sender_name": _("Sender name")}
+    return {f"translations.{tag}.{key}": f"{names[key]} ({language})"
+            for tag, language in LANGUAGES.items() for key in TRANSLATED}
 
 
 def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
@@ -68,14 +78,23 @@ def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     data["schedule_id"] = one(form, "schedule_id") or None
     # A checkbox is posted only when ticked.
     data["identity_shared_with_brand"] = one(form, "identity_shared_with_brand") == "on"
+    data["launcher_asks_contact"] = one(form, "launcher_asks_contact") == "on"
+    data["translations"] = {tag: {key: one(form, f"translations.{tag}.{key}")
+                                  for key in TRANSLATED if f"translations.{tag}.{key}" in form}
+                            for tag in LANGUAGES}
     return data, [n for n, _line in lines]
 
 
 def _readable(errors: list[dict[str, str]], origin_lines: list[int]) -> list[dict[str, str]]:
     """Field paths (allowed_origins.2) as the labels the admin sees beside the inputs."""
-    return labelled(errors, _field_labels(),
-                    positions={"allowed_origins": (_("line %(n)s"), origin_lines)},
-                    messages={"color": _("must be a colour like #1f73b7")})
+    translated = _translation_labels()
+    out = labelled(errors, _field_labels(),
+                   positions={"allowed_origins": (_("line %(n)s"), origin_lines)},
+                   messages={"color": _("must be a colour like #1f73b7")})
+    for err in out:  # a translated text, by the label beside its input
+        if err["path"] in translated:
+            err["field"] = translated[err["path"]]
+    return out
 
 
 def _form_of(channel: Channel) -> dict[str, str]:
@@ -90,6 +109,9 @@ def _form_of(channel: Channel) -> dict[str, str]:
         "color": channel.color,
         "schedule_id": str(channel.schedule_id) if channel.schedule_id is not None else "",
         "identity_shared_with_brand": "on" if channel.identity_shared_with_brand else "",
+        "launcher_asks_contact": "on" if channel.launcher_asks_contact else "",
+        **{f"translations.{tag}.{key}": ((channel.translations or {}).get(tag) or {}).get(key, "")
+           for tag in LANGUAGES for key in TRANSLATED},
     }
 
 
@@ -105,7 +127,7 @@ def _render_form(request: Request, db: Session, user: User, channel: Channel | N
     return render(
         request, "admin/channel_form.html", status_code=status_code, channel=channel, form=form,
         errors=errors or [], brands=list_brands(db, user), schedules=list_schedules(db, user),
-        kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS, **context,
+        kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS, languages=LANGUAGES, **context,
     )
 
 

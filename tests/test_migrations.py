@@ -140,3 +140,31 @@ def test_brands_get_an_identity_secret_and_channels_keep_their_own(backend, tmp_
         assert conn.execute(text("SELECT count(*) FROM brands")).scalar() == 2
         assert conn.execute(text("SELECT jwt_secret FROM channels")).scalar() == "s"
     engine.dispose()
+
+
+def test_channels_get_no_contact_form_and_no_translations(backend, tmp_path):
+    """0010 leaves existing channels as they answered: no name-and-email form before launcher
+    conversations, no translations. Down again, both columns go and the channel stays."""
+    url = _scratch_database(backend, tmp_path)
+    cfg = _alembic(url)
+    command.upgrade(cfg, "0009")
+    engine = make_engine(url)
+    now = "2026-11-30 12:00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO brands (id, name, identity_secret, created_at, updated_at) "
+                          "VALUES (1, 'B', 'x', :now, :now)"), {"now": now})
+        conn.execute(text(
+            "INSERT INTO channels (id, brand_id, name, kind, key, jwt_secret, allowed_origins, "
+            "sender_name, sender_avatar_url, launcher_text, color, created_at, updated_at) "
+            "VALUES (1, 1, 'C', 'web_widget', 'k', 's', '[]', '', '', 'Chat', '#000000', "
+            ":now, :now)"), {"now": now})
+    command.upgrade(cfg, "0010")
+    with engine.connect() as conn:
+        asks, translations = conn.execute(text(
+            "SELECT launcher_asks_contact, translations FROM channels")).one()
+    assert asks in (False, 0)
+    assert translations in ({}, "{}")
+    command.downgrade(cfg, "0009")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT launcher_text FROM channels")).scalar() == "Chat"
+    engine.dispose()

@@ -9,7 +9,7 @@ from overture.accounts.models import User
 from overture.accounts.service import create_user, get_settings_row
 from overture.brands.schemas import BrandIn
 from overture.brands.service import create_brand
-from overture.channels.schemas import ChannelIn
+from overture.channels.schemas import ChannelIn, Translations
 from overture.channels.service import create_channel
 from overture.schedules.schemas import ScheduleIn
 from overture.schedules.service import create_schedule
@@ -42,6 +42,8 @@ def create_demo(db: Session, only_if_empty: bool = False) -> bool:
         brand_id=brand.id, name="Acme website", kind="web_widget",
         allowed_origins=DEMO_ORIGINS, sender_name="Acme Support",
         launcher_text="Questions? Chat with us", color="#1f73b7", schedule_id=schedule.id,
+        translations=Translations.model_validate({"pt-BR": {
+            "launcher_text": "Dúvidas? Fale conosco", "sender_name": "Suporte Acme"}}),
     ))
     # A stable, readable key, so the demo host page can embed it without a lookup.
     channel.key = DEMO_CHANNEL_KEY

@@ -10,7 +10,9 @@ from pydantic import (
     EmailStr,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from overture.i18n import gettext as _
 from overture.kit.errors import Invalid
@@ -54,6 +56,19 @@ class StartConversationIn(Strict):
                     AfterValidator(_name), described(r"^[^\x00-\x1f\x7f]*$")] | None = None
     email: EmailStr | None = None
     message: Body | None = None
+
+    # A reply names its delivery; a conversation from the launcher needs its first message.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["delivery_id"], "properties": {"delivery_id": {"type": "integer"}}},
+        {"required": ["message"], "properties": {"message": {"type": "string"}}}]})
+
+    @model_validator(mode="after")
+    def _a_reply_or_a_message(self) -> StartConversationIn:
+        if self.delivery_id is None and self.message is None:
+            raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
+                type=PydanticCustomError("missing", _("write a message")), loc=("message",),
+                input=None)])
+        return self
 
 
 class CustomerMessageIn(Strict):

@@ -132,7 +132,7 @@ def test_once_per_visit_stays_hidden_in_the_visit_but_returns_in_a_new_one(
     assert goto(page, site.url("/demo/pricing"))["show"]["repeat"] is True
     expect(bubble(page)).to_contain_text("Once a visit")
 
-    bubble(page).get_by_role("button", name="Dismiss").click()
+    bubble(page).get_by_role("button", name="Dismiss message").click()
     expect(bubble(page)).to_have_count(0)
     expect(launcher(page).get_by_text("Questions? Chat with us")).to_be_visible()
     expect(launcher(page)).to_have_accessible_name("Open chat: Questions? Chat with us")
@@ -140,9 +140,12 @@ def test_once_per_visit_stays_hidden_in_the_visit_but_returns_in_a_new_one(
     assert goto(page, site.url("/demo"))["show"] is None
     no_bubble(page)
 
-    # A new tab has a new browser session: a new visit of the same visitor.
+    # Another tab is the same visit; a browser started again (its session cookie gone, its
+    # local storage kept) is a new visit of the same visitor.
     tab = page.context.new_page()
-    assert goto(tab, site.url("/demo"))["show"] is not None
+    assert goto(tab, site.url("/demo"))["show"] is None
+    page.context.clear_cookies()
+    assert goto(tab, site.url("/demo/pricing"))["show"] is not None
     expect(bubble(tab)).to_contain_text("Once a visit")
     assert tab.evaluate("localStorage['overture:visitor']") == page.evaluate(
         "localStorage['overture:visitor']")
@@ -182,7 +185,7 @@ def test_every_time_comes_back_on_the_next_page_view(page: Page, site: DemoSite)
     open_shadow(page.context)
 
     goto(page, site.url("/demo"))
-    bubble(page).get_by_role("button", name="Dismiss").click()
+    bubble(page).get_by_role("button", name="Dismiss message").click()
     expect(bubble(page)).to_have_count(0)
 
     goto(page, site.url("/demo/pricing"))
@@ -492,7 +495,7 @@ def test_a_page_on_an_origin_that_is_not_allowed_gets_nothing(
         page.goto(f"{origin}/index.html")
         expect(page.get_by_role("heading", name="Another site")).to_be_visible()
         page.wait_for_timeout(1000)
-        assert any(url.endswith("/config") for url in failed), failed
+        assert any("/config" in url for url in failed), failed
         assert answered == []
         assert page.locator("overture-widget").count() == 0
         message_id = site.api.get("/api/v1/proactive-messages").json()[0]["id"]

@@ -1,86 +1,156 @@
 /* Overture widget app, loaded by /widget.js. Plain JS, no dependencies.
  *
  * Everything the visitor sees lives in one shadow root (closed; `data-shadow="open"` on the
- * embed tag opens it, for tests and debugging) attached to one element at the end of <body>.
+ * embed tag opens it, for tests and debugging) attached to one element at the end of <body>,
+ * shown in the browser's top layer where it can be, over the visual viewport.
  * Server and host-page text only ever reaches the page as text nodes, never as HTML.
+ * Host pages may replace built-ins before or after this runs: the app keeps its own copies
+ * (or does without: no Array.prototype method, no bind, its own JSON writer).
  * The protocol is docs/widget-protocol.md.
  */
 (function (w, d) {
   'use strict';
 
-  var me = d.currentScript || d.querySelector('script[src*="/widget/app.js"][data-channel]');
+  var me = d.currentScript;
   if (!me) return;
-  var KEY = me.getAttribute('data-channel') || '';
-  var API = new URL(me.src).origin + '/widget/v1/' + encodeURIComponent(KEY) + '/';
-  var SHADOW = me.getAttribute('data-shadow') === 'open' ? 'open' : 'closed';
-  var queued = (w.Overture && w.Overture.q) || [];
+  // Set by the loader; an older loader passed the key as attributes and used `Overture`.
+  var boot = me.overture || { key: me.getAttribute('data-channel') || '', global: 'Overture',
+    shadow: me.getAttribute('data-shadow'), queue: w.Overture || {}, early: {} };
+  var early = boot.early || {};
+  var KEY = boot.key;
+  var API = early.api || new URL('/widget/v1/' + encodeURIComponent(KEY) + '/', me.src).href;
+  var SHADOW = boot.shadow === 'open' ? 'open' : 'closed';
+  var queued = boot.queue.q || [];
+
+  /* ---------- safe copies of what the host page could replace later ---------- */
+
+  var keys = Object.keys;
+  var fetchNow = w.fetch;
+  var apply = Reflect.apply;
+  var parse = JSON.parse;
+  try { if (parse('{"a":[1]}').a[0] !== 1) parse = null; } catch (e) { parse = null; }
+  if (!parse) parse = pristineParse();
+
+  /** JSON.parse from a fresh realm, for a host page that replaced it before we came. */
+  function pristineParse() {
+    var frame = d.createElement('iframe');
+    frame.style.display = 'none';
+    (d.body || d.documentElement).appendChild(frame);
+    var fresh = frame.contentWindow.JSON.parse;
+    frame.remove();
+    return fresh;
+  }
+
+  function each(list, fn) { for (var i = 0; i < list.length; i++) fn(list[i], i); }
+  function find(list, test) {
+    for (var i = 0; i < list.length; i++) if (test(list[i])) return list[i];
+    return null;
+  }
+  function drop(list, item) {
+    for (var i = 0; i < list.length; i++) if (list[i] === item) { list.splice(i, 1); return; }
+  }
+  function add(list, item) { list[list.length] = item; }
+
+  /** JSON text of plain data: strings, numbers, booleans, null, arrays and objects. */
+  function json(v) {
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'number') return isFinite(v) ? String(v) : 'null';
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'string') {
+      return '"' + v.replace(/[\\"\u0000-\u001f\u2028\u2029]/g, function (c) {
+        return '\\u' + (c.charCodeAt(0) + 65536).toString(16).slice(1);
+      }) + '"';
+    }
+    var out = '';
+    if (Array.isArray(v)) {
+      each(v, function (x) { out += (out ? ',' : '') + json(x); });
+      return '[' + out + ']';
+    }
+    each(keys(v), function (k) {
+      if (v[k] !== undefined) out += (out ? ',' : '') + json(k) + ':' + json(v[k]);
+    });
+    return '{' + out + '}';
+  }
+
+  function read(text) { try { return parse(text); } catch (e) { return null; } }
 
   /* ---------- words ---------- */
 
   var LANG = /^pt\b/i.test(navigator.language || '') ? 'pt-BR' : 'en';
   var T = LANG === 'pt-BR' ? {
-    dismiss: 'Fechar', close: 'Fechar', open: 'Abrir chat', send: 'Enviar',
-    name: 'Seu nome', email: 'Seu e-mail', badEmail: 'Informe um e-mail válido',
-    noName: 'Informe seu nome', write: 'Escreva uma mensagem…', you: 'Você',
+    dismiss: 'Fechar mensagem', close: 'Fechar', open: 'Abrir chat', send: 'Enviar',
+    name: 'Seu nome', email: 'Seu e-mail', message: 'Sua mensagem',
+    badEmail: 'Informe um e-mail válido', noName: 'Informe seu nome',
+    noMessage: 'Escreva sua mensagem', write: 'Escreva uma mensagem…', you: 'Você',
     sending: 'Enviando…', notSent: 'Não enviada', failed: 'Não foi possível enviar. Tente de novo.',
-    ended: 'Esta conversa foi encerrada', unread: 'Nova mensagem'
+    ended: 'Esta conversa foi encerrada', unread: 'Nova mensagem',
+    from: 'Mensagem de ', opens: '(abrir o chat)',
+    hello: 'Envie sua mensagem: respondemos por aqui.'
   } : {
-    dismiss: 'Dismiss', close: 'Close', open: 'Open chat', send: 'Send',
-    name: 'Your name', email: 'Your email', badEmail: 'Please enter a valid email',
-    noName: 'Please enter your name', write: 'Write a message…', you: 'You',
+    dismiss: 'Dismiss message', close: 'Close', open: 'Open chat', send: 'Send',
+    name: 'Your name', email: 'Your email', message: 'Your message',
+    badEmail: 'Please enter a valid email', noName: 'Please enter your name',
+    noMessage: 'Please write your message', write: 'Write a message…', you: 'You',
     sending: 'Sending…', notSent: 'Not sent', failed: 'Could not send. Please try again.',
-    ended: 'This conversation has ended', unread: 'New message'
+    ended: 'This conversation has ended', unread: 'New message',
+    from: 'Message from ', opens: '(open the chat)',
+    hello: 'Send us a message and we will answer here.'
   };
 
   /* ---------- ids and storage ---------- */
 
   function rid(prefix) {
     var bytes = crypto.getRandomValues(new Uint8Array(12));
-    return prefix + Array.prototype.map.call(bytes, function (b) {
-      return (b + 256).toString(16).slice(1);
-    }).join('');
+    for (var i = 0; i < 12; i++) prefix += (bytes[i] + 256).toString(16).slice(1);
+    return prefix;
   }
 
-  function remembered(store, key, prefix) {
-    var id = null;
-    try { id = w[store].getItem(key); } catch (e) { /* storage blocked */ }
-    if (!id || !/^[\w-]{16,64}$/.test(id)) {
-      id = rid(prefix);
-      try { w[store].setItem(key, id); } catch (e) { /* kept in memory only */ }
-    }
-    return id;
+  function stored(key) {
+    try { return read(w.localStorage.getItem(key)); } catch (e) { return null; }
   }
 
-  function keep(store, key, value) {
-    try { w[store].setItem(key, value); } catch (e) { /* kept in memory only */ }
+  function keep(key, value) {
+    try {
+      if (value == null) w.localStorage.removeItem(key);
+      else w.localStorage.setItem(key, typeof value === 'string' ? value : json(value));
+    } catch (e) { /* kept in memory only */ }
   }
 
-  /* ---------- HTTP: JSON calls, retried with the same body (so the same event id) ---------- */
+  /* ---------- HTTP ----------
+   * Bodies go as text/plain (a "simple" request: no CORS preflight); failures are retried
+   * with the same body, so the same event id. */
 
   function wait(ms) { return new Promise(function (ok) { setTimeout(ok, ms); }); }
 
-  function call(method, path, body, retries) {
+  /** The data of an answer, or an error with its status, code and whether to try again. */
+  function answer(res) {
+    return res.json().then(null, function () { return {}; }).then(function (data) {
+      if (res.ok) return data;
+      var problem = (data && data.error) || {};
+      var err = new Error(problem.message || 'HTTP ' + res.status);
+      err.status = res.status;
+      err.code = problem.code;
+      err.details = problem.details || [];
+      err.retry = res.status >= 500 || res.status === 429;
+      err.after = Number(res.headers.get('Retry-After')) || 0;
+      throw err;
+    });
+  }
+
+  function call(method, path, body, retries, keepalive) {
     if (retries == null) retries = 3;
+    var text = body == null ? undefined : typeof body === 'string' ? body : json(body);
     function attempt(n) {
       var abort = new AbortController();
       var timeout = setTimeout(function () { abort.abort(); }, 15000);
-      return fetch(API + path, {
-        method: method, credentials: 'omit', mode: 'cors', signal: abort.signal,
-        headers: body ? { 'Content-Type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined
+      return new Promise(function (ok) {
+        ok(fetchNow(API + path, { method: method, credentials: 'omit', mode: 'cors',
+          signal: abort.signal, keepalive: !!keepalive, body: text,
+          headers: text ? { 'Content-Type': 'text/plain;charset=UTF-8' } : {} }));
       }).then(function (res) {
         clearTimeout(timeout);
-        return res.json().catch(function () { return {}; }).then(function (data) {
-          if (res.ok) return data;
-          var err = new Error((data.error && data.error.message) || 'HTTP ' + res.status);
-          err.status = res.status;
-          err.code = data.error && data.error.code;
-          err.details = (data.error && data.error.details) || [];
-          err.retry = res.status >= 500 || res.status === 429;
-          err.after = Number(res.headers.get('Retry-After')) || 0;
-          throw err;
-        });
-      }).catch(function (err) {
+        return answer(res);
+      }).then(null, function (err) {
         // A network failure (or timeout) is worth another try; a 4xx answer is not.
         clearTimeout(timeout);
         if (err.retry === false || n >= retries) throw err;
@@ -93,8 +163,9 @@
 
   /* ---------- state ---------- */
 
-  var visitor = remembered('localStorage', 'overture:visitor', 'v_');
-  var session = remembered('sessionStorage', 'overture:session', 's_');
+  // The loader made the ids; where storage or cookies are off they live in memory.
+  var visitor = early.visitor || rid('v_');
+  var session = early.session || rid('s_');
   var attributes = {};
   var handlers = {};
   var dead = false;         // the channel refused us (unknown key, origin not allowed)
@@ -107,16 +178,19 @@
   var tries = {};           // re-checks per pending moment (a timer may fire a bit early)
   var shown = null;         // the message in the bubble, or opened in the messenger
   var waiting = null;       // a message that arrived while the messenger was open
-  var draft = null;         // the message opened in the messenger, not answered yet
+  var draft = null;         // what the messenger answers: an opened message, or {} (launcher)
   var chat = null;          // the conversation, once started (see below)
+  var config = {};
   var ui = null;            // set once mounted
 
-  function later(fn) { chain = chain.then(fn).catch(warn); return chain; }
+  function later(fn) { chain = chain.then(fn).then(null, warn); return chain; }
 
-  function warn(err) { if (w.console) console.warn('[overture]', err && err.message || err); }
+  function warn(err) {
+    try { console.warn('[overture]', err && err.message || err); } catch (e) { /* no console */ }
+  }
 
   function emit(name, message, conversationId) {
-    (handlers[name] || []).forEach(function (fn) {
+    each(handlers[name] || [], function (fn) {
       var info = { messageId: message && message.message_id,
         deliveryId: message && message.delivery_id };
       if (conversationId) info.conversationId = conversationId;
@@ -128,23 +202,63 @@
     });
   }
 
-  function report(kind, message) {
-    return call('POST', 'events', {
-      visitor_id: visitor, event_id: rid('e_'), delivery_id: message.delivery_id, kind: kind
-    }).catch(warn);
-  }
-
   function adopt(data) {
     if (data && typeof data.visitor_id === 'string' && /^[\w-]{16,64}$/.test(data.visitor_id) &&
         data.visitor_id !== visitor) {
       visitor = data.visitor_id;
-      keep('localStorage', 'overture:visitor', visitor);
+      keep('overture:visitor', visitor);
     }
+  }
+
+  /* ---------- events: kept until the server has them ----------
+   * Each goes out with keepalive, so a navigation right after it does not cancel it, and stays
+   * in localStorage until answered; the next page sends what is left (the server counts an
+   * event id once). */
+
+  var OUTBOX = 'overture:outbox:' + KEY;
+  var DAY = 864e5;
+
+  function outbox() {
+    var list = stored(OUTBOX);
+    return Array.isArray(list) ? list : [];
+  }
+
+  function settle(eventId) {
+    var list = outbox();
+    var left = [];
+    each(list, function (e) { if (e.body && e.body.event_id !== eventId) add(left, e); });
+    keep(OUTBOX, left.length ? left : null);
+  }
+
+  function deliver(body) {
+    return call('POST', 'events', body, 2, true).then(function () {
+      settle(body.event_id);
+    }, function (err) {
+      if (err.retry === false) settle(body.event_id);  // refused for good: never resent
+      warn(err);
+    });
+  }
+
+  function report(kind, message) {
+    var body = { visitor_id: visitor, event_id: rid('e_'), delivery_id: message.delivery_id,
+      kind: kind };
+    var list = outbox();
+    if (list.length >= 50) list.splice(0, list.length - 49);
+    add(list, { at: Date.now(), body: body });
+    keep(OUTBOX, list);
+    return deliver(body);
+  }
+
+  function resend() {
+    var now = Date.now();
+    each(outbox(), function (e) {
+      if (e.body && now - e.at < DAY) deliver(e.body); else if (e.body) settle(e.body.event_id);
+    });
   }
 
   /* ---------- page views and decisions ---------- */
 
-  function pageView(url, title) {
+  function pageView(url, title, first) {
     var referrer = lastUrl || d.referrer || '';
     lastUrl = url;
     var mine = ++seq;
@@ -152,12 +266,18 @@
     return later(function () {
       if (dead) return;
       // Every page view is reported; only the latest one's answer is used.
-      if (mine === seq) pageStart = Date.now();  // the server's clock starts about now too
-      return call('POST', 'page-views', {
+      if (mine === seq) pageStart = first ? first.start : Date.now();
+      var body = first ? first.body : {
         visitor_id: visitor, session_id: session, event_id: rid('e_'),
         url: url.slice(0, 2000), title: (title || '').slice(0, 500),
-        referrer: referrer.slice(0, 2000), language: navigator.language || '',
+        referrer: referrer.slice(0, 2000), language: (navigator.language || '').slice(0, 35),
         attributes: attributes
+      };
+      // The loader's request, if it went; else (or if it failed) ours, with the same event id.
+      var sent = first ? first.pageView.then(answer) : call('POST', 'page-views', body);
+      return sent.then(null, function (err) {
+        if (!first || err.status === 403 || err.status === 404) throw err;
+        return call('POST', 'page-views', body);
       }).then(function (decision) {
         adopt(decision);
         if (mine !== seq) return;
@@ -170,9 +290,8 @@
   function check(seconds, mine) {
     delete timers[seconds];
     if (dead || mine !== seq || pageViewId == null) return;
-    call('POST', 'check', { visitor_id: visitor, page_view_id: pageViewId }).then(function (decision) {
-      if (mine === seq) decide(decision, seconds);
-    }, refused);
+    call('POST', 'check', { visitor_id: visitor, page_view_id: pageViewId })
+      .then(function (decision) { if (mine === seq) decide(decision, seconds); }, refused);
   }
 
   function refused(err) {
@@ -182,7 +301,7 @@
 
   function decide(decision, checked) {
     var mine = seq;
-    (decision.pending || []).forEach(function (seconds) {
+    each(decision.pending || [], function (seconds) {
       if (timers[seconds]) return;
       if (seconds === checked && (tries[seconds] = (tries[seconds] || 0) + 1) > 5) return;
       var due = pageStart + seconds * 1000 + 100 - Date.now();
@@ -192,7 +311,7 @@
   }
 
   function clearTimers() {
-    Object.keys(timers).forEach(function (s) { clearTimeout(timers[s]); });
+    each(keys(timers), function (s) { clearTimeout(timers[s]); });
     timers = {};
     tries = {};
   }
@@ -216,6 +335,7 @@
 
   function dismiss() {
     var message = shown;
+    if (!message) return;
     shown = null;
     ui.hideBubble();
     report('dismissed', message);
@@ -234,6 +354,8 @@
       // one is closed unanswered.
       if (chat) leave(chat.status === 'open' || chat.pending.length > 0);
       draft = message;
+    } else if (!chat && !draft) {
+      draft = {};  // from the launcher: the customer starts a conversation
     }
     if (chat && chat.unread) { chat.unread = false; save(); }
     ui.open(message);
@@ -243,13 +365,13 @@
     if (!ui.isOpen()) return;
     ui.close();
     var message = draft;
-    if (message && !message.starting) {
+    if (message && message.delivery_id && !message.starting) {
       draft = null;
       ui.clear();
       report('dismissed', message);
       emit('proactiveMessageDismissed', message);
-      var before = stored();
-      if (before) resume(before);
+      var before = stored(STORE);
+      if (before && before.id > 0) resume(before);
     } else if (!message && chat && chat.status === 'solved' && !chat.pending.length) {
       leave();  // the customer has seen that it ended
       ui.clear();
@@ -264,18 +386,11 @@
 
   var STORE = 'overture:conversation:' + KEY;
 
-  function stored() {
-    var s = null;
-    try { s = JSON.parse(w.localStorage.getItem(STORE)); } catch (e) { /* none */ }
-    return s && s.id > 0 ? s : null;
-  }
-
   function save() {
-    try {
-      if (!chat) return w.localStorage.removeItem(STORE);
-      w.localStorage.setItem(STORE, JSON.stringify({ id: chat.id, last: chat.last,
-        unread: chat.unread, pending: chat.pending.map(function (p) { return [p.id, p.body]; }) }));
-    } catch (e) { /* kept in memory only */ }
+    if (!chat) return keep(STORE, null);
+    var pending = [];
+    each(chat.pending, function (p) { add(pending, [p.id, p.body]); });
+    keep(STORE, { id: chat.id, last: chat.last, unread: chat.unread, pending: pending });
   }
 
   function leave(keepStored) {
@@ -297,7 +412,7 @@
     var c = join(s.id, s.last);
     c.unread = !!s.unread;
     ui.unread(c.unread);
-    (s.pending || []).forEach(function (p) { queue(c, p[0], p[1]); });
+    each(Array.isArray(s.pending) ? s.pending : [], function (p) { queue(c, p[0], p[1]); });
     load(c, 0);
   }
 
@@ -311,16 +426,17 @@
     });
   }
 
-  /** The first reply (the data form's fields, or {message}) starts the conversation. */
+  /** The first reply starts the conversation: the data form's fields, or {message}, for an
+   *  opened proactive message or (with no delivery) from the launcher. */
   function begin(message, fields) {
     message.starting = true;
     message.client_id = message.client_id || rid('c_');
-    var body = { visitor_id: visitor, delivery_id: message.delivery_id,
-      client_id: message.client_id };
-    Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
+    var body = { visitor_id: visitor, client_id: message.client_id };
+    if (message.delivery_id) body.delivery_id = message.delivery_id;
+    each(keys(fields), function (k) { body[k] = fields[k]; });
     return call('POST', 'conversations', body).then(function (data) {
       if (draft === message) draft = null;
-      var c = join(data.conversation_id, 0, message);
+      var c = join(data.conversation_id, 0, message.delivery_id ? message : null);
       arrived(c, data);
       emit('conversationStarted', message, c.id);  // the server counted the reply
     }, function (err) {
@@ -331,7 +447,7 @@
 
   function arrived(c, data) {
     if (chat !== c) return;
-    data.messages.forEach(function (m) { receive(c, m, true); });
+    each(data.messages, function (m) { receive(c, m, true); });
     status(c, data.status);
     connect(c);
   }
@@ -345,8 +461,8 @@
     if (inOrder && fresh) c.last = m.id;
     var p = null;
     if (m.author === 'customer') {
-      p = c.pending.filter(function (q) { return q.id === m.client_id; })[0];
-      if (p) c.pending.splice(c.pending.indexOf(p), 1);
+      p = find(c.pending, function (q) { return q.id === m.client_id; });
+      if (p) drop(c.pending, p);
       if (fresh) c.status = 'open';  // the customer writing again reopens it (server-side too)
     }
     ui.add(m, p && p.el, c.rich);
@@ -396,15 +512,14 @@
     ws.onmessage = function (e) {
       if (c.ws !== ws) return;
       c.heard = Date.now();
-      var data = {};
-      try { data = JSON.parse(e.data) || {}; } catch (x) { /* not ours */ }
+      var data = read(e.data) || {};
       if (data.type === 'message') receive(c, data.message, true);
       else if (data.type === 'status') status(c, data.status, true);
       else if (data.type === 'ping') ws.send('{"type":"pong"}');
       else if (data.type === 'error') {
         // Errors name no message: the oldest one sent on the socket goes over HTTP, which
         // answers with the stored copy or with the reason it was refused.
-        var p = c.pending.filter(function (q) { return q.state === 'ws'; })[0];
+        var p = find(c.pending, function (q) { return q.state === 'ws'; });
         if (p) viaHttp(c, p);
       }
     };
@@ -417,7 +532,7 @@
     try { ws.close(); } catch (e) { /* closed already */ }
     if (chat !== c) return;
     // Messages that were on the socket, not yet echoed, go over HTTP (same client ids).
-    c.pending.forEach(function (p) { if (p.state === 'ws') viaHttp(c, p); });
+    each(c.pending.slice(), function (p) { if (p.state === 'ws') viaHttp(c, p); });
     if (code === 4404) { leave(); ui.clear(); } else lost(c);
   }
 
@@ -435,20 +550,22 @@
   w.addEventListener('offline', function () { if (chat && chat.ws) closed(chat, chat.ws); });
   w.addEventListener('online', function () {
     if (chat && !chat.ws) { chat.attempt = 0; connect(chat); }
+    resend();
+    if (pageViewId == null && !dead && lastUrl) pageView(lastUrl, d.title);  // never answered
   });
 
   function queue(c, id, body) {
     var p = { id: id, body: body, state: 'queued', el: ui.pending(body) };
-    c.pending.push(p);
+    add(c.pending, p);
     return p;
   }
 
   function flush(c) {
     if (chat !== c) return;
-    c.pending.forEach(function (p) {
+    each(c.pending.slice(), function (p) {
       if (p.state !== 'queued') return;
       if (!live(c)) return viaHttp(c, p);
-      c.ws.send(JSON.stringify({ type: 'message', client_id: p.id, body: p.body }));
+      c.ws.send(json({ type: 'message', client_id: p.id, body: p.body }));
       p.state = 'ws';
     });
   }
@@ -459,13 +576,12 @@
       { visitor_id: visitor, client_id: p.id, body: p.body }).then(function (m) {
       receive(c, m, false);
     }, function (err) {
-      var at = c.pending.indexOf(p);
-      if (chat !== c || at < 0) return;
+      if (chat !== c || !find(c.pending, function (q) { return q === p; })) return;
       if (err.retry !== false) {  // the network or the server: try again (socket or HTTP)
         p.state = 'queued';
         return setTimeout(flush, 5000, c);
       }
-      c.pending.splice(at, 1);
+      drop(c.pending, p);
       ui.failed(p.el);
       save();
     });
@@ -481,15 +597,15 @@
     var message = draft;
     if (!message) return;
     // The first message starts the conversation; any typed meanwhile follow it.
-    var early = message.early = message.early || [];
-    early.push({ body: text, el: ui.pending(text) });
-    if (early.length > 1) return;
+    var typed = message.typed = message.typed || [];
+    add(typed, { body: text, el: ui.pending(text) });
+    if (typed.length > 1) return;
     begin(message, { message: text }).then(function () {
-      early.slice(1).forEach(function (e) { say(e.body); });
+      each(typed.slice(1), function (e) { say(e.body); });
     }, function (err) {
       warn(err);
-      message.early = [];
-      early.forEach(function (e) { ui.failed(e.el); });
+      message.typed = [];
+      each(typed, function (e) { ui.failed(e.el); });
     });
   }
 
@@ -502,7 +618,7 @@
         arg.title == null ? d.title : String(arg.title));
     }
     if (name === 'set') {
-      Object.keys(arg || {}).forEach(function (k) { attributes[k] = arg[k]; });
+      each(keys(arg || {}), function (k) { attributes[k] = arg[k]; });
     } else if (name === 'identify') {
       later(function () {
         if (dead) return;
@@ -513,15 +629,18 @@
     } else if (name === 'close') {
       ready.then(closeMessenger);
     } else if (name === 'on' && typeof fn === 'function') {
-      (handlers[arg] = handlers[arg] || []).push(fn);
+      add(handlers[arg] = handlers[arg] || [], fn);
     } else {
       warn('unknown command ' + name);
     }
   }
 
-  var Overture = function () { command.apply(null, arguments); };
+  function Overture(name, arg, fn) {
+    try { command(name, arg, fn); } catch (e) { warn(e); }
+  }
   Overture.l = 1;
-  w.Overture = Overture;
+  // Only the global the loader set up is replaced; a host's own is never touched.
+  if (boot.global) w[boot.global] = Overture;
 
   /* ---------- single-page apps: route changes are page views ---------- */
 
@@ -534,11 +653,11 @@
     }, 50);
   }
 
-  ['pushState', 'replaceState'].forEach(function (name) {
+  each(['pushState', 'replaceState'], function (name) {
     var original = history[name];
     if (typeof original !== 'function') return;
     history[name] = function () {
-      var result = original.apply(this, arguments);
+      var result = apply(original, this, arguments);
       try { routeChanged(); } catch (e) { warn(e); }
       return result;
     };
@@ -549,11 +668,11 @@
 
   function h(tag, attrs, children) {
     var el = d.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
+    each(keys(attrs || {}), function (k) {
       if (k === 'text') el.textContent = attrs[k];
       else if (attrs[k] != null && attrs[k] !== false) el.setAttribute(k, attrs[k]);
     });
-    (children || []).forEach(function (c) { if (c) el.appendChild(c); });
+    each(children || [], function (c) { if (c) el.appendChild(c); });
     return el;
   }
 
@@ -574,8 +693,8 @@
 
   /** Message text from runs: bold, italic, links and line breaks, as elements and text nodes. */
   function richText(el, runs) {
-    (runs || []).forEach(function (run) {
-      String(run.text == null ? '' : run.text).split('\n').forEach(function (part, i) {
+    each(runs || [], function (run) {
+      each(String(run.text == null ? '' : run.text).split('\n'), function (part, i) {
         if (i) el.appendChild(h('br'));
         if (!part) return;
         var node = d.createTextNode(part);
@@ -597,7 +716,12 @@
     return ((n >> 16) * 299 + (n >> 8 & 255) * 587 + (n & 255) * 114) / 1000 > 160 ? '#111' : '#fff';
   }
 
-  var CSS = [
+  // Distances from the screen's edges, inside the safe area (notches, home indicators).
+  var EDGE = 'calc(16px + env(safe-area-inset-right, 0px))';
+  var FOOT = 'calc(16px + env(safe-area-inset-bottom, 0px))';
+  var ABOVE = 'calc(84px + env(safe-area-inset-bottom, 0px))';
+  var CSS = '';
+  each([
     ':host{all:initial}',
     '.ov{all:initial;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1b1b1b}',
     '.ov *{box-sizing:border-box;margin:0}',
@@ -607,41 +731,63 @@
     'button{cursor:pointer;border:0;background:none;padding:0}',
     ':focus-visible{outline:3px solid #0b57d0;outline-offset:2px}',
     'svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}',
-    '.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;min-height:52px;min-width:52px;padding:0 15px;border-radius:26px;background:var(--c);color:var(--t);box-shadow:0 4px 14px rgba(0,0,0,.25);font-weight:600}',
+    '.launcher{position:absolute;right:' + EDGE + ';bottom:' + FOOT + ';display:flex;align-items:center;gap:8px;min-height:52px;min-width:52px;max-width:calc(100% - 32px);padding:0 15px;border-radius:26px;background:var(--c);color:var(--t);box-shadow:0 4px 14px rgba(0,0,0,.25);font-weight:600}',
     '.launcher .label{max-width:220px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
-    '.bubble{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:300px;max-width:calc(100vw - 40px)}',
-    '.card{position:relative;background:#fff;border-radius:12px;padding:12px 36px 12px 14px;box-shadow:0 6px 24px rgba(0,0,0,.22);animation:ov-in .3s ease-out}',
-    '@keyframes ov-in{from{opacity:0;transform:translateY(12px)}}',
+    '.bubble{position:absolute;right:' + EDGE + ';bottom:' + ABOVE + ';width:300px;max-width:calc(100% - 32px)}',
+    // Slides in without fading: the first frame that has the bubble shows it whole.
+    '.card{position:relative;background:#fff;border-radius:12px;padding:12px 44px 12px 14px;box-shadow:0 6px 24px rgba(0,0,0,.22);animation:ov-in .2s ease-out}',
+    '@keyframes ov-in{from{transform:translateY(10px)}}',
     '@media (prefers-reduced-motion:reduce){.card{animation:none}}',
     '.card .open{position:absolute;inset:0;border-radius:12px;width:100%}',
     '.card .who,.card .text{position:relative;pointer-events:none}',
+    '.card .text{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:6;overflow:hidden;overflow-wrap:anywhere}',
+    '.small .card .text{-webkit-line-clamp:4}',
     '.card a{pointer-events:auto;color:#0b57d0;text-decoration:underline}',
-    '.card .x{position:absolute;top:6px;right:6px;width:28px;height:28px;border-radius:14px;display:grid;place-items:center;color:#555}',
+    '.card .x{position:absolute;top:0;right:0;width:44px;height:44px;border-radius:22px;display:grid;place-items:center;color:#555}',
     '.card .x svg{width:16px;height:16px}',
     '.card .x:hover{background:#eee}',
     '.who{display:flex;align-items:center;gap:8px;margin-bottom:4px;font-size:12px;font-weight:600;color:#555}',
     '.avatar{width:24px;height:24px;border-radius:12px;object-fit:cover}',
-    '.panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:360px;max-width:calc(100vw - 40px);height:520px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.28);overflow:hidden}',
-    '.head{padding:14px 16px;background:var(--c);color:var(--t);font-weight:700;font-size:16px}',
+    '.panel{position:absolute;right:' + EDGE + ';bottom:' + ABOVE + ';width:360px;max-width:calc(100% - 32px);height:520px;max-height:calc(100% - 110px);display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.28);overflow:hidden}',
+    // Phones: the messenger takes the whole screen, inside the safe area.
+    '.small .panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0;padding:env(safe-area-inset-top,0px) env(safe-area-inset-right,0px) env(safe-area-inset-bottom,0px) env(safe-area-inset-left,0px)}',
+    '.small.open .launcher{display:none}',
+    '.head{display:flex;align-items:center;gap:8px;padding:4px 4px 4px 16px;min-height:52px;background:var(--c);color:var(--t)}',
+    '.head h2{flex:1;font-weight:700;font-size:16px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
+    '.close{width:44px;height:44px;border-radius:22px;display:grid;place-items:center;flex:none}',
     '.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;list-style:none}',
     '.msg{max-width:85%;padding:8px 12px;border-radius:12px;background:#f1f2f4;overflow-wrap:anywhere}',
     '.msg.visitor{align-self:flex-end;background:var(--c);color:var(--t)}',
     '.msg a{color:inherit;text-decoration:underline}',
     '.foot{border-top:1px solid #e3e3e3;padding:12px;display:flex;flex-direction:column;gap:8px}',
     'label{font-size:12px;font-weight:600;color:#444}',
-    'input,textarea{width:100%;padding:8px 10px;border:1px solid #999;border-radius:8px;background:#fff;color:#1b1b1b}',
-    'input[aria-invalid=true]{border-color:#c5221f}',
+    // 16 px and more: phones don't zoom into a field that gets focus.
+    'input,textarea{width:100%;padding:8px 10px;border:1px solid #767676;border-radius:8px;background:#fff;color:#1b1b1b;font-size:16px}',
+    'input[aria-invalid=true],textarea[aria-invalid=true]{border-color:#c5221f}',
     '.err{color:#c5221f;font-size:12px;min-height:1em}',
-    '.send{align-self:flex-end;padding:8px 16px;border-radius:8px;background:var(--c);color:var(--t);font-weight:600}',
+    '.send{align-self:flex-end;min-height:44px;min-width:44px;padding:8px 16px;border-radius:8px;background:var(--c);color:var(--t);font-weight:600}',
     '.row{display:flex;gap:8px;align-items:flex-end}',
-    '.row textarea{flex:1;resize:none;height:40px}',
+    '.row textarea{flex:1;resize:none;height:44px}',
+    '.form textarea{resize:vertical;min-height:72px}',
     '.launcher .dot{position:absolute;top:0;right:0;width:12px;height:12px;border-radius:6px;background:#d93025;box-shadow:0 0 0 2px #fff}',
     '.note{align-self:center;font-size:12px;color:#555;text-align:center}',
     '.state{display:block;font-size:11px;opacity:.85}',
     '.pending{opacity:.75}'
-  ].join('\n');
+  ], function (rule) { CSS += rule + '\n'; });
 
-  function mount(config) {
+  // The element the shadow root hangs on: over the visual viewport, letting clicks through,
+  // with every property set by its own style attribute (!important beats any host rule).
+  var HOST_STYLE = {
+    all: 'initial', display: 'block', position: 'fixed', left: '0', top: '0', width: '100%',
+    height: '100%', margin: '0', padding: '0', border: '0', background: 'transparent',
+    overflow: 'visible', 'pointer-events': 'none', 'z-index': '2147483647'
+  };
+
+  function styleHost(host) {
+    each(keys(HOST_STYLE), function (k) { host.style.setProperty(k, HOST_STYLE[k], 'important'); });
+  }
+
+  function mount() {
     var color = /^#[0-9a-f]{6}$/i.test(config.color || '') ? config.color : '#1f73b7';
     var sender = config.sender || {};
     var launcherText = config.launcher_text || '';
@@ -655,25 +801,60 @@
     var herald = h('div', { 'class': 'vh', 'aria-live': 'polite' });  // news, panel closed
     var log = h('ol', { 'class': 'log', role: 'log', 'aria-live': 'polite' });
     var foot = h('div', { 'class': 'foot', hidden: true });
-    var title = h('h2', { 'class': 'head', id: 'ov-title', text: sender.name || config.name || '' });
+    var closer = h('button', { 'class': 'close', type: 'button', 'aria-label': T.close },
+      [icon(CROSS)]);
+    var head = h('div', { 'class': 'head' }, [
+      h('h2', { id: 'ov-title', text: sender.name || config.name || '' }), closer
+    ]);
     var panel = h('div', { 'class': 'panel', id: 'ov-panel', role: 'dialog', tabindex: '-1',
-      'aria-labelledby': 'ov-title', hidden: true }, [title, log, foot]);
-    var box = h('div', { 'class': 'ov', lang: LANG },
-      [panel, bubble, launcher, herald]);
+      'aria-labelledby': 'ov-title', hidden: true }, [head, log, foot]);
+    var box = h('div', { 'class': 'ov', lang: LANG }, [panel, bubble, launcher, herald]);
     box.style.setProperty('--c', color);
     box.style.setProperty('--t', ink(color));
 
     var host = d.createElement('overture-widget');
-    host.setAttribute('style', 'all:initial!important;position:static!important;' +
-      'display:block!important;width:0!important;height:0!important');
+    styleHost(host);
     var root = host.attachShadow({ mode: SHADOW });
     root.appendChild(h('style', { text: CSS }));
     root.appendChild(box);
+    // The top layer: above any z-index of the host page (a cookie bar, a sticky header).
+    var layered = typeof host.showPopover === 'function';
+    if (layered) host.setAttribute('popover', 'manual');
     d.body.appendChild(host);
+
+    function onTop() {
+      if (!layered) return;
+      try {
+        if (host.matches(':popover-open')) host.hidePopover();
+        host.showPopover();  // shown last: above the host's own popovers and dialogs too
+      } catch (e) { /* not connected, or the host removed us */ }
+    }
+
+    // Over the visual viewport: on a page wider than the screen, or zoomed, the widget stays
+    // where the visitor can see it.
+    function fit() {
+      var v = w.visualViewport;
+      var width = v ? v.width : w.innerWidth;
+      if (v) {
+        host.style.setProperty('left', v.offsetLeft + 'px', 'important');
+        host.style.setProperty('top', v.offsetTop + 'px', 'important');
+        host.style.setProperty('width', v.width + 'px', 'important');
+        host.style.setProperty('height', v.height + 'px', 'important');
+      }
+      box.classList.toggle('small', width <= 480);
+    }
+    if (w.visualViewport) {
+      w.visualViewport.addEventListener('resize', fit);
+      w.visualViewport.addEventListener('scroll', fit);
+    }
+    w.addEventListener('resize', fit);
+    fit();
+    onTop();
 
     function setLauncher() {
       var open = !panel.hidden;
       var withText = !open && !bubble.firstChild && !!launcherText;
+      box.classList.toggle('open', open);
       label.hidden = !withText;
       launcherIcon.replaceChildren(icon(open ? CROSS : CHAT));
       launcher.setAttribute('aria-expanded', String(open));
@@ -744,16 +925,22 @@
       return text;
     }
 
-    /** The data form; `done(values)` sends it and may fail with the server's reasons. */
+    var WRONG = { name: T.noName, email: T.badEmail, message: T.noMessage };
+
+    /** A form of fields (name, email, message); `done(values)` sends it and may fail with the
+     *  server's reasons. */
     function ask(fields, done) {
       var inputs = {};
       var err = h('p', { 'class': 'err', id: 'ov-err', 'aria-live': 'assertive' });
       var button = h('button', { 'class': 'send', type: 'submit', text: T.send });
-      var form = h('form', { novalidate: '' });
-      fields.forEach(function (f) {
+      var form = h('form', { 'class': 'form', novalidate: '' });
+      each(fields, function (f) {
         var id = 'ov-' + f;
-        var input = h('input', { id: id, name: f, type: f === 'email' ? 'email' : 'text',
-          autocomplete: f, required: '', 'aria-describedby': 'ov-err' });
+        var input = f === 'message'
+          ? h('textarea', { id: id, name: f, required: '', maxlength: '10000',
+            'aria-describedby': 'ov-err' })
+          : h('input', { id: id, name: f, type: f === 'email' ? 'email' : 'text',
+            autocomplete: f, required: '', 'aria-describedby': 'ov-err' });
         inputs[f] = input;
         form.appendChild(h('label', { 'for': id, text: T[f] }));
         form.appendChild(input);
@@ -761,8 +948,8 @@
       form.appendChild(err);
       form.appendChild(button);
       form.style.cssText = 'display:flex;flex-direction:column;gap:6px';
-      function invalid(f, message) {
-        err.textContent = message;
+      function invalid(f) {
+        err.textContent = WRONG[f];
         inputs[f].setAttribute('aria-invalid', 'true');
         inputs[f].focus();
       }
@@ -771,23 +958,21 @@
         if (button.disabled) return;
         var values = {};
         var bad = null;
-        fields.forEach(function (f) {
+        each(fields, function (f) {
           var v = inputs[f].value.trim();
           var ok = f === 'email' ? /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(v) : !!v;
           inputs[f].setAttribute('aria-invalid', String(!ok));
           if (!ok && !bad) bad = f;
           values[f] = v;
         });
-        if (bad) return invalid(bad, bad === 'email' ? T.badEmail : T.noName);
+        if (bad) return invalid(bad);
         err.textContent = '';
         button.disabled = true;
         done(values).then(null, function (e) {
           button.disabled = false;
           // The server's checks are the last word (it refuses reserved domains, for one).
-          var field = (e.details || []).map(function (x) { return (x.loc || [])[0]; })
-            .filter(function (f) { return inputs[f]; })[0];
-          if (field) invalid(field, field === 'email' ? T.badEmail : T.noName);
-          else err.textContent = T.failed;
+          var field = find(e.details || [], function (x) { return inputs[(x.loc || [])[0]]; });
+          if (field) invalid(field.loc[0]); else err.textContent = T.failed;
           warn(e);
         });
       });
@@ -806,36 +991,60 @@
       return ask(collect, function (values) { return begin(message, values); });
     }
 
+    /** Opened from the launcher with no conversation: a word of welcome and a way to write. */
+    function welcome() {
+      ui.clear();
+      append(h('li', { 'class': 'note', text: T.hello }));
+      if (!config.ask_contact) return showCompose();
+      var first = draft;
+      return ask(['name', 'email', 'message'], function (values) { return begin(first, values); });
+    }
+
     launcher.addEventListener('click', function () {
       if (panel.hidden) openMessenger(); else closeMessenger();
     });
+    closer.addEventListener('click', closeMessenger);
     box.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape' && !panel.hidden) { e.stopPropagation(); closeMessenger(); }
+      if (e.key !== 'Escape') return;
+      if (!panel.hidden) { e.stopPropagation(); closeMessenger(); }
+      else if (bubble.contains(root.activeElement)) {
+        e.stopPropagation();
+        dismiss();
+        launcher.focus();
+      }
     });
 
     ui = {
       isOpen: function () { return !panel.hidden; },
       showBubble: function (message) {
-        var open = h('button', { 'class': 'open', type: 'button', 'aria-labelledby': 'ov-text' });
+        var from = message.sender || sender;
+        // Its name: who it is from, the text, and what a click does.
+        var open = h('button', { 'class': 'open', type: 'button',
+          'aria-labelledby': 'ov-from ov-text ov-opens' });
         var x = h('button', { 'class': 'x', type: 'button', 'aria-label': T.dismiss },
           [icon(CROSS)]);
         var card = h('div', { 'class': 'card' }, [
           open,
-          senderLine(message.sender || sender),
+          senderLine(from),
           richText(h('p', { 'class': 'text', id: 'ov-text' }), message.text),
           x
         ]);
         open.addEventListener('click', openMessenger);
         x.addEventListener('click', function () { dismiss(); launcher.focus(); });
-        bubble.replaceChildren(card);
+        bubble.replaceChildren(card,
+          h('span', { id: 'ov-from', hidden: true, text: T.from + (from.name || '') + ':' }),
+          h('span', { id: 'ov-opens', hidden: true, text: T.opens }));
         setLauncher();
+        onTop();
       },
       hideBubble: function () { bubble.replaceChildren(); setLauncher(); },
       open: function (message) {
-        var focus = message ? start(message) : chat && showCompose();
+        var focus = message ? start(message)
+          : chat || (draft && draft.starting) ? showCompose() : welcome();
         panel.hidden = false;
         dot.hidden = true;
         setLauncher();
+        onTop();
         log.scrollTop = log.scrollHeight;
         (focus || panel).focus();
       },
@@ -891,25 +1100,38 @@
 
   /* ---------- start ---------- */
 
-  // Resolves once the widget is on the page; never settles if the channel refused us.
-  var ready = call('GET', 'config', null, 2).then(function (config) {
+  // The channel's look, asked for by the loader (or now). Resolves once the widget is on the
+  // page; never settles if the channel refused us.
+  var lang = encodeURIComponent(navigator.language || '');
+  var asked = early.config ? early.config.then(answer) : call('GET', 'config?lang=' + lang, null, 2);
+  var ready = asked.then(null, function (err) {
+    if (err.retry === false) throw err;
+    return call('GET', 'config?lang=' + lang, null, 2);
+  }).then(function (data) {
+    config = data || {};
+    var avatar = safeUrl((config.sender || {}).avatar_url);
+    if (avatar) new Image().src = avatar;  // ready before the bubble needs it
     return new Promise(function (ok) {
       if (d.body) ok(); else d.addEventListener('DOMContentLoaded', ok);
     }).then(function () {
-      mount(config);
-      var before = stored();
-      if (before) resume(before);  // the conversation goes on, on this page too
+      mount();
+      var before = stored(STORE);
+      if (before && before.id > 0) resume(before);  // the conversation goes on, on this page too
+      resend();
     });
-  }).catch(function (err) {
+  }).then(null, function (err) {
     dead = true;
     warn(err);
     return new Promise(function () {});
   });
 
   var sawPageView = false;
-  queued.forEach(function (args) {
+  each(queued, function (args) {
     if (args[0] === 'pageView') sawPageView = true;
-    try { command.apply(null, args); } catch (e) { warn(e); }
+    Overture(args[0], args[1], args[2]);
   });
-  if (!sawPageView) pageView(location.href, d.title);
+  if (!sawPageView) {
+    var first = early.pageView ? early : null;
+    pageView(first ? first.body.url : location.href, d.title, first);
+  }
 })(window, document);

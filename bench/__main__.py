@@ -127,7 +127,7 @@ def show_widget(r: dict, o: Options) -> str:
         f"navigation start → message on screen: {r['page']}, headless Chromium "
         f"{b['chromium']}, median of {b['loads']} fresh visitors",
         ["moment", "ms"], [[m, f"{v:.1f}" if v is not None else None] for m, v in rows],
-        [f"bubble, every load: {b['bubble_all_ms']} ms; then a 0.3 s fade-in."])
+        [f"bubble, every load: {b['bubble_all_ms']} ms; painted whole (a 0.2 s slide, no fade)."])
     return out
 
 

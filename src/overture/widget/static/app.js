@@ -1103,11 +1103,25 @@
   // The channel's look, asked for by the loader (or now). Resolves once the widget is on the
   // page; never settles if the channel refused us.
   var lang = encodeURIComponent(navigator.language || '');
-  var asked = early.config ? early.config.then(answer) : call('GET', 'config?lang=' + lang, null, 2);
-  var ready = asked.then(null, function (err) {
-    if (err.retry === false) throw err;
-    return call('GET', 'config?lang=' + lang, null, 2);
-  }).then(function (data) {
+
+  function askConfig() {
+    return call('GET', 'config?lang=' + lang, null, 2).then(null, again);
+  }
+
+  /** Offline, or the server away: asked again when the browser is back online (or later);
+   *  online and still refused (a page on an origin the channel doesn't allow), not forever. */
+  var rounds = 0;
+  function again(err) {
+    if (err.retry === false || (navigator.onLine !== false && ++rounds > 2)) throw err;
+    return new Promise(function (ok) {
+      var timer = setTimeout(back, 30000);
+      function back() { clearTimeout(timer); w.removeEventListener('online', back); ok(); }
+      w.addEventListener('online', back);
+    }).then(askConfig);
+  }
+
+  var asked = early.config ? early.config.then(answer).then(null, again) : askConfig();
+  var ready = asked.then(function (data) {
     config = data || {};
     var avatar = safeUrl((config.sender || {}).avatar_url);
     if (avatar) new Image().src = avatar;  // ready before the bubble needs it

@@ -3,7 +3,7 @@
    <script src="https://HOST/widget.js" data-channel="KEY" async></script>
    A host page may have broken built-ins: whatever fails here, the app does again. */
 (function (w, d) {
-  var me = d.currentScript || d.querySelector('script[data-channel][src*="widget.js"]');
+  var me = d.currentScript;
   if (!me) return;
   function at(n) { return me.getAttribute('data-' + n) || ''; }
   var name = at('global') || 'Overture';
@@ -24,7 +24,13 @@
     return p;
   }
   function ok(id) { return /^[\w-]{16,64}$/.test(id); }
-  function send(path, init) { try { return fetch(x.api + path, init); } catch (e) { } }
+  function send(path, init) {
+    try {
+      var p = fetch(x.api + path, init);
+      p.catch(ok);  // handled: the app reads the failure later, the console need not
+      return p;
+    } catch (e) { }
+  }
 
   try {
     // The visitor lives in localStorage; the visit's session in a cookie without expiry,
@@ -46,13 +52,16 @@
   for (var i = 0; i < q.length; i++) if (/^(pageView|set|identify)$/.test(q[i][0])) q = 0;
   if (q && x.visitor && x.session) {
     try {
+      // JSON.stringify as the host page left it: used only while it still writes JSON.
+      if (JSON.stringify({ a: [1] }) !== '{"a":[1]}') throw 0;
       x.start = Date.now();
       x.body = {
         visitor_id: x.visitor, session_id: x.session, event_id: rid('e_'),
         url: location.href.slice(0, 2000), title: d.title.slice(0, 500),
         referrer: d.referrer.slice(0, 2000), language: x.lang.slice(0, 35), attributes: {}
       };
-      x.pageView = send('page-views', { method: 'POST', body: JSON.stringify(x.body) });  // a string body: text/plain, no preflight
+      // A string body goes as text/plain: no preflight.
+      x.pageView = send('page-views', { method: 'POST', body: JSON.stringify(x.body) });
     } catch (e) { }
   }
   var app = d.createElement('script');

@@ -1,0 +1,317 @@
+"""The launcher always leads somewhere: without a proactive message on screen it opens the
+messenger with a composer, and the customer's first message starts a conversation and a ticket.
+
+The customer is the widget on the demo site in headless Chromium; the agent's side is driven
+over the REST API with the admin token of the `site` fixture (and, once, the agent workspace).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from overture.demo.service import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL
+from tests.e2e import widget_helpers
+from tests.e2e.conftest import sign_in
+from tests.e2e.widget_helpers import DemoSite, bubble, goto, launcher, messenger, open_shadow
+
+site = widget_helpers.site
+
+WRITE = "Write a message…"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def new_page(browser: Browser, **options: Any) -> Page:
+    context = browser.new_context(**options)
+    open_shadow(context)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser: Browser):
+    """A page of the demo site with the widget's shadow root open, in a context of its own."""
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll `check` until it returns something truthy (server state written in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, "condition not reached in time"
+            return value
+        time.sleep(0.1)
+
+
+def wait_for_stats(site: DemoSite, message_id: int, expected: dict, timeout: float = 5.0) -> None:
+    """Poll the message's counters (the totals of its statistics: sent, opened, replied and the
+    raw counts) until they are `expected`; fail with the last ones seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = site.api.get(f"/api/v1/proactive-messages/{message_id}/stats")
+        assert got.status_code == 200, got.text
+        stats = got.json()["totals"]
+        if stats == expected or time.monotonic() > deadline:
+            assert stats == expected, f"counters {stats}, expected {expected}"
+            return
+        time.sleep(0.1)
+
+
+def set_channel(site: DemoSite, **fields: Any) -> dict:
+    changed = site.api.patch(f"/api/v1/channels/{site.channel_id}", json=fields)
+    assert changed.status_code == 200, changed.text
+    for name, value in fields.items():
+        assert changed.json()[name] == value
+    return changed.json()
+
+
+def tickets(site: DemoSite) -> list[dict]:
+    listed = site.api.get("/api/v1/tickets")
+    assert listed.status_code == 200, listed.text
+    return listed.json()
+
+
+def only_ticket(site: DemoSite) -> dict:
+    """The one ticket there is, once there is one, with its messages and page views."""
+    found = eventually(lambda: tickets(site))
+    assert len(found) == 1, found
+    detail = site.api.get(f"/api/v1/tickets/{found[0]['id']}")
+    assert detail.status_code == 200, detail.text
+    return detail.json()
+
+
+def bodies(site: DemoSite, ticket_id: int) -> list[tuple[str, str]]:
+    ticket = site.api.get(f"/api/v1/tickets/{ticket_id}").json()
+    return [(m["author"], m["body"]) for m in ticket["messages"]]
+
+
+def agent_says(site: DemoSite, ticket_id: int, body: str) -> dict:
+    sent = site.api.post(f"/api/v1/tickets/{ticket_id}/messages",
+                         json={"client_id": "t-" + secrets.token_hex(8), "body": body})
+    assert sent.status_code == 201, sent.text
+    return sent.json()
+
+
+def log_texts(page: Page) -> list[str]:
+    return messenger(page).locator(".log > li").evaluate_all(
+        "items => items.map(i => i.textContent)")
+
+
+def write(page: Page, text: str) -> None:
+    box = messenger(page).get_by_role("textbox", name=WRITE)
+    box.fill(text)
+    messenger(page).get_by_role("button", name="Send").click()
+    expect(messenger(page).locator(".msg.visitor").last).to_contain_text(text)
+
+
+def start_from_launcher(page: Page, site: DemoSite, first: str) -> dict:
+    """On the home page, open the messenger with the launcher and write `first`; the ticket it
+    started."""
+    assert goto(page, site.url("/demo"))["show"] is None
+    launcher(page).click()
+    expect(messenger(page)).to_be_visible()
+    write(page, first)
+    ticket = only_ticket(site)
+    expect(messenger(page).locator(".msg[data-id]")).to_have_count(len(ticket["messages"]))
+    return ticket
+
+
+# -- without a proactive message -------------------------------------------------------------
+
+
+def test_the_launcher_opens_a_composer_and_the_first_message_starts_a_ticket(
+        page: Page, site: DemoSite):
+    assert goto(page, site.url("/demo"))["show"] is None
+    expect(launcher(page)).to_be_visible()
+
+    # Opening and closing without writing starts nothing.
+    launcher(page).click()
+    dialog = messenger(page)
+    expect(dialog).to_be_visible()
+    box = dialog.get_by_role("textbox", name=WRITE)
+    expect(box).to_be_visible()
+    expect(box).to_be_focused()
+    expect(dialog.get_by_role("button", name="Send")).to_be_visible()
+    # The channel does not ask for contact details: no form.
+    expect(dialog.get_by_label("Your name")).to_have_count(0)
+    expect(dialog.get_by_label("Your email")).to_have_count(0)
+    launcher(page).click()
+    expect(dialog).to_be_hidden()
+    page.wait_for_timeout(300)
+    assert tickets(site) == []
+
+    launcher(page).click()
+    expect(box).to_be_focused()
+    write(page, "Do you sell rockets?")
+    ticket = only_ticket(site)
+    assert ticket["proactive_message_id"] is None
+    assert ticket["status"] == "new"
+    assert ticket["channel_id"] == site.channel_id
+    assert ("customer", "Do you sell rockets?") in bodies(site, ticket["id"])
+    # The requester is this visitor: the ticket shows the pages they saw.
+    assert [v["url"] for v in ticket["page_views"]] == [site.url("/demo")]
+
+    # The conversation goes on: the next message joins it, and agent replies arrive live.
+    box.fill("Two, please")
+    box.press("Enter")
+    expect(dialog.locator(".msg.visitor")).to_have_count(2)
+    eventually(lambda: ("customer", "Two, please") in bodies(site, ticket["id"]))
+    agent_says(site, ticket["id"], "We do! Which size?")
+    reply = dialog.locator(".msg.agent").last
+    expect(reply).to_contain_text("We do! Which size?")
+    expect(reply).to_contain_text("Ada Admin")
+    assert len(tickets(site)) == 1
+    assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == [
+        "Do you sell rockets?", "Two, please"]
+
+
+def test_the_launcher_asks_for_name_and_email_when_the_channel_says_so(
+        browser: Browser, page: Page, site: DemoSite):
+    set_channel(site, launcher_asks_contact=True)
+    goto(page, site.url("/demo"))
+    launcher(page).click()
+    dialog = messenger(page)
+    name = dialog.get_by_label("Your name")
+    email = dialog.get_by_label("Your email")
+    expect(name).to_be_visible()
+    expect(email).to_be_visible()
+    expect(email).to_have_attribute("type", "email")
+    # The first message may be asked with the contact details or right after them.
+    box = dialog.get_by_role("textbox", name=WRITE)
+    first = dialog.get_by_role("textbox", name=re.compile(r"message", re.I))
+    together = first.is_visible()
+
+    name.fill("Wile E. Coyote")
+    email.fill("wile@acme")
+    if together:
+        first.fill("Do you sell rockets?")
+    dialog.get_by_role("button", name="Send").click()
+    expect(dialog.get_by_text("Please enter a valid email")).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    page.wait_for_timeout(300)
+    assert tickets(site) == []
+
+    email.fill("wile@example.com")
+    dialog.get_by_role("button", name="Send").click()
+    if not together:
+        expect(email).to_have_count(0)
+        expect(box).to_be_focused()
+        write(page, "Do you sell rockets?")
+    expect(dialog.locator(".msg.visitor").last).to_contain_text("Do you sell rockets?")
+
+    ticket = eventually(lambda: (t := only_ticket(site)) and (
+        ("customer", "Do you sell rockets?") in [(m["author"], m["body"]) for m in t["messages"]]
+    ) and t)
+    assert (ticket["requester_name"], ticket["requester_email"]) == (
+        "Wile E. Coyote", "wile@example.com")
+    assert ticket["proactive_message_id"] is None
+
+    # The agent sees it in the workspace queue, under the customer's name.
+    agent = browser.new_page()
+    try:
+        sign_in(agent, site.base, DEMO_AGENT_EMAIL, DEMO_ADMIN_PASSWORD)
+        expect(agent).to_have_url(f"{site.base}/agent")
+        row = agent.locator("#aw-queue-list a", has_text="Wile E. Coyote")
+        expect(row).to_be_visible()
+        expect(row).to_contain_text("wile@example.com")
+    finally:
+        agent.context.close()
+
+    agent_says(site, ticket["id"], "Hello Wile, yes we do.")
+    expect(dialog.locator(".msg.agent").last).to_contain_text("Hello Wile, yes we do.")
+
+    # Once given, the details are not asked again.
+    launcher(page).click()
+    expect(dialog).to_be_hidden()
+    launcher(page).click()
+    expect(dialog.get_by_label("Your email")).to_have_count(0)
+    expect(dialog.get_by_role("textbox", name=WRITE)).to_be_visible()
+
+
+def test_the_contact_setting_is_off_by_default_and_takes_only_a_boolean(site: DemoSite):
+    # The setting exists on the channel, off unless an admin turns it on.
+    got = site.api.get(f"/api/v1/channels/{site.channel_id}")
+    assert got.status_code == 200, got.text
+    assert got.json()["launcher_asks_contact"] is False
+    set_channel(site, launcher_asks_contact=True)
+    set_channel(site, launcher_asks_contact=False)
+    refused = site.api.patch(f"/api/v1/channels/{site.channel_id}",
+                             json={"launcher_asks_contact": "sometimes"})
+    assert refused.status_code == 422, refused.text
+
+
+# -- after a proactive message ---------------------------------------------------------------
+
+
+def test_after_dismissing_a_message_the_launcher_opens_a_composer(page: Page, site: DemoSite):
+    message = site.live_message("Can we help?", frequency="every_time")
+    goto(page, site.url("/demo"))
+    expect(bubble(page)).to_contain_text("Can we help?")
+    bubble(page).locator(".x").click()
+    expect(bubble(page)).to_have_count(0)
+
+    launcher(page).click()
+    dialog = messenger(page)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("textbox", name=WRITE)).to_be_focused()
+    # The dismissed message does not come back inside the messenger.
+    expect(dialog.locator(".msg")).to_have_count(0)
+
+    write(page, "Actually, where is my anvil?")
+    ticket = only_ticket(site)
+    assert ticket["proactive_message_id"] is None
+    assert ("customer", "Actually, where is my anvil?") in bodies(site, ticket["id"])
+    assert "Can we help?" not in [b for _, b in bodies(site, ticket["id"])]
+    # A conversation started from the launcher is not a reply to the dismissed message.
+    wait_for_stats(site, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 1,
+                                        "opens": 0, "dismissals": 1, "replies": 0})
+
+
+def test_a_launcher_conversation_comes_back_with_its_history_after_a_reload_and_elsewhere(
+        page: Page, site: DemoSite):
+    ticket = start_from_launcher(page, site, "Is the anvil heavy?")
+    agent_says(site, ticket["id"], "About 50 kg.")
+    expect(messenger(page).locator(".msg.agent").last).to_contain_text("About 50 kg.")
+    history = log_texts(page)
+    assert any("Is the anvil heavy?" in t for t in history)
+    assert any("About 50 kg." in t for t in history)
+
+    # A proactive message is held back while the conversation is open.
+    site.live_message("Have you seen our magnets?")
+
+    page.reload()
+    expect(messenger(page)).to_be_hidden()
+    launcher(page).click()
+    expect(messenger(page).locator(".log > li")).to_have_count(len(history))
+    assert log_texts(page) == history
+    expect(messenger(page).get_by_role("textbox", name=WRITE)).to_be_focused()
+
+    launcher(page).click()
+    decision = goto(page, site.url("/demo/pricing"))
+    assert decision["show"] is None
+    page.wait_for_timeout(250)
+    assert bubble(page).count() == 0
+    launcher(page).click()
+    expect(messenger(page).locator(".log > li")).to_have_count(len(history))
+    assert log_texts(page) == history
+
+    # Live on the new page, both ways.
+    agent_says(site, ticket["id"], "Shall I reserve one?")
+    expect(messenger(page).locator(".msg.agent").last).to_contain_text("Shall I reserve one?")
+    write(page, "Yes please")
+    eventually(lambda: ("customer", "Yes please") in bodies(site, ticket["id"]))
+    assert len(tickets(site)) == 1
+    expect(messenger(page).locator(".msg.visitor").last).to_have_text(
+        re.compile(r"Yes please$"))

@@ -1,0 +1,227 @@
+"""The widget's words, in the visitor's language (the browser's: `en-US` or `pt-BR`).
+
+The channel's own texts (launcher text, sender name) come from the channel and its
+translations, set here through the REST API so that the tests do not depend on the demo data;
+the widget's own words (Close, Write a message…) come with the widget. Also: the bubble's
+accessible name, Escape on the bubble, the messenger's close button, and a placeholder with no
+value.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e import widget_helpers
+from tests.e2e.widget_helpers import DemoSite, bubble, goto, launcher, messenger, open_shadow
+
+site = widget_helpers.site
+
+
+@dataclass(frozen=True)
+class Words:
+    locale: str
+    launcher_text: str
+    sender_name: str
+    close: str
+    write: str
+    send: str
+    name: str
+    email: str
+    bad_email: str
+    chat: re.Pattern
+
+
+EN = Words("en-US", "Questions? Talk to us", "Acme Help Desk", "Close", "Write a message…",
+           "Send", "Your name", "Your email", "Please enter a valid email",
+           re.compile(r"\bchat\b", re.I))
+PT = Words("pt-BR", "Dúvidas? Fale com a gente", "Suporte da Acme", "Fechar",
+           "Escreva uma mensagem…", "Enviar", "Seu nome", "Seu e-mail",
+           "Informe um e-mail válido", re.compile(r"\bchat\b|\bconversa", re.I))
+BOTH = pytest.mark.parametrize("words", [EN, PT], ids=["en", "pt-BR"])
+
+
+def wait_for_stats(site: DemoSite, message_id: int, expected: dict, timeout: float = 5.0) -> None:
+    """Poll the message's counters (the totals of its statistics: sent, opened, replied and the
+    raw counts) until they are `expected`; fail with the last ones seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = site.api.get(f"/api/v1/proactive-messages/{message_id}/stats")
+        assert got.status_code == 200, got.text
+        stats = got.json()["totals"]
+        if stats == expected or time.monotonic() > deadline:
+            assert stats == expected, f"counters {stats}, expected {expected}"
+            return
+        time.sleep(0.1)
+
+
+def set_channel(site: DemoSite, **fields: Any) -> dict:
+    changed = site.api.patch(f"/api/v1/channels/{site.channel_id}", json=fields)
+    assert changed.status_code == 200, changed.text
+    for name, value in fields.items():
+        assert changed.json()[name] == value
+    return changed.json()
+
+
+@pytest.fixture
+def texts(site: DemoSite) -> DemoSite:
+    """The demo channel with the tests' own texts, in English and Brazilian Portuguese."""
+    set_channel(site, launcher_text=EN.launcher_text, sender_name=EN.sender_name,
+                translations={"pt-BR": {"launcher_text": PT.launcher_text,
+                                        "sender_name": PT.sender_name}})
+    return site
+
+
+@pytest.fixture
+def visitor(browser: Browser, words: Words) -> Iterator[Page]:
+    """A page of the demo site in a browser that speaks `words.locale`."""
+    context = browser.new_context(locale=words.locale)
+    open_shadow(context)
+    page = context.new_page()
+    assert page.evaluate("navigator.language") == words.locale
+    yield page
+    context.close()
+
+
+def other(words: Words) -> Words:
+    return PT if words is EN else EN
+
+
+# -- the channel's texts -----------------------------------------------------------------------
+
+
+@BOTH
+def test_the_launcher_and_the_sender_follow_the_visitor_language(
+        visitor: Page, texts: DemoSite, words: Words):
+    texts.live_message("Need a hand?", frequency="every_time")
+    decision = goto(visitor, texts.url("/demo"))
+    assert decision["show"]["sender"]["name"] == words.sender_name
+    card = bubble(visitor)
+    expect(card.locator(".who")).to_have_text(words.sender_name)
+    expect(card).not_to_contain_text(other(words).sender_name)
+
+    card.locator(".x").click()
+    expect(card).to_have_count(0)
+    label = launcher(visitor).get_by_text(words.launcher_text)
+    expect(label).to_be_visible()
+    expect(launcher(visitor)).not_to_contain_text(other(words).launcher_text)
+    expect(launcher(visitor)).to_have_accessible_name(re.compile(re.escape(words.launcher_text)))
+
+    # The messenger opened from the launcher is headed by the sender, in the same language.
+    launcher(visitor).click()
+    dialog = messenger(visitor)
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(words.sender_name)
+    expect(dialog).not_to_contain_text(other(words).sender_name)
+
+
+def test_translations_are_set_and_refused_through_the_api(site: DemoSite):
+    set_channel(site, translations={"pt-BR": {"launcher_text": PT.launcher_text,
+                                              "sender_name": PT.sender_name}})
+    got = site.api.get(f"/api/v1/channels/{site.channel_id}").json()
+    assert got["translations"] == {"pt-BR": {"launcher_text": PT.launcher_text,
+                                             "sender_name": PT.sender_name}}
+    refused = site.api.patch(f"/api/v1/channels/{site.channel_id}",
+                             json={"translations": {"pt-BR": {"launcher_text": 3}}})
+    assert refused.status_code == 422, refused.text
+    assert site.api.get(f"/api/v1/channels/{site.channel_id}").json()["translations"] == (
+        got["translations"])
+
+
+# -- the bubble ----------------------------------------------------------------------------------
+
+
+@BOTH
+def test_the_bubble_says_who_it_is_from_and_that_it_opens_a_chat(
+        visitor: Page, texts: DemoSite, words: Words):
+    texts.live_message("Looking for **rockets**?")
+    goto(visitor, texts.url("/demo"))
+    opener = bubble(visitor).get_by_role("button", name="Looking for rockets?")
+    expect(opener).to_have_count(1)
+    expect(opener).to_have_accessible_name(re.compile(re.escape(words.sender_name)))
+    expect(opener).to_have_accessible_name(words.chat)
+    expect(opener).to_have_accessible_name(re.compile(r"Looking for rockets\?"))
+
+
+@BOTH
+def test_escape_on_the_bubble_dismisses_it(visitor: Page, texts: DemoSite, words: Words):
+    message = texts.live_message("Press Escape to hide me", frequency="every_time")
+    goto(visitor, texts.url("/demo"))
+    opener = bubble(visitor).get_by_role("button", name="Press Escape to hide me")
+    opener.focus()
+    expect(opener).to_be_focused()
+    with visitor.expect_response(lambda r: r.url.endswith("/events")):
+        visitor.keyboard.press("Escape")
+    expect(bubble(visitor)).to_have_count(0)
+    expect(messenger(visitor)).to_be_hidden()
+    wait_for_stats(texts, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 1,
+                                         "opens": 0, "dismissals": 1, "replies": 0})
+
+    # From the bubble's X as well, by keyboard.
+    goto(visitor, texts.url("/demo/pricing"))
+    expect(bubble(visitor)).to_contain_text("Press Escape to hide me")
+    bubble(visitor).locator(".x").focus()
+    with visitor.expect_response(lambda r: r.url.endswith("/events")):
+        visitor.keyboard.press("Escape")
+    expect(bubble(visitor)).to_have_count(0)
+    wait_for_stats(texts, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 2,
+                                         "opens": 0, "dismissals": 2, "replies": 0})
+
+
+def test_a_placeholder_without_a_value_goes_with_its_emphasis(page: Page, site: DemoSite):
+    site.live_message("Hello **{{first_name}}**!")
+    open_shadow(page.context)
+    decision = goto(page, site.url("/demo"))
+    assert decision["show"]["plain_text"] == "Hello!"
+    expect(bubble(page).locator(".text")).to_have_text("Hello!")
+    expect(bubble(page).locator("strong")).to_have_count(0)
+
+
+# -- the messenger -----------------------------------------------------------------------------
+
+
+@BOTH
+def test_the_messenger_close_button_closes_it_and_counts_a_dismissal(
+        visitor: Page, texts: DemoSite, words: Words):
+    message = texts.live_message("Shall we talk?", response={
+        "type": "agent", "collect": [], "follow_up": "Thanks!"})
+    goto(visitor, texts.url("/demo"))
+    bubble(visitor).get_by_role("button", name="Shall we talk?").click()
+    dialog = messenger(visitor)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("textbox", name=words.write)).to_be_focused()
+    expect(dialog.get_by_role("button", name=words.send, exact=True)).to_be_visible()
+
+    close = dialog.get_by_role("button", name=words.close, exact=True)
+    expect(close).to_be_visible()
+    close.click()
+    expect(dialog).to_be_hidden()
+    wait_for_stats(texts, message["id"], {"sent": 1, "opened": 1, "replied": 0, "showings": 1,
+                                         "opens": 1, "dismissals": 1, "replies": 0})
+
+
+@BOTH
+def test_the_launcher_contact_form_speaks_the_visitor_language(
+        visitor: Page, texts: DemoSite, words: Words):
+    set_channel(texts, launcher_asks_contact=True)
+    goto(visitor, texts.url("/demo"))
+    launcher(visitor).click()
+    dialog = messenger(visitor)
+    name = dialog.get_by_label(words.name, exact=True)
+    email = dialog.get_by_label(words.email, exact=True)
+    expect(name).to_be_visible()
+    expect(email).to_be_visible()
+    name.fill("Maria Silva")
+    email.fill("maria@")
+    first = dialog.get_by_role("textbox", name=re.compile(r"message|mensagem", re.I))
+    if first.is_visible():
+        first.fill("Oi")
+    dialog.get_by_role("button", name=words.send, exact=True).click()
+    expect(dialog.get_by_text(words.bad_email)).to_be_visible()
+    expect(email).to_have_attribute("aria-invalid", "true")

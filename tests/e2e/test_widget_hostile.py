@@ -103,6 +103,7 @@ BUILT_INS = {
     "forEach-null": ("Array.prototype.forEach", "null"),
     "forEach-throws": ("Array.prototype.forEach",
                        "function forEach() { throw new Error('host: forEach is not for you'); }"),
+    "slice-null": ("Array.prototype.slice", "null"),
     "JSON.stringify-garbage": ("JSON.stringify", "function stringify() { return '{garbage'; }"),
     "bind-null": ("Function.prototype.bind", "null"),
     "fetch-wrapped": ("window.fetch", ANALYTICS_FETCH),

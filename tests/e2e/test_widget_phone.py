@@ -197,13 +197,20 @@ def test_a_long_message_is_clamped_in_the_bubble_and_whole_in_the_messenger(
     assert watch.errors == []
 
 
-WIDE = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<title>Wide report</title></head><body><h1>Quarterly report</h1>"
-        "<table style='width:1200px;border-collapse:collapse'><tr>"
-        + "".join(f"<td style='border:1px solid #999'>Column {i}</td>" for i in range(12))
-        + "</tr></table>" + EMBED.replace("async>", 'data-shadow="open" async>')
-        + "</body></html>")
+OPEN_EMBED = EMBED.replace("async>", 'data-shadow="open" async>')
+
+
+def phone_page(body: str, viewport: str = "width=device-width, initial-scale=1") -> str:
+    """A host page of the test's own, with the embed tag (shadow root open)."""
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='{viewport}'><title>Phone page</title></head>"
+            f"<body>{body}{OPEN_EMBED}</body></html>")
+
+
+WIDE = phone_page(
+    "<h1>Quarterly report</h1><table style='width:1200px;border-collapse:collapse'><tr>"
+    + "".join(f"<td style='border:1px solid #999'>Column {i}</td>" for i in range(12))
+    + "</tr></table>")
 
 
 def test_a_host_page_wider_than_the_screen_keeps_the_widget_in_view(
@@ -238,4 +245,40 @@ def test_a_host_page_wider_than_the_screen_keeps_the_widget_in_view(
     page.screenshot(path=tmp_path / "wide-page-zoomed-messenger-phone.png")
     assert_full_screen(page)
     assert_inside(page, ".panel .close", ".panel textarea")
+    assert watch.errors == []
+
+
+# A notched phone: the page asks to cover the whole screen, and the browser reports the insets.
+INSETS = {"top": 47, "bottom": 34, "left": 10, "right": 20}
+
+
+def test_the_widget_keeps_clear_of_the_safe_area_insets(phone, site: DemoSite, tmp_path):
+    page, watch = phone
+    site.live_message("Mind the notch")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setSafeAreaInsetsOverride", {"insets": INSETS})
+    serve(page.context, site.url("/phone/notch"), phone_page(
+        "<h1>Edge to edge</h1>",
+        viewport="width=device-width, initial-scale=1, viewport-fit=cover"))
+    goto(page, site.url("/phone/notch"))
+    expect(bubble(page)).to_contain_text("Mind the notch")
+    page.screenshot(path=tmp_path / "notch-bubble-phone.png")
+
+    def assert_safe(*selectors: str) -> None:
+        got = assert_inside(page, *selectors)
+        v = got["viewport"]
+        for s in selectors:
+            b = got[s]
+            assert b["x"] >= v["x"] + INSETS["left"] - HALF_PIXEL, (s, b)
+            assert b["y"] >= v["y"] + INSETS["top"] - HALF_PIXEL, (s, b)
+            assert b["x"] + b["width"] <= v["x"] + v["width"] - INSETS["right"] + HALF_PIXEL, (s, b)
+            assert b["y"] + b["height"] <= v["y"] + v["height"] - INSETS["bottom"] + HALF_PIXEL, (
+                s, b)
+
+    assert_safe(".card", ".launcher")
+    bubble(page).tap()
+    expect(messenger(page).get_by_role("textbox", name="Write a message…")).to_be_visible()
+    page.screenshot(path=tmp_path / "notch-messenger-phone.png")
+    assert_full_screen(page)  # the panel's background fills the screen...
+    assert_safe(".panel .close", ".panel textarea", ".panel .send")  # ...its controls do not
     assert watch.errors == []

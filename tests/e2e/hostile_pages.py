@@ -13,6 +13,7 @@ page's broken built-ins.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,3 +111,60 @@ class Watch:
 
 def subset(stats: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
     return {k: stats.get(k) for k in expected}
+
+
+# -- where the widget is ---------------------------------------------------------------------
+
+HALF_PIXEL = 0.5
+
+# Boxes of elements inside the widget (open shadow root) and the visual viewport, all in the
+# layout viewport's coordinates (getBoundingClientRect and visualViewport.offsetLeft/Top).
+BOXES = """(selectors) => {
+  const root = document.querySelector('overture-widget').shadowRoot;
+  const v = window.visualViewport;
+  const out = {viewport: {x: v.offsetLeft, y: v.offsetTop, width: v.width, height: v.height,
+                          scale: v.scale}};
+  for (const s of selectors) {
+    const e = root.querySelector(s);
+    const r = e && e.getBoundingClientRect();
+    out[s] = r && {x: r.x, y: r.y, width: r.width, height: r.height};
+  }
+  return out;
+}"""
+
+# The widget's own animations (the bubble slides in) are over before boxes are measured.
+SETTLED = """() => Promise.all(document.querySelector('overture-widget').shadowRoot
+  .getAnimations().map(a => a.finished.catch(() => null)))"""
+
+
+def boxes(page: Page, *selectors: str) -> dict:
+    """Where the widget's elements are (open shadow root; a page with its built-ins intact)."""
+    page.evaluate(SETTLED)
+    return page.evaluate(BOXES, list(selectors))
+
+
+def in_view(page: Page, *selectors: str) -> dict:
+    """Each element is on the page and wholly inside the visual viewport (the widget may take
+    a frame to follow the viewport: checked again until a bound)."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            return _inside(page, *selectors)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(100)
+
+
+def _inside(page: Page, *selectors: str) -> dict:
+    got = boxes(page, *selectors)
+    v = got["viewport"]
+    for s in selectors:
+        b = got[s]
+        assert b is not None, f"{s} is not in the widget"
+        assert b["width"] > 0 and b["height"] > 0, (s, b)
+        assert b["x"] >= v["x"] - HALF_PIXEL, (s, b, v)
+        assert b["y"] >= v["y"] - HALF_PIXEL, (s, b, v)
+        assert b["x"] + b["width"] <= v["x"] + v["width"] + HALF_PIXEL, (s, b, v)
+        assert b["y"] + b["height"] <= v["y"] + v["height"] + HALF_PIXEL, (s, b, v)
+    return got

@@ -17,7 +17,15 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e import widget_helpers
-from tests.e2e.hostile_pages import OFFLINE_NOISE, Watch, host_page, serve, subset
+from tests.e2e.hostile_pages import (
+    OFFLINE_NOISE,
+    Watch,
+    boxes,
+    host_page,
+    in_view,
+    serve,
+    subset,
+)
 from tests.e2e.widget_helpers import DemoSite, bubble, is_page_view, launcher, messenger
 
 site = widget_helpers.site
@@ -270,6 +278,31 @@ def test_a_host_stylesheet_that_unsets_everything(browser: Browser, site: DemoSi
     page.wait_for_function(f"({GRID})(10).length === {len(open_area)}")
     assert widget_area(page) == open_area
     wait_for_counts(site, message["id"], {"opens": 2, "dismissals": 1})
+    host_still_works(page, watch)
+    context.close()
+
+
+@pytest.mark.parametrize("zoom", ["html { zoom: 1.5 }", "body { zoom: 0.8 }"])
+def test_a_host_page_zoomed_with_css(browser: Browser, site: DemoSite, zoom):
+    """CSS zoom on the host's html or body does not scale the widget, nor push it off screen."""
+    text = "The same size at any zoom"
+    message = site.live_message(text)
+    context = browser.new_context(reduced_motion="reduce")
+    reference, _ = open_page(context, site, host_page(), "/hostile/reference")
+    expect(bubble(reference)).to_contain_text(text)
+    plain = boxes(reference, ".card", ".launcher")
+    reference.close()
+
+    page, watch = open_page(context, site, host_page(style=zoom))
+    expect(bubble(page)).to_contain_text(text)
+    zoomed = in_view(page, ".card", ".launcher")
+    for s in (".card", ".launcher"):
+        for k in ("width", "height"):
+            assert abs(zoomed[s][k] - plain[s][k]) <= 1, (s, zoomed[s], plain[s])
+    bubble(page).click()
+    expect(messenger(page)).to_be_visible()
+    in_view(page, ".panel")
+    wait_for_counts(site, message["id"], {"opens": 1})
     host_still_works(page, watch)
     context.close()
 

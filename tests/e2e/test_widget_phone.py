@@ -9,14 +9,14 @@ message is clamped in the bubble and whole in the messenger. Screenshots are kep
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import widget_helpers
-from tests.e2e.hostile_pages import Watch, serve
+from tests.e2e.hostile_pages import HALF_PIXEL, Watch, boxes, serve
+from tests.e2e.hostile_pages import in_view as assert_inside
 from tests.e2e.widget_helpers import EMBED, DemoSite, bubble, goto, launcher, messenger, open_shadow
 
 site = widget_helpers.site
@@ -24,28 +24,6 @@ site = widget_helpers.site
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
              device_scale_factor=3)
 TOUCH = 44  # px: the smallest comfortable touch target
-HALF_PIXEL = 0.5
-
-# Boxes of elements inside the widget (open shadow root) and the visual viewport, all in the
-# layout viewport's coordinates (getBoundingClientRect and visualViewport.offsetLeft/Top).
-BOXES = """(selectors) => {
-  const root = document.querySelector('overture-widget').shadowRoot;
-  const v = window.visualViewport;
-  const out = {viewport: {x: v.offsetLeft, y: v.offsetTop, width: v.width, height: v.height,
-                          scale: v.scale}};
-  for (const s of selectors) {
-    const e = root.querySelector(s);
-    const r = e && e.getBoundingClientRect();
-    out[s] = r && {x: r.x, y: r.y, width: r.width, height: r.height};
-  }
-  return out;
-}"""
-
-# The widget's own animations (the bubble slides in) are over before boxes are measured.
-SETTLED = """() => Promise.all(document.querySelector('overture-widget').shadowRoot
-  .getAnimations().map(a => a.finished.catch(() => null)))"""
-
-
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[tuple[Page, Watch]]:
     context = browser.new_context(**PHONE)
@@ -54,38 +32,6 @@ def phone(browser: Browser) -> Iterator[tuple[Page, Watch]]:
     watch = Watch().attach(page)
     yield page, watch
     context.close()
-
-
-def boxes(page: Page, *selectors: str) -> dict:
-    page.evaluate(SETTLED)
-    return page.evaluate(BOXES, list(selectors))
-
-
-def assert_inside(page: Page, *selectors: str) -> dict:
-    """Each element is on the page and wholly inside the visual viewport (the widget may take
-    a frame to follow the viewport: checked again until a bound)."""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            return inside(page, *selectors)
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            page.wait_for_timeout(100)
-
-
-def inside(page: Page, *selectors: str) -> dict:
-    got = boxes(page, *selectors)
-    v = got["viewport"]
-    for s in selectors:
-        b = got[s]
-        assert b is not None, f"{s} is not in the widget"
-        assert b["width"] > 0 and b["height"] > 0, (s, b)
-        assert b["x"] >= v["x"] - HALF_PIXEL, (s, b, v)
-        assert b["y"] >= v["y"] - HALF_PIXEL, (s, b, v)
-        assert b["x"] + b["width"] <= v["x"] + v["width"] + HALF_PIXEL, (s, b, v)
-        assert b["y"] + b["height"] <= v["y"] + v["height"] + HALF_PIXEL, (s, b, v)
-    return got
 
 
 def assert_touch_target(page: Page, selector: str, *, wide: bool = True) -> None:

@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, e
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e import widget_helpers
-from tests.e2e.widget_helpers import DemoSite, bubble, goto, open_shadow
+from tests.e2e.widget_helpers import DemoSite, bubble, goto, messenger, open_shadow
 
 site = widget_helpers.site
 
@@ -210,7 +210,7 @@ def host_site(tmp_path, base: str) -> Iterator[str]:
         server.server_close()
 
 
-def test_events_from_another_site_go_without_a_preflight(
+def test_events_and_replies_from_another_site_go_without_a_preflight(
         page: Page, site: DemoSite, tmp_path):
     message = site.live_message("Hello, shopper", frequency="every_time")
     with host_site(tmp_path, site.base) as origin:
@@ -243,13 +243,23 @@ def test_events_from_another_site_go_without_a_preflight(
                 r.request.post_data or "{}").get("kind") == "opened") as event:
             bubble(page).get_by_role("button", name="Hello, shopper").click()
         assert event.value.ok, event.value.text()
-        wait_for_stats(site, message["id"], counts(sent=1, opened=1, showings=2, opens=1,
-                                                  dismissals=1))
+        # And the reply: the first message starts the conversation.
+        box = messenger(page).get_by_role("textbox", name="Write a message…")
+        with page.expect_response(lambda r: r.url.endswith("/conversations")) as started:
+            box.fill("Do you ship abroad?")
+            box.press("Enter")
+        assert started.value.status == 201, started.value.text()
+        expect(messenger(page).locator(".msg.visitor[data-id]")).to_have_count(1)
+        wait_for_stats(site, message["id"], counts(sent=1, opened=1, replied=1, showings=2,
+                                                  opens=1, dismissals=1, replies=1))
 
         assert [r.url for r in requests if r.method == "OPTIONS"] == []
         assert [url for method, url in network if method == "OPTIONS"] == []
         assert {url.rsplit("/", 1)[-1] for method, url in network if method == "POST"} == {
-            "page-views", "events"}
+            "page-views", "events", "conversations"}
+        posts = [r for r in requests if r.method == "POST"]
+        for r in posts:
+            assert r.all_headers()["content-type"].split(";")[0].strip() == "text/plain", r.url
         events = [r for r in requests if r.url.endswith("/events")]
         sent = {json.loads(r.post_data or "{}")["event_id"]: json.loads(r.post_data or "{}")
                 for r in events}  # an event sent again is the same event

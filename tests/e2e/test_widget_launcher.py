@@ -7,6 +7,7 @@ over the REST API with the admin token of the `site` fixture (and, once, the age
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -240,6 +241,32 @@ def test_the_launcher_asks_for_name_and_email_when_the_channel_says_so(
     expect(dialog.get_by_role("textbox", name=WRITE)).to_be_visible()
 
 
+def test_the_server_has_the_last_word_on_the_launcher_contact_form(page: Page, site: DemoSite):
+    set_channel(site, launcher_asks_contact=True)
+    goto(page, site.url("/demo"))
+    launcher(page).click()
+    dialog = messenger(page)
+    dialog.get_by_label("Your name").fill("Road Runner")
+    # Well-formed, but the server refuses reserved domains (.test, .local, …).
+    dialog.get_by_label("Your email").fill("beep@desert.test")
+    first = dialog.get_by_role("textbox", name=re.compile(r"message", re.I))
+    if first.is_visible():
+        first.fill("Beep beep")
+    with page.expect_response(lambda r: r.url.endswith("/conversations")) as refused:
+        dialog.get_by_role("button", name="Send").click()
+    assert refused.value.status == 422
+    expect(dialog.get_by_text("Please enter a valid email")).to_be_visible()
+    expect(dialog.get_by_label("Your email")).to_have_attribute("aria-invalid", "true")
+    expect(dialog.get_by_label("Your email")).to_be_focused()
+    assert tickets(site) == []
+
+    dialog.get_by_label("Your email").fill("beep@example.com")
+    dialog.get_by_role("button", name="Send").click()
+    ticket = only_ticket(site)
+    assert (ticket["requester_name"], ticket["requester_email"]) == (
+        "Road Runner", "beep@example.com")
+
+
 def test_the_contact_setting_is_off_by_default_and_takes_only_a_boolean(site: DemoSite):
     # The setting exists on the channel, off unless an admin turns it on.
     got = site.api.get(f"/api/v1/channels/{site.channel_id}")
@@ -315,3 +342,82 @@ def test_a_launcher_conversation_comes_back_with_its_history_after_a_reload_and_
     assert len(tickets(site)) == 1
     expect(messenger(page).locator(".msg.visitor").last).to_have_text(
         re.compile(r"Yes please$"))
+
+
+# -- retries, tabs and the end -----------------------------------------------------------------
+
+
+def test_a_first_message_that_fails_on_the_network_is_stored_once(page: Page, site: DemoSite):
+    assert goto(page, site.url("/demo"))["show"] is None
+    tries: list[dict] = []
+
+    def flaky(route):
+        tries.append(json.loads(route.request.post_data or "{}"))
+        if len(tries) == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.context.route("**/widget/v1/*/conversations", flaky)
+    launcher(page).click()
+    box = messenger(page).get_by_role("textbox", name=WRITE)
+    box.fill("Is anybody there?")
+    box.press("Enter")
+    expect(messenger(page).locator(".msg.visitor[data-id]")).to_have_count(1)
+    ticket = only_ticket(site)
+    assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == ["Is anybody there?"]
+    assert len(tries) >= 2
+    assert len({t["client_id"] for t in tries}) == 1  # the retry is the same message
+    assert all("delivery_id" not in t or t["delivery_id"] is None for t in tries)
+    page.wait_for_timeout(300)
+    assert len(tickets(site)) == 1
+
+
+def test_two_tabs_writing_from_the_launcher_share_one_conversation(page: Page, site: DemoSite):
+    other = page.context.new_page()
+    goto(page, site.url("/demo"))
+    goto(other, site.url("/demo/pricing"))
+    launcher(page).click()
+    launcher(other).click()
+    expect(messenger(other).get_by_role("textbox", name=WRITE)).to_be_visible()
+
+    write(page, "Written in the first tab")
+    ticket = only_ticket(site)
+    # The second tab opened its composer before the conversation existed: its first message
+    # joins the conversation in progress, and it shows the whole of it.
+    write(other, "Written in the second tab")
+    eventually(lambda: ("customer", "Written in the second tab") in bodies(site, ticket["id"]))
+    assert len(tickets(site)) == 1
+    assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == [
+        "Written in the first tab", "Written in the second tab"]
+    expect(messenger(other).locator(".msg.visitor")).to_have_count(2)
+    expect(messenger(other).locator(".msg.visitor").first).to_contain_text(
+        "Written in the first tab")
+    # The first tab hears it live; both hear the agent.
+    expect(messenger(page).locator(".msg.visitor").last).to_contain_text(
+        "Written in the second tab")
+    agent_says(site, ticket["id"], "Hello to both tabs")
+    for tab in (page, other):
+        expect(messenger(tab).locator(".msg.agent").last).to_contain_text("Hello to both tabs")
+
+
+def test_a_solved_launcher_conversation_ends_and_the_launcher_starts_a_new_one(
+        page: Page, site: DemoSite):
+    first = start_from_launcher(page, site, "My rocket is late")
+    solved = site.api.patch(f"/api/v1/tickets/{first['id']}", json={"status": "solved"})
+    assert solved.status_code == 200, solved.text
+    expect(messenger(page).locator(".note").last).to_have_text("This conversation has ended")
+
+    launcher(page).click()
+    expect(messenger(page)).to_be_hidden()
+    launcher(page).click()
+    dialog = messenger(page)
+    expect(dialog.get_by_role("textbox", name=WRITE)).to_be_focused()
+    expect(dialog.locator(".msg")).to_have_count(0)
+    write(page, "Now my anvil is late")
+    both = eventually(lambda: len(tickets(site)) == 2 and tickets(site))
+    second = next(t for t in both if t["id"] != first["id"])
+    assert second["conversation_id"] != first["conversation_id"]
+    assert [b for a, b in bodies(site, second["id"]) if a == "customer"] == [
+        "Now my anvil is late"]
+    assert [b for a, b in bodies(site, first["id"]) if a == "customer"] == ["My rocket is late"]

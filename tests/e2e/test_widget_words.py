@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -90,13 +90,14 @@ def visitor(browser: Browser, words: Words) -> Iterator[Page]:
 
 
 def other(words: Words) -> Words:
-    return PT if words is EN else EN
+    return EN if words.locale.startswith("pt") else PT
 
 
 # -- the channel's texts -----------------------------------------------------------------------
 
 
-@BOTH
+@pytest.mark.parametrize("words", [EN, PT, replace(PT, locale="pt-PT")],
+                         ids=["en", "pt-BR", "pt-PT"])
 def test_the_launcher_and_the_sender_follow_the_visitor_language(
         visitor: Page, texts: DemoSite, words: Words):
     texts.live_message("Need a hand?", frequency="every_time")
@@ -119,6 +120,13 @@ def test_the_launcher_and_the_sender_follow_the_visitor_language(
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(words.sender_name)
     expect(dialog).not_to_contain_text(other(words).sender_name)
+    # Its close button closes it; nothing was on screen, so nothing is dismissed.
+    events: list[str] = []
+    visitor.on("request", lambda r: r.url.endswith("/events") and events.append(r.url))
+    dialog.get_by_role("button", name=words.close, exact=True).click()
+    expect(dialog).to_be_hidden()
+    visitor.wait_for_timeout(250)
+    assert events == []
 
 
 def test_translations_are_set_and_refused_through_the_api(site: DemoSite):
@@ -154,6 +162,16 @@ def test_escape_on_the_bubble_dismisses_it(visitor: Page, texts: DemoSite, words
     message = texts.live_message("Press Escape to hide me", frequency="every_time")
     goto(visitor, texts.url("/demo"))
     opener = bubble(visitor).get_by_role("button", name="Press Escape to hide me")
+    expect(opener).to_be_visible()
+    # Escape elsewhere on the host page is the host page's business.
+    events: list[str] = []
+    visitor.on("request", lambda r: r.url.endswith("/events") and events.append(r.url))
+    visitor.locator("#cta").focus()
+    visitor.keyboard.press("Escape")
+    visitor.wait_for_timeout(250)
+    expect(opener).to_be_visible()
+    assert events == []
+
     opener.focus()
     expect(opener).to_be_focused()
     with visitor.expect_response(lambda r: r.url.endswith("/events")):
@@ -202,6 +220,7 @@ def test_the_messenger_close_button_closes_it_and_counts_a_dismissal(
     expect(close).to_be_visible()
     close.click()
     expect(dialog).to_be_hidden()
+    expect(launcher(visitor)).to_be_focused()
     wait_for_stats(texts, message["id"], {"sent": 1, "opened": 1, "replied": 0, "showings": 1,
                                          "opens": 1, "dismissals": 1, "replies": 0})
 

@@ -209,6 +209,24 @@ def test_data_global_names_the_command_function(browser: Browser, site: DemoSite
     context.close()
 
 
+def test_a_host_that_swaps_its_whole_body_on_navigation(browser: Browser, site: DemoSite):
+    """Like Turbo Drive or pjax: the host app replaces <body> and pushes the new URL."""
+    text = "Here after the body swap too"
+    message = site.live_message(text)
+    keep = "<script>window.hostBody = document.body.innerHTML;</script>"
+    html = host_page(body=keep).replace(
+        "history.pushState({}, '', '/hostile/next')",
+        "var b = document.createElement('body'); b.innerHTML = window.hostBody;"
+        " document.body.replaceWith(b); history.pushState({}, '', '/hostile/next')")
+    context = browser.new_context()
+    page, watch = open_page(context, site, html)
+
+    use_the_widget(page, site, message, text)
+    assert page.evaluate("document.querySelectorAll('overture-widget').length") == 1
+    host_still_works(page, watch)
+    context.close()
+
+
 # -- CSS and overlays ----------------------------------------------------------------------------
 
 GRID = """(step) => {

@@ -190,6 +190,45 @@ def test_a_dismissal_that_could_not_be_sent_goes_out_on_the_next_page_and_counts
     assert sent == delivered
 
 
+def test_an_open_and_a_close_sent_offline_both_count_once_on_the_next_page(
+        page: Page, site: DemoSite):
+    message = site.live_message("Open me, then leave", frequency="every_time", response={
+        "type": "agent", "collect": [], "follow_up": "Thanks!"})
+    sent = events_sent(page.context)
+    goto(page, site.url("/demo"))
+    page.context.route("**/widget/v1/*/events", lambda route: route.abort())
+    bubble(page).get_by_role("button", name="Open me, then leave").click()
+    expect(messenger(page)).to_be_visible()
+    page.keyboard.press("Escape")  # closed without a reply: dismissed
+    expect(messenger(page)).to_be_hidden()
+    deadline = time.monotonic() + 5
+    while {e["kind"] for e in sent} != {"opened", "dismissed"} and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert {e["kind"] for e in sent} == {"opened", "dismissed"}
+    page.goto("about:blank")
+    page.context.unroute("**/widget/v1/*/events")
+    wait_for_stats(site, message["id"], counts(sent=1, showings=1))
+
+    # The next page sends them again (whether its own page view is answered before or after
+    # they arrive decides only whether it shows the message anew).
+    goto(page, site.url("/demo/pricing"))
+    events_only = ("opened", "replied", "opens", "dismissals", "replies")
+
+    def event_counts() -> dict:
+        return {k: v for k, v in raw_counts(site, message["id"]).items() if k in events_only}
+
+    deadline = time.monotonic() + 5
+    while event_counts()["dismissals"] < 1 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert event_counts() == {"opened": 1, "replied": 0, "opens": 1, "dismissals": 1,
+                              "replies": 0}
+    page.reload()
+    page.wait_for_timeout(500)
+    assert event_counts() == {"opened": 1, "replied": 0, "opens": 1, "dismissals": 1,
+                              "replies": 0}
+    assert len({e["event_id"] for e in sent}) == 2
+
+
 @contextmanager
 def host_site(tmp_path, base: str) -> Iterator[str]:
     """Two pages of another website embedding the widget; yields its origin."""

@@ -421,3 +421,27 @@ def test_a_solved_launcher_conversation_ends_and_the_launcher_starts_a_new_one(
     assert [b for a, b in bodies(site, second["id"]) if a == "customer"] == [
         "Now my anvil is late"]
     assert [b for a, b in bodies(site, first["id"]) if a == "customer"] == ["My rocket is late"]
+
+
+def test_from_the_bubble_to_a_conversation_with_the_keyboard_alone(page: Page, site: DemoSite):
+    message = site.live_message("Tab, Enter, type", frequency="every_time")
+    goto(page, site.url("/demo"))
+    expect(bubble(page)).to_contain_text("Tab, Enter, type")
+    bubble(page).locator(".x").focus()
+    page.keyboard.press("Enter")  # the X: dismissed, and the launcher has the focus
+    expect(bubble(page)).to_have_count(0)
+    expect(launcher(page)).to_be_focused()
+    page.keyboard.press("Enter")
+    box = messenger(page).get_by_role("textbox", name=WRITE)
+    expect(box).to_be_focused()
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(messenger(page).locator(".msg.visitor[data-id]")).to_have_count(1)
+    ticket = only_ticket(site)
+    assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == [
+        "Typed without a mouse"]
+    page.keyboard.press("Escape")  # closes the messenger; the conversation goes on
+    expect(messenger(page)).to_be_hidden()
+    expect(launcher(page)).to_be_focused()
+    wait_for_stats(site, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 1,
+                                         "opens": 0, "dismissals": 1, "replies": 0})

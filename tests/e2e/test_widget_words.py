@@ -244,3 +244,26 @@ def test_the_launcher_contact_form_speaks_the_visitor_language(
     dialog.get_by_role("button", name=words.send, exact=True).click()
     expect(dialog.get_by_text(words.bad_email)).to_be_visible()
     expect(email).to_have_attribute("aria-invalid", "true")
+
+
+@BOTH
+def test_changed_texts_show_on_the_next_page(visitor: Page, texts: DemoSite, words: Words):
+    goto(visitor, texts.url("/demo"))
+    expect(launcher(visitor).get_by_text(words.launcher_text)).to_be_visible()
+    set_channel(texts, launcher_text="Ask us anything", sender_name="Acme Crew",
+                translations={"pt-BR": {"launcher_text": "Pergunte o que quiser",
+                                        "sender_name": "Equipe Acme"}})
+    texts.live_message("Fresh words?")
+    goto(visitor, texts.url("/demo/pricing"))
+    sender = "Equipe Acme" if words.locale.startswith("pt") else "Acme Crew"
+    expect(bubble(visitor).locator(".who")).to_have_text(sender)
+    bubble(visitor).locator(".x").click()
+    new = "Pergunte o que quiser" if words.locale.startswith("pt") else "Ask us anything"
+    expect(launcher(visitor).get_by_text(new)).to_be_visible()
+
+    # Without a translation, Portuguese visitors get the channel's own texts.
+    set_channel(texts, translations={})
+    goto(visitor, texts.url("/demo"))
+    expect(bubble(visitor).locator(".who")).to_have_text("Acme Crew")
+    bubble(visitor).locator(".x").click()
+    expect(launcher(visitor).get_by_text("Ask us anything")).to_be_visible()

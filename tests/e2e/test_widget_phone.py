@@ -260,3 +260,31 @@ def test_the_widget_keeps_clear_of_the_safe_area_insets(phone, site: DemoSite, t
     assert_full_screen(page)  # the panel's background fills the screen...
     assert_safe(".panel .close", ".panel textarea", ".panel .send")  # ...its controls do not
     assert watch.errors == []
+
+
+def test_on_a_desktop_only_site_the_widget_keeps_its_phone_size(phone, site: DemoSite, tmp_path):
+    """A site made for desktops (`width=1024`) is shown zoomed out to fit the phone: the
+    widget is still as big on the screen as on a phone-ready site, and takes the screen."""
+    page, watch = phone
+    site.live_message("Made for phones, even here")
+    serve(page.context, site.url("/phone/desktop-only"), phone_page(
+        "<h1>Our desktop site</h1><div style='width:1000px'>Wide as ever</div>",
+        viewport="width=1024"))
+    goto(page, site.url("/phone/desktop-only"))
+    expect(bubble(page)).to_contain_text("Made for phones, even here")
+    page.screenshot(path=tmp_path / "desktop-only-phone.png")
+
+    got = assert_inside(page, ".card", ".launcher", ".card .x")
+    scale = got["viewport"]["scale"]
+    assert scale < 0.5  # the page is zoomed out to fit the screen
+    for s in (".launcher", ".card .x"):  # what the finger meets, in screen pixels
+        assert got[s]["width"] * scale >= TOUCH - HALF_PIXEL, (s, got[s], scale)
+        assert got[s]["height"] * scale >= TOUCH - HALF_PIXEL, (s, got[s], scale)
+    text_px = font_size(page, ".card .text")[0] * scale
+    assert text_px >= 12, text_px  # readable without zooming in
+
+    bubble(page).tap()
+    expect(messenger(page)).to_be_visible()
+    page.screenshot(path=tmp_path / "desktop-only-messenger-phone.png")
+    assert_full_screen(page)
+    assert watch.errors == []

@@ -70,10 +70,11 @@ def host_page(*, title: str = "Hostile host", heading: str = "A hostile host pag
                            embed=EMBED.format(attrs=attrs))
 
 
-def serve(context: BrowserContext, url: str, html: str) -> None:
-    """Answer `url` (on the live server's origin) with `html`."""
+def serve(context: BrowserContext, url: str, html: str,
+          headers: dict[str, str] | None = None) -> None:
+    """Answer `url` (on the live server's origin) with `html` (and these response headers)."""
     context.route(url, lambda route: route.fulfill(status=200, content_type="text/html",
-                                                   body=html))
+                                                   body=html, headers=headers))
 
 
 # Network failures the browser itself logs while it is offline: not the widget's errors.

@@ -37,8 +37,9 @@ REPLY = "Hello from a hostile page"
 
 
 def open_page(context: BrowserContext, site: DemoSite, html: str,
-              path: str = "/hostile/page") -> tuple[Page, Watch]:
-    serve(context, site.url(path), html)
+              path: str = "/hostile/page", headers: dict[str, str] | None = None,
+              ) -> tuple[Page, Watch]:
+    serve(context, site.url(path), html, headers)
     page = context.new_page()
     watch = Watch().attach(page)
     page.goto(site.url(path))
@@ -322,6 +323,26 @@ def test_a_host_page_zoomed_with_css(browser: Browser, site: DemoSite, zoom):
     in_view(page, ".panel")
     wait_for_counts(site, message["id"], {"opens": 1})
     host_still_works(page, watch)
+    context.close()
+
+
+# The host's styles come only from its own files; its inline scripts are its own business.
+STRICT_STYLES = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'"
+
+
+def test_a_content_security_policy_without_inline_styles(browser: Browser, site: DemoSite):
+    text = "Styled under a strict policy"
+    message = site.live_message(text)
+    context = browser.new_context(reduced_motion="reduce")
+    page, watch = open_page(context, site, host_page(),
+                            headers={"Content-Security-Policy": STRICT_STYLES})
+
+    expect(bubble(page)).to_contain_text(text)
+    got = in_view(page, ".card", ".launcher")
+    assert got[".card"]["width"] <= 400, got  # a bubble, not an unstyled block of text
+    assert got[".launcher"]["width"] >= 44 and got[".launcher"]["height"] >= 44, got
+    use_the_widget(page, site, message, text)
+    host_still_works(page, watch)  # no console error: nothing of the widget was refused
     context.close()
 
 

@@ -358,19 +358,28 @@ COOKIE_BAR = """
 """
 
 
-@pytest.mark.parametrize("layer", ["z-index", "popover"])
+SHOW_BAR = "<script>document.getElementById('cookie-bar').showPopover()</script>"
+# The bar as a fixed element; in the top layer from the start; in the top layer once the
+# bubble is already there (a consent script that comes late).
+LAYERS = {"z-index": ("", ""), "popover": ('popover="manual"', SHOW_BAR),
+          "popover-later": ('popover="manual"', "")}
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
 def test_a_cookie_bar_at_the_highest_z_index_does_not_hide_the_widget(
         browser: Browser, site: DemoSite, layer):
     text = "Above the cookie bar"
     message = site.live_message(text)
-    body = COOKIE_BAR.format(
-        popover='popover="manual"' if layer == "popover" else "",
-        script="<script>document.getElementById('cookie-bar').showPopover()</script>"
-        if layer == "popover" else "")
+    popover, script = LAYERS[layer]
+    body = COOKIE_BAR.format(popover=popover, script=script)
     context = browser.new_context(reduced_motion="reduce")
-    page, watch = open_page(context, site, host_page(body=body))
+    page, watch = open_page(context, site, host_page(
+        body=body, breaks="document.getElementById('cookie-bar').showPopover();"))
 
     expect(bubble(page)).to_contain_text(text)
+    if layer == "popover-later":
+        page.locator("#host-break").click()  # the host's script shows its bar now
+        expect(page.locator("#cookie-bar")).to_be_visible()
     bar = page.locator("#cookie-bar").bounding_box()
     card = bubble(page).bounding_box()
     assert bar and card

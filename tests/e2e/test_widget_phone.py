@@ -79,6 +79,18 @@ def test_the_pricing_page_fits_the_phone_and_so_do_the_bubble_and_launcher(
     assert_inside(page, ".card", ".launcher", ".card .x")
     assert_touch_target(page, ".launcher")
     assert_touch_target(page, ".card .x")
+
+    page.mouse.wheel(0, 600)  # scrolled down the page: still in view
+    page.wait_for_function("scrollY > 0")
+    assert_inside(page, ".card", ".launcher")
+
+    # Dismissed: the launcher shows its text again, and with it still fits the screen.
+    bubble(page).locator(".x").tap()
+    expect(bubble(page)).to_have_count(0)
+    expect(launcher(page).get_by_text("Questions? Chat with us")).to_be_visible()
+    page.screenshot(path=tmp_path / "pricing-launcher-phone.png")
+    assert_inside(page, ".launcher")
+    assert_touch_target(page, ".launcher")
     assert watch.errors == []
 
 

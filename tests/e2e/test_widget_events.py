@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from overture.kit.clock import clock
 from tests.e2e import widget_helpers
 from tests.e2e.widget_helpers import DemoSite, bubble, goto, messenger, open_shadow
 
@@ -387,3 +389,23 @@ def test_a_new_browser_is_a_new_visitor_and_a_new_visit(browser: Browser, page: 
         assert elsewhere["show"] is not None
     finally:
         other.close()
+
+
+def test_a_session_idle_past_the_visit_timeout_starts_a_new_visit_for_every_tab(
+        page: Page, site: DemoSite):
+    message = site.live_message("Welcome back", frequency="every_time", conditions={"all": [
+        {"field": "visit_count", "operator": "eq", "value": 2}]})
+    first = goto(page, site.url("/demo"))
+    assert first["show"] is None
+    tab = page.context.new_page()
+    assert goto(tab, site.url("/demo/pricing"))["visit_id"] == first["visit_id"]
+
+    clock.advance(timedelta(minutes=31))  # the account's visit timeout is 30 minutes
+    later = goto(tab, site.url("/demo"))
+    assert later["visit_id"] != first["visit_id"]
+    assert later["show"] is not None and later["show"]["message_id"] == message["id"]
+    expect(bubble(tab)).to_contain_text("Welcome back")
+    # The other tab of the session joins the new visit, where the message is still on screen.
+    again = goto(page, site.url("/demo/pricing"))
+    assert again["visit_id"] == later["visit_id"]
+    assert again["show"] is not None and again["show"]["repeat"] is True

@@ -132,7 +132,7 @@ def start_from_launcher(page: Page, site: DemoSite, first: str) -> dict:
 
 
 def test_the_launcher_opens_a_composer_and_the_first_message_starts_a_ticket(
-        page: Page, site: DemoSite):
+        browser: Browser, page: Page, site: DemoSite):
     assert goto(page, site.url("/demo"))["show"] is None
     expect(launcher(page)).to_be_visible()
 
@@ -175,6 +175,24 @@ def test_the_launcher_opens_a_composer_and_the_first_message_starts_a_ticket(
     assert len(tickets(site)) == 1
     assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == [
         "Do you sell rockets?", "Two, please"]
+
+    # The agent has it in the workspace: an anonymous visitor, the pages they saw, and no
+    # proactive message behind it.
+    agent = browser.new_page()
+    try:
+        sign_in(agent, site.base, DEMO_AGENT_EMAIL, DEMO_ADMIN_PASSWORD)
+        rows = agent.locator("#aw-queue-list a")
+        expect(rows).to_have_count(1)
+        rows.click()
+        expect(agent.locator("#aw-chat-h")).to_have_text(re.compile(rf"^Ticket #{ticket['id']}"))
+        panel = agent.get_by_role("complementary", name="Ticket")
+        expect(panel).to_contain_text("did not start from a proactive message")
+        expect(panel.locator("#aw-views > li")).to_have_count(1)
+        expect(panel.locator("#aw-views > li")).to_contain_text(site.url("/demo"))
+        expect(agent.locator("#aw-messages > li .aw-msg-body")).to_have_text(
+            ["Do you sell rockets?", "Two, please", "We do! Which size?"])
+    finally:
+        agent.context.close()
 
 
 def test_the_launcher_asks_for_name_and_email_when_the_channel_says_so(

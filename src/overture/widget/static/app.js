@@ -46,8 +46,18 @@
     for (var i = 0; i < list.length; i++) if (test(list[i])) return list[i];
     return null;
   }
+  /** The items of `list` from `start` on, in a new array. */
+  function copy(list, start) {
+    var out = [];
+    for (var i = start || 0; i < list.length; i++) out[out.length] = list[i];
+    return out;
+  }
   function drop(list, item) {
-    for (var i = 0; i < list.length; i++) if (list[i] === item) { list.splice(i, 1); return; }
+    var at = -1;
+    for (var i = 0; i < list.length && at < 0; i++) if (list[i] === item) at = i;
+    if (at < 0) return;
+    for (i = at; i < list.length - 1; i++) list[i] = list[i + 1];
+    list.length -= 1;
   }
   function add(list, item) { list[list.length] = item; }
 
@@ -243,7 +253,7 @@
     var body = { visitor_id: visitor, event_id: rid('e_'), delivery_id: message.delivery_id,
       kind: kind };
     var list = outbox();
-    if (list.length >= 50) list.splice(0, list.length - 49);
+    if (list.length >= 50) list = copy(list, list.length - 49);
     add(list, { at: Date.now(), body: body });
     keep(OUTBOX, list);
     return deliver(body);
@@ -532,7 +542,7 @@
     try { ws.close(); } catch (e) { /* closed already */ }
     if (chat !== c) return;
     // Messages that were on the socket, not yet echoed, go over HTTP (same client ids).
-    each(c.pending.slice(), function (p) { if (p.state === 'ws') viaHttp(c, p); });
+    each(copy(c.pending), function (p) { if (p.state === 'ws') viaHttp(c, p); });
     if (code === 4404) { leave(); ui.clear(); } else lost(c);
   }
 
@@ -562,7 +572,7 @@
 
   function flush(c) {
     if (chat !== c) return;
-    each(c.pending.slice(), function (p) {
+    each(copy(c.pending), function (p) {
       if (p.state !== 'queued') return;
       if (!live(c)) return viaHttp(c, p);
       c.ws.send(json({ type: 'message', client_id: p.id, body: p.body }));
@@ -601,7 +611,7 @@
     add(typed, { body: text, el: ui.pending(text) });
     if (typed.length > 1) return;
     begin(message, { message: text }).then(function () {
-      each(typed.slice(1), function (e) { say(e.body); });
+      each(copy(typed, 1), function (e) { say(e.body); });
     }, function (err) {
       warn(err);
       message.typed = [];
@@ -815,7 +825,14 @@
     var host = d.createElement('overture-widget');
     styleHost(host);
     var root = host.attachShadow({ mode: SHADOW });
-    root.appendChild(h('style', { text: CSS }));
+    try {
+      // A constructed sheet: a host page whose policy refuses inline styles still allows it.
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      root.appendChild(h('style', { text: CSS }));
+    }
     root.appendChild(box);
     // The top layer: above any z-index of the host page (a cookie bar, a sticky header).
     var layered = typeof host.showPopover === 'function';
@@ -830,18 +847,22 @@
       } catch (e) { /* not connected, or the host removed us */ }
     }
 
-    // Over the visual viewport: on a page wider than the screen, or zoomed, the widget stays
-    // where the visitor can see it.
+    // Over the visual viewport, at the screen's own scale: on a page wider than the screen,
+    // a desktop-only site shown zoomed out on a phone, a pinch-zoom or CSS zoom on the host's
+    // html or body, the widget stays on screen and keeps its size.
     function fit() {
       var v = w.visualViewport;
-      var width = v ? v.width : w.innerWidth;
+      var scale = v && v.scale > 0 ? v.scale : 1;
+      var outer = (host.parentNode && host.parentNode.currentCSSZoom) || 1;
+      host.style.setProperty('zoom', String(1 / (outer * scale)), 'important');
       if (v) {
-        host.style.setProperty('left', v.offsetLeft + 'px', 'important');
-        host.style.setProperty('top', v.offsetTop + 'px', 'important');
-        host.style.setProperty('width', v.width + 'px', 'important');
-        host.style.setProperty('height', v.height + 'px', 'important');
+        // Lengths of a zoomed element are multiplied by its zoom (1 / scale in all).
+        host.style.setProperty('left', v.offsetLeft * scale + 'px', 'important');
+        host.style.setProperty('top', v.offsetTop * scale + 'px', 'important');
+        host.style.setProperty('width', v.width * scale + 'px', 'important');
+        host.style.setProperty('height', v.height * scale + 'px', 'important');
       }
-      box.classList.toggle('small', width <= 480);
+      box.classList.toggle('small', (v ? v.width * scale : w.innerWidth) <= 480);
     }
     if (w.visualViewport) {
       w.visualViewport.addEventListener('resize', fit);
@@ -850,6 +871,31 @@
     w.addEventListener('resize', fit);
     fit();
     onTop();
+
+    // A host that replaces its body (Turbo, pjax) or empties it takes the widget along: it
+    // comes back, as it was.
+    var watcher = new MutationObserver(stay);
+    function watch() {
+      watcher.disconnect();
+      watcher.observe(d.documentElement, { childList: true });
+      if (d.body) watcher.observe(d.body, { childList: true });
+    }
+    function stay() {
+      if (host.isConnected || !d.body) return;
+      d.body.appendChild(host);
+      watch();
+      fit();
+      onTop();
+    }
+    watch();
+
+    // A host popover shown later (a consent bar that comes late) would cover the bubble: the
+    // widget goes back on top. Modal dialogs are left above: the page means them to be.
+    d.addEventListener('toggle', function (e) {
+      var t = e.target;
+      if (t !== host && e.newState === 'open' && t.localName !== 'dialog' &&
+          (bubble.firstChild || !panel.hidden)) onTop();
+    }, true);
 
     function setLauncher() {
       var open = !panel.hidden;

@@ -27,7 +27,7 @@ TEMPLATE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>{style}</style>
+{style}
 <script>
   window.hostClicks = 0;
   function hostBreak() {{ {breaks} }}
@@ -65,7 +65,8 @@ def host_page(*, title: str = "Hostile host", heading: str = "A hostile host pag
     host's test that its own set-up is still in place."""
     attrs = (f' data-shadow="{shadow}"' if shadow == "open" else "") + (
         f" {embed_attrs}" if embed_attrs else "")
-    return TEMPLATE.format(title=title, heading=heading, style=style, head=head,
+    return TEMPLATE.format(title=title, heading=heading, head=head,
+                           style=f"<style>{style}</style>" if style else "",
                            breaks=breaks, check=check, body=body,
                            embed=EMBED.format(attrs=attrs))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -34,6 +35,20 @@ REPLY = "Hello from a hostile page"
 
 
 # -- shared steps --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """Browser contexts for the test, closed after it (whether it passed or not)."""
+    made: list[BrowserContext] = []
+
+    def new_context(**options) -> BrowserContext:
+        made.append(browser.new_context(**options))
+        return made[-1]
+
+    yield new_context
+    for context in made:
+        context.close()
 
 
 def open_page(context: BrowserContext, site: DemoSite, html: str,
@@ -121,14 +136,14 @@ BUILT_INS = {
 
 @pytest.mark.parametrize("when", ["before", "after"])
 @pytest.mark.parametrize("broken", list(BUILT_INS))
-def test_a_host_page_that_breaks_a_built_in(browser: Browser, site: DemoSite, broken, when):
+def test_a_host_page_that_breaks_a_built_in(site: DemoSite, contexts, broken, when):
     target, replacement = BUILT_INS[broken]
     text = f"Still here without {target}"
     message = site.live_message(text)
     breaks = f"window.hostValue = {replacement}; {target} = window.hostValue;"
     html = host_page(breaks=breaks, check=f"{target} === window.hostValue",
                      head="hostBreak();" if when == "before" else "")
-    context = browser.new_context()
+    context = contexts()
     page, watch = open_page(context, site, html)
 
     expect(bubble(page)).to_contain_text(text)
@@ -141,7 +156,6 @@ def test_a_host_page_that_breaks_a_built_in(browser: Browser, site: DemoSite, br
         page.evaluate("fetch('/demo/nothing-here').then(null, () => null)")
         assert page.evaluate("window.fetch === window.hostValue")
         assert "/demo/nothing-here" in page.evaluate("window.hostFetched").pop()
-    context.close()
 
 
 # -- a host global named Overture, and data-global ---------------------------------------------
@@ -157,20 +171,19 @@ HOST_GLOBALS = {
 
 
 @pytest.mark.parametrize("kind", list(HOST_GLOBALS))
-def test_a_host_global_named_overture_is_left_alone(browser: Browser, site: DemoSite, kind):
+def test_a_host_global_named_overture_is_left_alone(site: DemoSite, contexts, kind):
     define, check = HOST_GLOBALS[kind]
     text = "Your Overture is safe with us"
     message = site.live_message(text)
     html = host_page(head=define + " window.hostOverture = window.Overture;", check=check)
-    context = browser.new_context()
+    context = contexts()
     page, watch = open_page(context, site, html)
 
     use_the_widget(page, site, message, text)
     host_still_works(page, watch)
-    context.close()
 
 
-def test_data_global_names_the_command_function(browser: Browser, site: DemoSite):
+def test_data_global_names_the_command_function(site: DemoSite, contexts):
     text = "Call me AcmeChat"
     message = site.live_message(text)
     head = """
@@ -187,7 +200,7 @@ def test_data_global_names_the_command_function(browser: Browser, site: DemoSite
     html = host_page(head=head, embed_attrs='data-global="AcmeChat"',
                      check="window.Overture === window.hostOverture &&"
                            " Object.keys(window.Overture).join() === 'mine'")
-    context = browser.new_context()
+    context = contexts()
     page, watch = open_page(context, site, html)
 
     expect(bubble(page)).to_contain_text(text)
@@ -207,10 +220,9 @@ def test_data_global_names_the_command_function(browser: Browser, site: DemoSite
     expect(messenger(page)).to_be_hidden()
     wait_for_counts(site, message["id"], {"opens": 1, "dismissals": 1})
     host_still_works(page, watch)
-    context.close()
 
 
-def test_a_host_that_swaps_its_whole_body_on_navigation(browser: Browser, site: DemoSite):
+def test_a_host_that_swaps_its_whole_body_on_navigation(site: DemoSite, contexts):
     """Like Turbo Drive or pjax: the host app replaces <body> and pushes the new URL."""
     text = "Here after the body swap too"
     message = site.live_message(text)
@@ -219,13 +231,12 @@ def test_a_host_that_swaps_its_whole_body_on_navigation(browser: Browser, site: 
         "history.pushState({}, '', '/hostile/next')",
         "var b = document.createElement('body'); b.innerHTML = window.hostBody;"
         " document.body.replaceWith(b); history.pushState({}, '', '/hostile/next')")
-    context = browser.new_context()
+    context = contexts()
     page, watch = open_page(context, site, html)
 
     use_the_widget(page, site, message, text)
     assert page.evaluate("document.querySelectorAll('overture-widget').length") == 1
     host_still_works(page, watch)
-    context.close()
 
 
 # -- CSS and overlays ----------------------------------------------------------------------------
@@ -254,10 +265,10 @@ def widget_area(page: Page) -> set[str]:
 
 
 @pytest.mark.parametrize("shadow", ["open", "closed"])
-def test_a_host_stylesheet_that_unsets_everything(browser: Browser, site: DemoSite, shadow):
+def test_a_host_stylesheet_that_unsets_everything(site: DemoSite, contexts, shadow):
     text = "All unset, all fine"
     message = site.live_message(text)
-    context = browser.new_context(reduced_motion="reduce")
+    context = contexts(reduced_motion="reduce")
 
     # The same widget on a page without the hostile stylesheet: where it is and how big.
     reference, _ = open_page(context, site, host_page(head=CALLBACKS), "/hostile/reference")
@@ -298,15 +309,14 @@ def test_a_host_stylesheet_that_unsets_everything(browser: Browser, site: DemoSi
     assert widget_area(page) == open_area
     wait_for_counts(site, message["id"], {"opens": 2, "dismissals": 1})
     host_still_works(page, watch)
-    context.close()
 
 
 @pytest.mark.parametrize("zoom", ["html { zoom: 1.5 }", "body { zoom: 0.8 }"])
-def test_a_host_page_zoomed_with_css(browser: Browser, site: DemoSite, zoom):
+def test_a_host_page_zoomed_with_css(site: DemoSite, contexts, zoom):
     """CSS zoom on the host's html or body does not scale the widget, nor push it off screen."""
     text = "The same size at any zoom"
     message = site.live_message(text)
-    context = browser.new_context(reduced_motion="reduce")
+    context = contexts(reduced_motion="reduce")
     reference, _ = open_page(context, site, host_page(), "/hostile/reference")
     expect(bubble(reference)).to_contain_text(text)
     plain = boxes(reference, ".card", ".launcher")
@@ -323,17 +333,16 @@ def test_a_host_page_zoomed_with_css(browser: Browser, site: DemoSite, zoom):
     in_view(page, ".panel")
     wait_for_counts(site, message["id"], {"opens": 1})
     host_still_works(page, watch)
-    context.close()
 
 
 # The host's styles come only from its own files; its inline scripts are its own business.
 STRICT_STYLES = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'"
 
 
-def test_a_content_security_policy_without_inline_styles(browser: Browser, site: DemoSite):
+def test_a_content_security_policy_without_inline_styles(site: DemoSite, contexts):
     text = "Styled under a strict policy"
     message = site.live_message(text)
-    context = browser.new_context(reduced_motion="reduce")
+    context = contexts(reduced_motion="reduce")
     page, watch = open_page(context, site, host_page(),
                             headers={"Content-Security-Policy": STRICT_STYLES})
 
@@ -343,7 +352,6 @@ def test_a_content_security_policy_without_inline_styles(browser: Browser, site:
     assert got[".launcher"]["width"] >= 44 and got[".launcher"]["height"] >= 44, got
     use_the_widget(page, site, message, text)
     host_still_works(page, watch)  # no console error: nothing of the widget was refused
-    context.close()
 
 
 COOKIE_BAR = """
@@ -367,12 +375,12 @@ LAYERS = {"z-index": ("", ""), "popover": ('popover="manual"', SHOW_BAR),
 
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_a_cookie_bar_at_the_highest_z_index_does_not_hide_the_widget(
-        browser: Browser, site: DemoSite, layer):
+        site: DemoSite, contexts, layer):
     text = "Above the cookie bar"
     message = site.live_message(text)
     popover, script = LAYERS[layer]
     body = COOKIE_BAR.format(popover=popover, script=script)
-    context = browser.new_context(reduced_motion="reduce")
+    context = contexts(reduced_motion="reduce")
     page, watch = open_page(context, site, host_page(
         body=body, breaks="document.getElementById('cookie-bar').showPopover();"))
 
@@ -395,19 +403,18 @@ def test_a_cookie_bar_at_the_highest_z_index_does_not_hide_the_widget(
     page.locator("#cookie-accept").click()
     expect(page.locator("#cookie-state")).to_have_text("accepted")
     host_still_works(page, watch)
-    context.close()
 
 
 # -- a huge title, blocked storage, the network gone ---------------------------------------------
 
 
-def test_a_one_megabyte_title(browser: Browser, site: DemoSite):
+def test_a_one_megabyte_title(site: DemoSite, contexts):
     text = "Long title, short message"
     message = site.live_message(text)
     # The host's check runs after its app moved on (#host-next sets the title 'Next step').
     html = host_page(head="document.title = 'T'.repeat(1 << 20);",
                      check="document.title === 'Next step'")
-    context = browser.new_context()
+    context = contexts()
     page, watch = open_page(context, site, html)
 
     expect(bubble(page)).to_contain_text(text)
@@ -418,7 +425,6 @@ def test_a_one_megabyte_title(browser: Browser, site: DemoSite):
     assert json.loads(sent)["title"] == "T" * len(json.loads(sent)["title"])
     use_the_widget(page, site, message, text)
     host_still_works(page, watch)
-    context.close()
 
 
 BLOCK_STORAGE = """(() => {
@@ -429,10 +435,10 @@ BLOCK_STORAGE = """(() => {
 })();"""
 
 
-def test_storage_and_cookies_that_throw(browser: Browser, site: DemoSite):
+def test_storage_and_cookies_that_throw(site: DemoSite, contexts):
     text = "No storage, no problem"
     message = site.live_message(text)
-    context = browser.new_context()
+    context = contexts()
     context.add_init_script(BLOCK_STORAGE)
     page, watch = open_page(context, site, host_page(
         check="(() => { try { localStorage; return false } catch (e) {"
@@ -440,7 +446,6 @@ def test_storage_and_cookies_that_throw(browser: Browser, site: DemoSite):
 
     use_the_widget(page, site, message, text)
     host_still_works(page, watch)
-    context.close()
 
 
 def widget_scripts(context: BrowserContext, site: DemoSite) -> None:
@@ -459,10 +464,10 @@ def serve_js(context: BrowserContext, url: str, js: str) -> None:
 STEPS = "window.hostSteps = 0;"
 
 
-def test_offline_at_load_then_online(browser: Browser, site: DemoSite):
+def test_offline_at_load_then_online(site: DemoSite, contexts):
     text = "Back online"
     message = site.live_message(text)
-    context = browser.new_context()
+    context = contexts()
     widget_scripts(context, site)
     html = host_page()
     serve(context, site.url("/hostile/page"), html)
@@ -486,13 +491,12 @@ def test_offline_at_load_then_online(browser: Browser, site: DemoSite):
     expect(messenger(page).locator(".msg.visitor")).to_contain_text(REPLY)
     wait_for_counts(site, message["id"], {"opens": 1, "replies": 1})
     host_still_works(page, watch)
-    context.close()
 
 
-def test_offline_for_a_page_view_then_online(browser: Browser, site: DemoSite):
+def test_offline_for_a_page_view_then_online(site: DemoSite, contexts):
     text = "Lost and found"
     message = site.live_message(text)
-    context = browser.new_context()
+    context = contexts()
     html = host_page(head=STEPS).replace(
         "history.pushState({}, '', '/hostile/next')",
         "history.pushState({}, '', '/hostile/step-' + (++window.hostSteps))")
@@ -518,4 +522,3 @@ def test_offline_for_a_page_view_then_online(browser: Browser, site: DemoSite):
     wait_for_counts(site, message["id"], {"dismissals": 1, "opens": 1})
     host_still_works(page, watch)
     assert launcher(page).count() == 1
-    context.close()

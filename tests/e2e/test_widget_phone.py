@@ -292,8 +292,12 @@ def test_on_a_desktop_only_site_the_widget_keeps_its_phone_size(phone, site: Dem
     for s in (".launcher", ".card .x"):  # what the finger meets, in screen pixels
         assert got[s]["width"] * scale >= TOUCH - HALF_PIXEL, (s, got[s], scale)
         assert got[s]["height"] * scale >= TOUCH - HALF_PIXEL, (s, got[s], scale)
-    text_px = font_size(page, ".card .text")[0] * scale
-    assert text_px >= 12, text_px  # readable without zooming in
+    # The bubble's text as drawn (the box of its first line of glyphs), in screen pixels.
+    glyphs = page.evaluate("""() => { const range = document.createRange();
+        range.selectNodeContents(document.querySelector('overture-widget').shadowRoot
+            .querySelector('.card .text'));
+        return range.getClientRects()[0].height; }""")
+    assert glyphs * scale >= 12, (glyphs, scale)  # readable without zooming in
 
     bubble(page).tap()
     expect(messenger(page)).to_be_visible()

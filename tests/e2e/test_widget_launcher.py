@@ -463,3 +463,52 @@ def test_from_the_bubble_to_a_conversation_with_the_keyboard_alone(page: Page, s
     expect(launcher(page)).to_be_focused()
     wait_for_stats(site, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 1,
                                          "opens": 0, "dismissals": 1, "replies": 0})
+
+
+@pytest.mark.xfail(strict=True, reason="the first message of a conversation is marked 'Not sent' "
+                   "once its tries run out offline, and is not sent again when back online")
+def test_a_first_message_typed_offline_is_sent_when_the_browser_is_back_online(
+        page: Page, site: DemoSite):
+    assert goto(page, site.url("/demo"))["show"] is None
+    launcher(page).click()
+    page.context.set_offline(True)
+    box = messenger(page).get_by_role("textbox", name=WRITE)
+    box.fill("Typed in a tunnel")
+    box.press("Enter")
+    expect(messenger(page).locator(".msg.visitor")).to_contain_text("Typed in a tunnel")
+    page.wait_for_timeout(5000)  # a long tunnel: longer than the widget's quick retries
+    assert tickets(site) == []
+
+    page.context.set_offline(False)
+    expect(messenger(page).locator(".msg.visitor[data-id]")).to_have_count(1)
+    ticket = only_ticket(site)
+    assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == ["Typed in a tunnel"]
+
+
+@pytest.mark.xfail(strict=True, reason="a reply to a bubble still on screen in another tab "
+                   "starts a second open conversation and ticket beside the launcher's")
+def test_a_reply_to_a_bubble_left_in_another_tab_joins_the_open_conversation(
+        page: Page, site: DemoSite):
+    site.live_message("Need help?", response={"type": "agent", "collect": [],
+                                              "follow_up": "Thanks!"})
+    other = page.context.new_page()
+    goto(other, site.url("/demo"))
+    expect(bubble(other)).to_contain_text("Need help?")
+    goto(page, site.url("/demo/pricing"))  # the same message, still on screen
+    bubble(page).locator(".x").click()
+    launcher(page).click()
+    write(page, "Asked from the launcher")
+    ticket = only_ticket(site)
+
+    # The other tab still shows the bubble it had; the customer answers it there.
+    bubble(other).get_by_role("button", name="Need help?").click()
+    box = messenger(other).get_by_role("textbox", name=WRITE)
+    box.fill("Answered in the other tab")
+    box.press("Enter")
+    expect(messenger(other).locator(".msg.visitor[data-id]")).not_to_have_count(0)
+    eventually(lambda: any(("customer", "Answered in the other tab") in bodies(site, t["id"])
+                           for t in tickets(site)))
+    # One customer, one channel: one open conversation, holding all they wrote.
+    assert [t["id"] for t in tickets(site) if t["status"] != "solved"] == [ticket["id"]]
+    assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == [
+        "Asked from the launcher", "Answered in the other tab"]

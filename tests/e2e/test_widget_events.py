@@ -409,3 +409,15 @@ def test_a_session_idle_past_the_visit_timeout_starts_a_new_visit_for_every_tab(
     again = goto(page, site.url("/demo/pricing"))
     assert again["visit_id"] == later["visit_id"]
     assert again["show"] is not None and again["show"]["repeat"] is True
+
+
+def test_the_pages_of_every_tab_count_in_the_one_visit(page: Page, site: DemoSite):
+    message = site.live_message("Third page of the visit", frequency="every_time",
+                                conditions={"all": [
+                                    {"field": "pages_in_visit", "operator": "eq", "value": 3}]})
+    tab = page.context.new_page()
+    assert goto(page, site.url("/demo"))["show"] is None
+    assert goto(tab, site.url("/demo/pricing"))["show"] is None
+    third = goto(page, site.url("/demo/app"))
+    assert third["show"] is not None and third["show"]["message_id"] == message["id"]
+    expect(bubble(page)).to_contain_text("Third page of the visit")

@@ -133,6 +133,12 @@ def start_from_launcher(page: Page, site: DemoSite, first: str) -> dict:
 
 def test_the_launcher_opens_a_composer_and_the_first_message_starts_a_ticket(
         browser: Browser, page: Page, site: DemoSite):
+    page.add_init_script("""
+        window.Overture = window.Overture || function () {
+          (Overture.q = Overture.q || []).push(arguments) };
+        window.started = [];
+        Overture('on', 'conversationStarted', function (c) { started.push(c.conversationId); });
+    """)
     assert goto(page, site.url("/demo"))["show"] is None
     expect(launcher(page)).to_be_visible()
 
@@ -162,6 +168,8 @@ def test_the_launcher_opens_a_composer_and_the_first_message_starts_a_ticket(
     assert ("customer", "Do you sell rockets?") in bodies(site, ticket["id"])
     # The requester is this visitor: the ticket shows the pages they saw.
     assert [v["url"] for v in ticket["page_views"]] == [site.url("/demo")]
+    # The host page hears of it, as of a conversation started from a proactive message.
+    assert page.evaluate("started") == [ticket["conversation_id"]]
 
     # The conversation goes on: the next message joins it, and agent replies arrive live.
     box.fill("Two, please")

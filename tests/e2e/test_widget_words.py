@@ -103,6 +103,9 @@ def test_the_launcher_and_the_sender_follow_the_visitor_language(
     texts.live_message("Need a hand?", frequency="every_time")
     decision = goto(visitor, texts.url("/demo"))
     assert decision["show"]["sender"]["name"] == words.sender_name
+    # Screen readers read the widget in its language, whatever the host page's.
+    expect(visitor.locator("overture-widget .ov")).to_have_attribute(
+        "lang", re.compile("^pt" if words.locale.startswith("pt") else "^en"))
     card = bubble(visitor)
     expect(card.locator(".who")).to_have_text(words.sender_name)
     expect(card).not_to_contain_text(other(words).sender_name)

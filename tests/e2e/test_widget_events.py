@@ -291,6 +291,13 @@ def test_events_and_replies_from_another_site_go_without_a_preflight(
             box.press("Enter")
         assert started.value.status == 201, started.value.text()
         expect(messenger(page).locator(".msg.visitor[data-id]")).to_have_count(1)
+        # The agent's answer comes live to the other site too.
+        tickets = site.api.get("/api/v1/tickets").json()
+        assert len(tickets) == 1
+        said = site.api.post(f"/api/v1/tickets/{tickets[0]['id']}/messages",
+                             json={"client_id": "t-abroad-1", "body": "Everywhere but Mars."})
+        assert said.status_code == 201, said.text
+        expect(messenger(page).locator(".msg.agent").last).to_contain_text("Everywhere but Mars.")
         wait_for_stats(site, message["id"], counts(sent=1, opened=1, replied=1, showings=2,
                                                   opens=1, dismissals=1, replies=1))
 

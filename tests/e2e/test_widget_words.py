@@ -162,7 +162,8 @@ def test_the_bubble_says_who_it_is_from_and_that_it_opens_a_chat(
 
 @BOTH
 def test_escape_on_the_bubble_dismisses_it(visitor: Page, texts: DemoSite, words: Words):
-    message = texts.live_message("Press Escape to hide me", frequency="every_time")
+    message = texts.live_message("Press Escape to hide me, or [read on](https://acme.test/on)",
+                                 frequency="every_time")
     goto(visitor, texts.url("/demo"))
     opener = bubble(visitor).get_by_role("button", name="Press Escape to hide me")
     expect(opener).to_be_visible()
@@ -193,6 +194,17 @@ def test_escape_on_the_bubble_dismisses_it(visitor: Page, texts: DemoSite, words
     expect(bubble(visitor)).to_have_count(0)
     wait_for_stats(texts, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 2,
                                          "opens": 0, "dismissals": 2, "replies": 0})
+
+    # And from a link in its text.
+    goto(visitor, texts.url("/demo"))
+    link = bubble(visitor).get_by_role("link", name="read on")
+    link.focus()
+    expect(link).to_be_focused()
+    with visitor.expect_response(lambda r: r.url.endswith("/events")):
+        visitor.keyboard.press("Escape")
+    expect(bubble(visitor)).to_have_count(0)
+    wait_for_stats(texts, message["id"], {"sent": 1, "opened": 0, "replied": 0, "showings": 3,
+                                          "opens": 0, "dismissals": 3, "replies": 0})
 
 
 def test_a_placeholder_without_a_value_goes_with_its_emphasis(page: Page, site: DemoSite):

@@ -239,6 +239,31 @@ def test_a_host_that_swaps_its_whole_body_on_navigation(site: DemoSite, contexts
     host_still_works(page, watch)
 
 
+def test_a_router_that_bound_push_state_before_the_widget_came(site: DemoSite, contexts):
+    """A host router that kept its own `history.pushState` from before the widget loaded (a
+    bound copy): its route changes are page views all the same."""
+    text = "Found you on the next route"
+    message = site.live_message(text, conditions={"all": [
+        {"field": "page_url", "operator": "contains", "value": ["/hostile/next"]}]})
+    html = host_page(head="window.routerPush = history.pushState.bind(history);").replace(
+        "history.pushState({}, '', '/hostile/next')", "routerPush({}, '', '/hostile/next')")
+    page, watch = open_page(contexts(), site, html)
+    page.wait_for_function("document.querySelector('overture-widget') !== null")
+
+    def next_route(response) -> bool:
+        return is_page_view(response) and "/hostile/next" in (response.request.post_data or "")
+
+    with page.expect_response(next_route, timeout=15_000) as answer:
+        page.locator("#host-next").click()
+    assert answer.value.ok
+    expect(page).to_have_url(site.url("/hostile/next"))
+    expect(bubble(page)).to_contain_text(text)
+    bubble(page).click()
+    expect(messenger(page)).to_be_visible()
+    wait_for_counts(site, message["id"], {"showings": 1, "opens": 1})
+    host_still_works(page, watch)
+
+
 # -- CSS and overlays ----------------------------------------------------------------------------
 
 GRID = """(step) => {

@@ -132,6 +132,14 @@ def test_the_messenger_takes_the_whole_screen_with_big_targets_and_16px_text(
     expect(dialog).to_be_hidden()
     expect(launcher(page)).to_be_visible()
     assert_inside(page, ".launcher")
+
+    # Opened again from the launcher: the conversation, on the whole screen as before.
+    launcher(page).tap()
+    expect(dialog.locator(".msg").last).to_contain_text("Thanks! A quote is coming.")
+    assert_full_screen(page)
+    assert_inside(page, ".panel .close", ".panel textarea", ".panel .send")
+    dialog.get_by_role("button", name="Close").tap()
+    expect(dialog).to_be_hidden()
     assert watch.errors == []
 
 

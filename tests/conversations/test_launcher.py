@@ -184,3 +184,30 @@ def test_other_visitors_and_channels_are_not_reached(client, admin, site, visito
     r = launch(elsewhere, client_id="c-launch-mine-01", message="Hi")
     assert r.status_code == 201
     assert r.json()["conversation_id"] != mine["conversation_id"]
+
+
+def test_a_reply_to_a_bubble_left_on_screen_joins_the_open_conversation(
+        client, admin, agent, live, visitor):
+    """The bubble was shown (in another tab, say) before the customer wrote from the launcher:
+    answering it adds to the one open conversation and its ticket, and counts as a reply."""
+    m = live(message="Need a hand?", tags=["pricing"],
+             response={"type": "agent", "collect": [], "follow_up": "On our way"})
+    delivery_id = visitor.view()["show"]["delivery_id"]
+    started = launch(visitor, message="Hello from the launcher")
+    assert started.status_code == 201
+    [ticket] = _tickets(client, agent)
+    client.patch(f"/api/v1/tickets/{ticket['id']}", json={"tags": ["launcher"]},
+                 headers=agent.headers)
+
+    r = visitor._post("conversations", {"visitor_id": visitor.visitor_id, "client_id":
+                                        new_id("c"), "delivery_id": delivery_id,
+                                        "message": "Yes please"})
+    assert r.status_code == 200, r.text
+    assert r.json()["conversation_id"] == started.json()["conversation_id"]
+    assert [(m["author"], m["body"]) for m in r.json()["messages"]] == [
+        ("customer", "Hello from the launcher"), ("sender", "Need a hand?"),
+        ("customer", "Yes please"), ("sender", "On our way")]
+    [ticket] = _tickets(client, agent)
+    assert ticket["tags"] == ["launcher", "pricing"]
+    stats = client.get(f"{API}/{m['id']}", headers=admin.headers).json()["stats"]
+    assert stats["replied"] == 1

@@ -473,8 +473,6 @@ def test_from_the_bubble_to_a_conversation_with_the_keyboard_alone(page: Page, s
                                          "opens": 0, "dismissals": 1, "replies": 0})
 
 
-@pytest.mark.xfail(strict=True, reason="the first message of a conversation is marked 'Not sent' "
-                   "once its tries run out offline, and is not sent again when back online")
 def test_a_first_message_typed_offline_is_sent_when_the_browser_is_back_online(
         page: Page, site: DemoSite):
     assert goto(page, site.url("/demo"))["show"] is None
@@ -493,8 +491,6 @@ def test_a_first_message_typed_offline_is_sent_when_the_browser_is_back_online(
     assert [b for a, b in bodies(site, ticket["id"]) if a == "customer"] == ["Typed in a tunnel"]
 
 
-@pytest.mark.xfail(strict=True, reason="a reply to a bubble still on screen in another tab "
-                   "starts a second open conversation and ticket beside the launcher's")
 def test_a_reply_to_a_bubble_left_in_another_tab_joins_the_open_conversation(
         page: Page, site: DemoSite):
     site.live_message("Need help?", response={"type": "agent", "collect": [],

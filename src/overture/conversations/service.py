@@ -108,9 +108,7 @@ def _start_from_launcher(db: Session, channel: Channel, visitor: Visitor,
         return retried, False
     if not body.message:
         raise Invalid("message", _("write a message"))
-    current = db.scalar(select(Conversation).where(
-        Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,
-        Conversation.status == "open").order_by(Conversation.id.desc()).limit(1))
+    current = _open_conversation(db, channel, visitor)
     if current is not None:  # one open conversation at a time: the message goes there
         customer_message(db, current, visitor, body.message, body.client_id)
         return current, False
@@ -169,10 +167,49 @@ def _reply_to_delivery(db: Session, channel: Channel, visitor: Visitor,
     shown_text = render.plain(render.runs(message.message, first, full))  # as the customer saw it
     _remember_contact(visitor, body)
     now = utcnow()
-    conv = Conversation(channel_id=channel.id, visitor_id=visitor.id, delivery_id=delivery.id,
-                        status="open", created_at=now, last_activity=now)
-    db.add(conv)
+    # One open conversation per customer and channel: a reply to a bubble left on screen (in
+    # another tab, say) while one is open joins it rather than making a second ticket.
+    conv = _open_conversation(db, channel, visitor)
+    created = conv is None
+    if created:
+        conv = Conversation(channel_id=channel.id, visitor_id=visitor.id, delivery_id=delivery.id,
+                            status="open", created_at=now, last_activity=now)
+        db.add(conv)
+        db.flush()
+    _add_reply(db, conv, channel, visitor, shown_text, response, body)
+    if created:
+        ticket = Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
+                        requester_email=str(body.email) if body.email else visitor.email,
+                        status="new", proactive_message_id=message.id,
+                        proactive_message_name=message.name, created_at=now, updated_at=now)
+        db.add(ticket)
+        set_tags(db, ticket, list(message.tags or []))
+    else:
+        ticket = ticket_of(db, conv)
+        set_tags(db, ticket, list(dict.fromkeys([*ticket.tags, *(message.tags or [])])))
+        if ticket.status == "pending":  # the customer has answered
+            ticket.status = "open"
+        ticket.updated_at = now
+    delivery.conversation_id = conv.id
     db.flush()
+    hotsql.drive(db.connection(), stats.apply_event(
+        None, shard=stats.session_shard(), delivery=delivery, kind="replied",
+        event_id=f"reply-{delivery.id}", now=now))
+    db.expire(delivery)  # written by a plain UPDATE, behind the session's back
+    return conv, created
+
+
+def _open_conversation(db: Session, channel: Channel, visitor: Visitor) -> Conversation | None:
+    return db.scalar(select(Conversation).where(
+        Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,
+        Conversation.status == "open").order_by(Conversation.id.desc()).limit(1))
+
+
+def _add_reply(db: Session, conv: Conversation, channel: Channel, visitor: Visitor,
+               shown_text: str, response: dict, body: StartConversationIn) -> None:
+    """The proactive message as the customer saw it, their reply (the data form's fields or
+    a first message) and the follow-up."""
+    collect = response.get("collect", []) if response.get("type") == "agent" else []
     sender = channel.sender_name or channel.name
     _add(db, conv, "sender", shown_text, name=sender)
     if collect:
@@ -184,19 +221,6 @@ def _reply_to_delivery(db: Session, channel: Channel, visitor: Visitor,
              client_id=None if collect else body.client_id)
         if not collect and response.get("follow_up"):
             _add(db, conv, "sender", response["follow_up"], name=sender)
-    ticket = Ticket(conversation_id=conv.id, requester_name=body.name or visitor.name,
-                    requester_email=str(body.email) if body.email else visitor.email,
-                    status="new", proactive_message_id=message.id,
-                    proactive_message_name=message.name, created_at=now, updated_at=now)
-    db.add(ticket)
-    set_tags(db, ticket, list(message.tags or []))
-    delivery.conversation_id = conv.id
-    db.flush()
-    hotsql.drive(db.connection(), stats.apply_event(
-        None, shard=stats.session_shard(), delivery=delivery, kind="replied",
-        event_id=f"reply-{delivery.id}", now=now))
-    db.expire(delivery)  # written by a plain UPDATE, behind the session's back
-    return conv, True
 
 
 def _names(visitor: Visitor) -> tuple[str, str]:

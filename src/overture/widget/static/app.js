@@ -132,6 +132,15 @@
 
   function wait(ms) { return new Promise(function (ok) { setTimeout(ok, ms); }); }
 
+  /** Resolves when the browser is back online, or after `ms` at most. */
+  function back(ms) {
+    return new Promise(function (ok) {
+      var timer = setTimeout(done, ms);
+      function done() { clearTimeout(timer); w.removeEventListener('online', done); ok(); }
+      w.addEventListener('online', done);
+    });
+  }
+
   /** The data of an answer, or an error with its status, code and whether to try again. */
   function answer(res) {
     return res.json().then(null, function () { return {}; }).then(function (data) {
@@ -609,11 +618,19 @@
     // The first message starts the conversation; any typed meanwhile follow it.
     var typed = message.typed = message.typed || [];
     add(typed, { body: text, el: ui.pending(text) });
-    if (typed.length > 1) return;
-    begin(message, { message: text }).then(function () {
+    if (typed.length === 1) firstMessage(message, typed);
+  }
+
+  /** The first message starts the conversation (the same client id on every try: stored
+   *  once); offline or with the server away it waits, then goes again. */
+  function firstMessage(message, typed) {
+    begin(message, { message: typed[0].body }).then(function () {
       each(copy(typed, 1), function (e) { say(e.body); });
     }, function (err) {
       warn(err);
+      if (err.retry !== false && draft === message) {
+        return back(10000).then(function () { if (draft === message) firstMessage(message, typed); });
+      }
       message.typed = [];
       each(typed, function (e) { ui.failed(e.el); });
     });
@@ -663,16 +680,22 @@
     }, 50);
   }
 
-  each(['pushState', 'replaceState'], function (name) {
-    var original = history[name];
-    if (typeof original !== 'function') return;
-    history[name] = function () {
-      var result = apply(original, this, arguments);
-      try { routeChanged(); } catch (e) { warn(e); }
-      return result;
-    };
-  });
-  w.addEventListener('popstate', routeChanged);
+  if (w.navigation && typeof w.navigation.addEventListener === 'function') {
+    // Every same-document navigation, even through a pushState the host's router took (or
+    // bound) before the widget came.
+    w.navigation.addEventListener('currententrychange', routeChanged);
+  } else {
+    each(['pushState', 'replaceState'], function (name) {
+      var original = history[name];
+      if (typeof original !== 'function') return;
+      history[name] = function () {
+        var result = apply(original, this, arguments);
+        try { routeChanged(); } catch (e) { warn(e); }
+        return result;
+      };
+    });
+    w.addEventListener('popstate', routeChanged);
+  }
 
   /* ---------- the DOM ---------- */
 
@@ -1159,11 +1182,7 @@
   var rounds = 0;
   function again(err) {
     if (err.retry === false || (navigator.onLine !== false && ++rounds > 2)) throw err;
-    return new Promise(function (ok) {
-      var timer = setTimeout(back, 30000);
-      function back() { clearTimeout(timer); w.removeEventListener('online', back); ok(); }
-      w.addEventListener('online', back);
-    }).then(askConfig);
+    return back(30000).then(askConfig);
   }
 
   var asked = early.config ? early.config.then(answer).then(null, again) : askConfig();
@@ -1191,7 +1210,7 @@
     Overture(args[0], args[1], args[2]);
   });
   if (!sawPageView) {
-    var first = early.pageView ? early : null;
-    pageView(first ? first.body.url : location.href, d.title, first);
+    var sent = early.pageView ? early : null;
+    pageView(sent ? sent.body.url : location.href, d.title, sent);
   }
 })(window, document);

@@ -66,9 +66,16 @@ def widget_sizes(base_url: str) -> dict:
     return out
 
 
-def time_to_bubble(page_url: str, loads: int = 5) -> dict:
+# A distant visitor: every request waits this long for its answer (Chromium's network
+# emulation), as over a mobile network or across an ocean, where round trips, not the
+# server, decide when the bubble shows.
+DISTANT_MS = 100
+
+
+def time_to_bubble(page_url: str, loads: int = 5, latency_ms: float = 0) -> dict:
     """Median over `loads` fresh visitors (a new browser context each) of the moment the bubble
-    is painted, beside the same page's load event; one load before them warms the server."""
+    is painted, beside the same page's load event; one load before them warms the server.
+    `latency_ms` delays every response, as a network far from the server does."""
     from playwright.sync_api import sync_playwright
 
     samples = []
@@ -81,6 +88,12 @@ def time_to_bubble(page_url: str, loads: int = 5) -> dict:
                 try:
                     page = context.new_page()
                     page.add_init_script(WATCH_BUBBLE)
+                    if latency_ms:
+                        cdp = context.new_cdp_session(page)
+                        cdp.send("Network.enable")
+                        cdp.send("Network.emulateNetworkConditions", {
+                            "offline": False, "latency": latency_ms,
+                            "downloadThroughput": -1, "uploadThroughput": -1})
                     page.goto(page_url, wait_until="load")
                     page.wait_for_function("window.__bubblePainted !== undefined",
                                            timeout=15_000)
@@ -117,5 +130,8 @@ def bench_widget(run: Run) -> dict:
             progress("widget: sizes, then the browser")
             sizes = widget_sizes(server.url)
             timing = time_to_bubble(server.url + page, run.options.loads)
+            progress(f"widget: the browser, {DISTANT_MS} ms from the server")
+            distant = time_to_bubble(server.url + page, run.options.loads, DISTANT_MS)
             errors = server.errors()
-    return {"page": page, "sizes": sizes, "browser": timing, "server_errors": errors[:20]}
+    return {"page": page, "sizes": sizes, "browser": timing, "distant": distant,
+            "distant_ms": DISTANT_MS, "server_errors": errors[:20]}

@@ -255,7 +255,7 @@ def test_an_admin_manages_proactive_messages_end_to_end(admin_page: Page, live_s
     page.get_by_role("combobox", name="Brand").select_option(label="Acme")
     page.get_by_label("Name", exact=True).fill("Acme new site")
     page.get_by_label("Kind").select_option("web_widget")
-    page.get_by_label("Sender name").fill("Acme Team")
+    page.get_by_label("Sender name", exact=True).fill("Acme Team")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash")).to_contain_text("Channel created.")
 

@@ -26,18 +26,13 @@ from tests.e2e.widget_helpers import (
     is_page_view,
     launcher,
     messenger,
+    new_page,
     no_bubble,
     open_shadow,
 )
 
 site = widget_helpers.site
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-
-
-def new_page(browser: Browser, **options) -> Page:
-    context = browser.new_context(**options)
-    open_shadow(context)
-    return context.new_page()
 
 
 # -- showing ---------------------------------------------------------------------------------

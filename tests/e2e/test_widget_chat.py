@@ -19,26 +19,26 @@ production code path (close → backoff → reconnect with `after=<last id>`) is
 from __future__ import annotations
 
 import re
-import secrets
-import time
-from collections.abc import Callable
-from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Dialog, Page, WebSocketRoute, expect
 
 from tests.e2e import widget_helpers
 from tests.e2e.widget_helpers import (
     DemoSite,
+    agent_says,
+    bodies,
     bubble,
+    eventually,
     goto,
     launcher,
+    log_texts,
     messenger,
+    new_page,
     no_bubble,
-    open_shadow,
 )
 
 site = widget_helpers.site
+page = widget_helpers.page
 
 STORE = "overture:conversation:demo-widget"
 FORM = {"type": "agent", "collect": ["name", "email"],
@@ -47,32 +47,6 @@ FIRST_MESSAGE = {"type": "agent", "collect": [], "follow_up": "Thanks!"}
 
 
 # -- browser and helpers ---------------------------------------------------------------------
-
-
-def new_page(browser: Browser, **options: Any) -> Page:
-    context = browser.new_context(**options)
-    open_shadow(context)
-    return context.new_page()
-
-
-@pytest.fixture
-def page(browser: Browser):
-    """A page of the demo site with the widget's shadow root open (`data-shadow="open"`)."""
-    page = new_page(browser)
-    yield page
-    page.context.close()
-
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll `check` until it returns something truthy (server state written in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not reached in time"
-            return value
-        time.sleep(0.1)
 
 
 def ticket_of(site: DemoSite, message_id: int) -> dict:
@@ -87,18 +61,6 @@ def ticket_of(site: DemoSite, message_id: int) -> dict:
     return detail.json()
 
 
-def bodies(site: DemoSite, ticket_id: int) -> list[tuple[str, str]]:
-    ticket = site.api.get(f"/api/v1/tickets/{ticket_id}").json()
-    return [(m["author"], m["body"]) for m in ticket["messages"]]
-
-
-def agent_says(site: DemoSite, ticket_id: int, body: str) -> dict:
-    sent = site.api.post(f"/api/v1/tickets/{ticket_id}/messages",
-                         json={"client_id": "t-" + secrets.token_hex(8), "body": body})
-    assert sent.status_code == 201, sent.text
-    return sent.json()
-
-
 def no_dialogs(page: Page) -> list[str]:
     """Every dialog (alert, confirm…) the page opens is recorded and dismissed."""
     opened: list[str] = []
@@ -109,12 +71,6 @@ def no_dialogs(page: Page) -> list[str]:
 
     page.on("dialog", seen)
     return opened
-
-
-def log_texts(page: Page) -> list[str]:
-    """The messenger's messages, in order, as plain text (sender line included)."""
-    return messenger(page).locator(".log > li").evaluate_all(
-        "items => items.map(i => i.textContent)")
 
 
 def start_by_first_message(page: Page, site: DemoSite, text: str, first: str) -> dict:

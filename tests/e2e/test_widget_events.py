@@ -20,49 +20,30 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from overture.kit.clock import clock
 from tests.e2e import widget_helpers
-from tests.e2e.widget_helpers import DemoSite, bubble, goto, messenger, open_shadow
+from tests.e2e.widget_helpers import (
+    DemoSite,
+    bubble,
+    goto,
+    messenger,
+    open_shadow,
+)
+from tests.e2e.widget_helpers import totals as raw_counts
+from tests.e2e.widget_helpers import wait_for_totals as wait_for_stats
 
 site = widget_helpers.site
+page = widget_helpers.page
 
 ZERO = {"sent": 0, "opened": 0, "replied": 0, "showings": 0, "opens": 0, "dismissals": 0,
         "replies": 0}
 
 
-def raw_counts(site: DemoSite, message_id: int) -> dict:
-    """The totals of the message's statistics: sent, opened, replied and the raw counts."""
-    got = site.api.get(f"/api/v1/proactive-messages/{message_id}/stats")
-    assert got.status_code == 200, got.text
-    return got.json()["totals"]
-
-
-def wait_for_stats(site: DemoSite, message_id: int, expected: dict, timeout: float = 5.0) -> None:
-    """Poll the message's counters until they are `expected`; fail with the last ones seen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        stats = raw_counts(site, message_id)
-        if stats == expected or time.monotonic() > deadline:
-            assert stats == expected, f"counters {stats}, expected {expected}"
-            return
-        time.sleep(0.1)
-
-
 def counts(**changed: int) -> dict:
     return {**ZERO, **changed}
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    open_shadow(context)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def events_sent(context: BrowserContext) -> list[dict]:

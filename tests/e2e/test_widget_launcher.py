@@ -9,72 +9,33 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-import time
-from collections.abc import Callable
-from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from overture.demo.service import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL
 from tests.e2e import widget_helpers
 from tests.e2e.conftest import sign_in
-from tests.e2e.widget_helpers import DemoSite, bubble, goto, launcher, messenger, open_shadow
+from tests.e2e.widget_helpers import (
+    DemoSite,
+    agent_says,
+    bodies,
+    bubble,
+    eventually,
+    goto,
+    launcher,
+    log_texts,
+    messenger,
+    set_channel,
+)
+from tests.e2e.widget_helpers import wait_for_totals as wait_for_stats
 
 site = widget_helpers.site
+page = widget_helpers.page
 
 WRITE = "Write a message…"
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def new_page(browser: Browser, **options: Any) -> Page:
-    context = browser.new_context(**options)
-    open_shadow(context)
-    return context.new_page()
-
-
-@pytest.fixture
-def page(browser: Browser):
-    """A page of the demo site with the widget's shadow root open, in a context of its own."""
-    page = new_page(browser)
-    yield page
-    page.context.close()
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll `check` until it returns something truthy (server state written in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not reached in time"
-            return value
-        time.sleep(0.1)
-
-
-def wait_for_stats(site: DemoSite, message_id: int, expected: dict, timeout: float = 5.0) -> None:
-    """Poll the message's counters (the totals of its statistics: sent, opened, replied and the
-    raw counts) until they are `expected`; fail with the last ones seen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = site.api.get(f"/api/v1/proactive-messages/{message_id}/stats")
-        assert got.status_code == 200, got.text
-        stats = got.json()["totals"]
-        if stats == expected or time.monotonic() > deadline:
-            assert stats == expected, f"counters {stats}, expected {expected}"
-            return
-        time.sleep(0.1)
-
-
-def set_channel(site: DemoSite, **fields: Any) -> dict:
-    changed = site.api.patch(f"/api/v1/channels/{site.channel_id}", json=fields)
-    assert changed.status_code == 200, changed.text
-    for name, value in fields.items():
-        assert changed.json()[name] == value
-    return changed.json()
 
 
 def tickets(site: DemoSite) -> list[dict]:
@@ -90,23 +51,6 @@ def only_ticket(site: DemoSite) -> dict:
     detail = site.api.get(f"/api/v1/tickets/{found[0]['id']}")
     assert detail.status_code == 200, detail.text
     return detail.json()
-
-
-def bodies(site: DemoSite, ticket_id: int) -> list[tuple[str, str]]:
-    ticket = site.api.get(f"/api/v1/tickets/{ticket_id}").json()
-    return [(m["author"], m["body"]) for m in ticket["messages"]]
-
-
-def agent_says(site: DemoSite, ticket_id: int, body: str) -> dict:
-    sent = site.api.post(f"/api/v1/tickets/{ticket_id}/messages",
-                         json={"client_id": "t-" + secrets.token_hex(8), "body": body})
-    assert sent.status_code == 201, sent.text
-    return sent.json()
-
-
-def log_texts(page: Page) -> list[str]:
-    return messenger(page).locator(".log > li").evaluate_all(
-        "items => items.map(i => i.textContent)")
 
 
 def write(page: Page, text: str) -> None:

@@ -10,16 +10,23 @@ value.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import widget_helpers
-from tests.e2e.widget_helpers import DemoSite, bubble, goto, launcher, messenger, open_shadow
+from tests.e2e.widget_helpers import (
+    DemoSite,
+    bubble,
+    goto,
+    launcher,
+    messenger,
+    open_shadow,
+    set_channel,
+)
+from tests.e2e.widget_helpers import wait_for_totals as wait_for_stats
 
 site = widget_helpers.site
 
@@ -45,28 +52,6 @@ PT = Words("pt-BR", "Dúvidas? Fale com a gente", "Suporte da Acme", "Fechar",
            "Escreva uma mensagem…", "Enviar", "Seu nome", "Seu e-mail",
            "Informe um e-mail válido", re.compile(r"\bchat\b|\bconversa", re.I))
 BOTH = pytest.mark.parametrize("words", [EN, PT], ids=["en", "pt-BR"])
-
-
-def wait_for_stats(site: DemoSite, message_id: int, expected: dict, timeout: float = 5.0) -> None:
-    """Poll the message's counters (the totals of its statistics: sent, opened, replied and the
-    raw counts) until they are `expected`; fail with the last ones seen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = site.api.get(f"/api/v1/proactive-messages/{message_id}/stats")
-        assert got.status_code == 200, got.text
-        stats = got.json()["totals"]
-        if stats == expected or time.monotonic() > deadline:
-            assert stats == expected, f"counters {stats}, expected {expected}"
-            return
-        time.sleep(0.1)
-
-
-def set_channel(site: DemoSite, **fields: Any) -> dict:
-    changed = site.api.patch(f"/api/v1/channels/{site.channel_id}", json=fields)
-    assert changed.status_code == 200, changed.text
-    for name, value in fields.items():
-        assert changed.json()[name] == value
-    return changed.json()
 
 
 @pytest.fixture

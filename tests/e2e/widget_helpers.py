@@ -8,14 +8,16 @@ adding `data-shadow="open"` to the embed tag (`open_shadow`), so that Playwright
 from __future__ import annotations
 
 import re
+import secrets
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, Response
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response
 from sqlalchemy import select
 
 from overture.accounts.models import User
@@ -150,3 +152,77 @@ def no_bubble(page: Page) -> None:
     """After a decision without a message: give the widget a moment, then nothing is shown."""
     page.wait_for_timeout(250)
     assert bubble(page).count() == 0
+
+
+# -- pages, polling and the API as the tests use them ----------------------------------------
+
+
+def new_page(browser: Browser, **options: Any) -> Page:
+    """A page in a context of its own, the widget's shadow root open."""
+    context = browser.new_context(**options)
+    open_shadow(context)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page of the demo site with the widget's shadow root open, in a context of its own."""
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll `check` until it returns something truthy (server state written in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, "condition not reached in time"
+            return value
+        time.sleep(0.1)
+
+
+def totals(site: DemoSite, message_id: int) -> dict:
+    """The totals of the message's statistics: sent, opened, replied and the raw counts."""
+    got = site.api.get(f"/api/v1/proactive-messages/{message_id}/stats")
+    assert got.status_code == 200, got.text
+    return got.json()["totals"]
+
+
+def wait_for_totals(site: DemoSite, message_id: int, expected: dict,
+                    timeout: float = 5.0) -> None:
+    """Poll the message's totals until they are `expected`; fail with the last ones seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = totals(site, message_id)
+        if stats == expected or time.monotonic() > deadline:
+            assert stats == expected, f"counters {stats}, expected {expected}"
+            return
+        time.sleep(0.1)
+
+
+def set_channel(site: DemoSite, **fields: Any) -> dict:
+    changed = site.api.patch(f"/api/v1/channels/{site.channel_id}", json=fields)
+    assert changed.status_code == 200, changed.text
+    for name, value in fields.items():
+        assert changed.json()[name] == value
+    return changed.json()
+
+
+def bodies(site: DemoSite, ticket_id: int) -> list[tuple[str, str]]:
+    ticket = site.api.get(f"/api/v1/tickets/{ticket_id}").json()
+    return [(m["author"], m["body"]) for m in ticket["messages"]]
+
+
+def agent_says(site: DemoSite, ticket_id: int, body: str) -> dict:
+    sent = site.api.post(f"/api/v1/tickets/{ticket_id}/messages",
+                         json={"client_id": "t-" + secrets.token_hex(8), "body": body})
+    assert sent.status_code == 201, sent.text
+    return sent.json()
+
+
+def log_texts(page: Page) -> list[str]:
+    """The messenger's messages, in order, as plain text (sender line included)."""
+    return messenger(page).locator(".log > li").evaluate_all(
+        "items => items.map(i => i.textContent)")

@@ -24,9 +24,10 @@
 
   /* ---------- safe copies of what the host page could replace later ---------- */
 
-  var keys = Object.keys;
   var fetchNow = w.fetch;
   var apply = Reflect.apply;
+  var hasOwn = Object.prototype.hasOwnProperty;
+  var nativeIsArray = Array.isArray;
   var parse = JSON.parse;
   try { if (parse('{"a":[1]}').a[0] !== 1) parse = null; } catch (e) { parse = null; }
   if (!parse) parse = pristineParse();
@@ -61,6 +62,28 @@
   }
   function add(list, item) { list[list.length] = item; }
 
+  /** An object's own enumerable names (as Object.keys, which a page may have replaced). */
+  function keys(o) {
+    var out = [];
+    for (var k in o) if (apply(hasOwn, o, [k])) out[out.length] = k;
+    return out;
+  }
+
+  function isArray(v) {
+    return typeof nativeIsArray === 'function' ? nativeIsArray(v) : v instanceof Array;
+  }
+
+  /** The lines of a text, without String.prototype.split. */
+  function lines(text) {
+    var out = [];
+    var line = '';
+    for (var i = 0; i < text.length; i++) {
+      if (text[i] === '\n') { out[out.length] = line; line = ''; } else line += text[i];
+    }
+    out[out.length] = line;
+    return out;
+  }
+
   /** JSON text of plain data: strings, numbers, booleans, null, arrays and objects. */
   function json(v) {
     if (v === null || v === undefined) return 'null';
@@ -72,7 +95,7 @@
       }) + '"';
     }
     var out = '';
-    if (Array.isArray(v)) {
+    if (isArray(v)) {
       each(v, function (x) { out += (out ? ',' : '') + json(x); });
       return '[' + out + ']';
     }
@@ -239,7 +262,7 @@
 
   function outbox() {
     var list = stored(OUTBOX);
-    return Array.isArray(list) ? list : [];
+    return isArray(list) ? list : [];
   }
 
   function settle(eventId) {
@@ -431,7 +454,7 @@
     var c = join(s.id, s.last);
     c.unread = !!s.unread;
     ui.unread(c.unread);
-    each(Array.isArray(s.pending) ? s.pending : [], function (p) { queue(c, p[0], p[1]); });
+    each(isArray(s.pending) ? s.pending : [], function (p) { queue(c, p[0], p[1]); });
     load(c, 0);
   }
 
@@ -727,7 +750,7 @@
   /** Message text from runs: bold, italic, links and line breaks, as elements and text nodes. */
   function richText(el, runs) {
     each(runs || [], function (run) {
-      each(String(run.text == null ? '' : run.text).split('\n'), function (part, i) {
+      each(lines(String(run.text == null ? '' : run.text)), function (part, i) {
         if (i) el.appendChild(h('br'));
         if (!part) return;
         var node = d.createTextNode(part);

@@ -210,6 +210,7 @@ def filter_case(context, case):
 # what, across a whole tree); each is a 422 whose code, or whose every detail's type, says so.
 BEYOND_SCHEMA_CODES = {
     "unknown_reference",  # a body names a brand, channel, schedule or user that doesn't exist
+    "channel_kind",  # a proactive message on a channel that cannot carry one (social kinds)
     "bad_cursor",  # a cursor this list did not give out
     "bad_range",  # stats: `from` after `to`, or more than 367 days
     "wrong_password",  # the current password is not right

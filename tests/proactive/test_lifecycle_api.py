@@ -360,3 +360,26 @@ def test_the_list_itself_is_for_admins(app, admin, agent):
         assert service.list_messages(db, db.get(User, admin.id)) is not None
         with pytest.raises(Forbidden):
             service.list_messages(db, db.get(User, agent.id))
+
+
+@pytest.mark.parametrize("kind", ["whatsapp", "third_party_bot"])
+def test_a_channel_that_cannot_carry_proactive_messages_is_refused(client, admin, setup,
+                                                                   complete, kind):
+    """Only messaging channels reach visitors: the API stores no message on any other, on
+    creation or by an edit, and what was stored stays as it was."""
+    h = admin.headers
+    social = client.post("/api/v1/channels", headers=h, json={
+        "brand_id": setup["brand"], "name": "<b>Line</b>", "kind": kind}).json()
+    stored = client.get(API, headers=h).json()
+    r = client.post(API, json={**complete, "channel_id": social["id"]}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "channel_kind"
+    assert r.json()["error"]["details"][0]["loc"] == ["channel_id"]
+    assert "<b>Line</b>" in r.json()["error"]["message"] and kind in r.json()["error"]["message"]
+    assert client.get(API, headers=h).json() == stored
+
+    m = make(client, admin, complete, "live")
+    before = client.get(f"{API}/{m['id']}", headers=h).json()
+    r = client.patch(f"{API}/{m['id']}", json={"channel_id": social["id"]}, headers=h)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "channel_kind"
+    assert client.get(f"{API}/{m['id']}", headers=h).json() == before

@@ -177,10 +177,18 @@ def _check_refs(db: Session, data: MessageIn, before: dict[str, Any] | None = No
     old_schedule = ((before or {}).get("timing") or {}).get("schedule_id")
     for field, (model, value) in given.items():
         previous = old_schedule if field == "timing.schedule_id" else (before or {}).get(field)
-        if value is not None and value != previous and db.get(model, value) is None:
+        if value is None or value == previous:
+            continue
+        found = db.get(model, value)
+        if found is None:
             raise Invalid(tuple(field.split(".")), _("%(field)s %(id)s does not exist")
                           % {"field": field.split(".")[-1], "id": value},
                           code="unknown_reference")
+        if model is Channel and found.kind not in MESSAGING_KINDS:
+            # Only messaging channels reach visitors; a message on another would never show.
+            raise Invalid(("channel_id",), _("The channel “%(name)s” is a %(kind)s channel, "
+                                             "which cannot carry proactive messages.")
+                          % {"name": found.name, "kind": found.kind}, code="channel_kind")
 
 
 def create_message(db: Session, data: MessageIn) -> ProactiveMessage:

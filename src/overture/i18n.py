@@ -55,17 +55,18 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
 
 
 def normalise(tag: str | None) -> str | None:
-    """Map a user or browser tag (pt-br, pt_BR, pt) onto a supported locale."""
+    """Map a user or browser tag (pt-br, pt_BR, pt, pt-PT, en-US) onto a supported locale: the
+    exact tag, then the first supported locale of its primary subtag (`ptx` is not `pt`)."""
     if not tag:
         return None
-    tag = tag.replace("-", "_").strip()
+    tag = tag.replace("-", "_").strip().lower()
+    primary = tag.split("_")[0]
     for loc in LOCALES:
-        if loc.lower() == tag.lower():
+        if loc.lower() == tag:
             return loc
-    if tag.lower().startswith("pt"):
-        return "pt_BR"
-    if tag.lower().startswith("en"):
-        return "en"
+    for loc in LOCALES:
+        if loc.lower().split("_")[0] == primary:
+            return loc
     return None
 
 

@@ -13,6 +13,7 @@ from overture.channels import service
 from overture.channels.models import KINDS, MESSAGING_KINDS, Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.i18n import LOCALE_NAMES
 from overture.i18n import gettext as _
 from overture.kit.ids import IdPath
 from overture.schedules.service import list_schedules
@@ -27,7 +28,7 @@ router = APIRouter(
 TEXT_FIELDS = ("name", "kind", "sender_name", "sender_avatar_url", "launcher_text", "color")
 # The texts shown to visitors per language: form fields `translations.<tag>.<text>`.
 TRANSLATED = ("launcher_text", "sender_name")
-LANGUAGES = {"pt-BR": "Português (Brasil)", "en": "English"}
+LANGUAGES = {locale.replace("_", "-"): name for locale, name in LOCALE_NAMES.items()}
 
 
 def kind_labels() -> dict[str, str]:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from overture.accounts.models import AccountSettings
 from overture.channels.models import MESSAGING_KINDS, Channel
+from overture.i18n import LOCALES, normalise
 from overture.proactive.engine import Entry, compile_channel
 
 # A safety net only: invalidation through the hub is what makes changes apply at once.
@@ -32,21 +33,10 @@ ALL = -1  # in an invalidation: every channel
 
 # The languages the widget speaks, as BCP-47 tags (the keys of `Channel.translations`), and
 # the locale of overture.i18n each one is.
-LANGUAGES = {"en": "en", "pt-BR": "pt_BR"}
-_BY_TAG = {tag.lower(): locale for tag, locale in LANGUAGES.items()}
-_BY_PRIMARY: dict[str, str] = {}
-for _tag, _locale in LANGUAGES.items():
-    _BY_PRIMARY.setdefault(_tag.split("-")[0].lower(), _locale)
-
-
-@lru_cache(maxsize=1024)
-def match_language(tag: str | None) -> str | None:
-    """The supported locale for a visitor's language tag (`pt-BR`, `pt`, `en-US`, `pt_br`):
-    the exact tag first, then its primary subtag; None when the widget doesn't speak it."""
-    if not tag:
-        return None
-    tag = tag.strip().replace("_", "-").lower()
-    return _BY_TAG.get(tag) or _BY_PRIMARY.get(tag.split("-")[0])
+LANGUAGES = {locale.replace("_", "-"): locale for locale in LOCALES}
+# A visitor's tag (`pt-BR`, `pt`, `en-US`, `pt_br`) as a supported locale, or None; cached,
+# for it runs on every page view that shows a message.
+match_language = lru_cache(maxsize=1024)(normalise)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from overture.accounts.models import User
 from overture.accounts.service import access_settings, list_users, overview_counts
+from overture.bots.service import access_bot, list_bots
 from overture.brands.service import access_brand, list_brands
 from overture.channels.service import access_channel, list_channels
 from overture.conversations.models import Ticket
@@ -126,6 +127,18 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("GET", "/api/v1/channels/{channel_id}"): admin_api(),
     ("PATCH", "/api/v1/channels/{channel_id}"): admin_api(),
     ("DELETE", "/api/v1/channels/{channel_id}"): admin_api(204),
+    ("GET", "/api/v1/bots"): admin_api(),
+    ("POST", "/api/v1/bots"): admin_api(201),
+    ("GET", "/api/v1/bots/{bot_id}"): admin_api(),
+    ("PATCH", "/api/v1/bots/{bot_id}"): admin_api(),
+    ("DELETE", "/api/v1/bots/{bot_id}"): admin_api(204),
+    ("POST", "/api/v1/bots/{bot_id}/publish"): admin_api(),
+    ("POST", "/api/v1/bots/{bot_id}/unpublish"): admin_api(),
+    ("GET", "/api/v1/bots/{bot_id}/answers"): admin_api(),
+    ("POST", "/api/v1/bots/{bot_id}/answers"): admin_api(201),
+    ("GET", "/api/v1/bots/{bot_id}/answers/{answer_id}"): admin_api(),
+    ("PATCH", "/api/v1/bots/{bot_id}/answers/{answer_id}"): admin_api(),
+    ("DELETE", "/api/v1/bots/{bot_id}/answers/{answer_id}"): admin_api(204),
     ("GET", "/api/v1/schedules"): admin_api(),
     ("POST", "/api/v1/schedules"): admin_api(201),
     ("GET", "/api/v1/schedules/{schedule_id}"): admin_api(),
@@ -273,7 +286,9 @@ class World:
         self.key = DEMO_CHANNEL_KEY
         self.schedule = self.new_schedule()
         self.new_message("live")  # what every new visitor is shown
+        bot, answer = self.new_bot()
         self.shared = {"user_id": self.new_user(), "token_id": self.new_token(owner),
+                       "bot_id": bot, "answer_id": answer,
                        "brand_id": self.brand, "channel_id": self.new_channel(),
                        "schedule_id": self.schedule, "message_id": self.new_message("draft"),
                        **self.new_ticket()}
@@ -292,6 +307,18 @@ class World:
     def new_channel(self) -> int:
         return self._created("/api/v1/channels", {"brand_id": self.brand,
                                                    "name": self.unique("Channel")})["id"]
+
+    def new_bot(self, published: bool = False) -> tuple[int, int]:
+        """A bot of the brand with one answer that can be published."""
+        bot = self._created("/api/v1/bots", {"brand_id": self.brand,
+                                             "name": self.unique("Bot")})["id"]
+        answer = self._created(f"/api/v1/bots/{bot}/answers", {
+            "name": "Help", "steps": [{"id": "hi", "type": "message", "text": "Hi", "next": "bye"},
+                                      {"id": "bye", "type": "end", "text": "Bye"}]})["id"]
+        if published:
+            r = self.client.post(f"/api/v1/bots/{bot}/publish", headers=self.h)
+            assert r.status_code == 200, r.text
+        return bot, answer
 
     def new_schedule(self) -> int:
         return self._created("/api/v1/schedules", {
@@ -351,6 +378,9 @@ class World:
             values["channel_id"] = self.new_channel()
         if "{schedule_id}" in path:
             values["schedule_id"] = self.new_schedule()
+        if "{bot_id}" in path:
+            values["bot_id"], values["answer_id"] = self.new_bot(
+                published=path.endswith("/unpublish"))
         if "{message_id}" in path:
             status = ("live" if path.endswith("/pause") else
                       "paused" if path.endswith("/resume") else "draft")
@@ -430,6 +460,10 @@ BODIES: dict[tuple[str, str], Body] = {
         "name": "Office", "timezone": "UTC",
         "intervals": [{"weekday": 1, "start": "09:00", "end": "17:00"}]}),
     ("PATCH", "/api/v1/schedules/{schedule_id}"): _json(_name("Office")),
+    ("POST", "/api/v1/bots"): _json(lambda w, ids: {"brand_id": w.brand, "name": "Helper"}),
+    ("PATCH", "/api/v1/bots/{bot_id}"): _json(_name("Bot")),
+    ("POST", "/api/v1/bots/{bot_id}/answers"): _json(_name("Answer")),
+    ("PATCH", "/api/v1/bots/{bot_id}/answers/{answer_id}"): _json(_name("Answer")),
     ("POST", "/api/v1/proactive-messages"): _json(_name("Message")),
     ("PATCH", "/api/v1/proactive-messages/{message_id}"): _json(_name("Message")),
     ("POST", "/api/v1/proactive-messages/{message_id}/test"): _json(lambda w, ids: {}),
@@ -594,7 +628,7 @@ def test_every_route_answers_every_caller_as_declared(app, client, admin, agent,
 def test_loaders_refuse_agents_before_looking_anything_up(db, admin, agent):
     """Called directly (no route in front), every configuration loader and list refuses an
     agent — for ids that exist or not — and lets an admin through to a plain 404."""
-    configuration = (access_brand, access_channel, access_schedule, access_message)
+    configuration = (access_brand, access_channel, access_schedule, access_message, access_bot)
     with db() as session:
         as_agent, as_admin = session.get(User, agent.id), session.get(User, admin.id)
         for loader in configuration:
@@ -602,7 +636,7 @@ def test_loaders_refuse_agents_before_looking_anything_up(db, admin, agent):
                 loader(session, as_agent, 1)
             with pytest.raises(NotFound):
                 loader(session, as_admin, 1)
-        for listing in (list_brands, list_channels, list_schedules, list_users,
+        for listing in (list_brands, list_channels, list_schedules, list_users, list_bots,
                         list_messages, access_settings, overview_counts):
             with pytest.raises(Forbidden):
                 listing(session, as_agent)

@@ -1,6 +1,7 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
 from overture.accounts.models import AccountSettings, ApiToken, User
+from overture.bots.models import Bot, BotAnswer, BotRun, BotVersion
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.conversations.models import ChatMessage, Conversation, Ticket, TicketTag
@@ -10,7 +11,7 @@ from overture.schedules.models import Schedule
 from overture.visitors.models import PageView, Visit, Visitor
 
 __all__ = [
-    "AccountSettings", "ApiToken", "Base", "Brand", "Channel", "ChatMessage", "Conversation",
+    "AccountSettings", "ApiToken", "Base", "Bot", "BotAnswer", "BotRun", "BotVersion", "Brand", "Channel", "ChatMessage", "Conversation",
     "DailyStat", "Delivery", "DeliveryEvent", "PageView", "ProactiveMessage", "Reach", "Schedule",
     "Ticket", "TicketTag", "User", "Visit", "Visitor",
 ]

@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 
 from overture.accounts import pages as account_pages
 from overture.accounts import routes as account_api
+from overture.bots import routes as bot_api
 from overture.brands import pages as brand_pages
 from overture.brands import routes as brand_api
 from overture.channels import pages as channel_pages
@@ -26,7 +27,8 @@ from overture.widget import sockets as widget_sockets
 
 
 def include_routers(app: FastAPI) -> None:
-    for api in (account_api, brand_api, channel_api, schedule_api, proactive_api, ticket_api):
+    for api in (account_api, brand_api, channel_api, schedule_api, bot_api, proactive_api,
+                ticket_api):
         # Session-authenticated API calls need the CSRF header too; token calls do not.
         app.include_router(api.router, dependencies=[Depends(check_csrf)])
     for module in (health, widget_api, widget_sockets, agent_sockets, account_pages, brand_pages,

@@ -7,6 +7,9 @@ depends on which modules happen to be imported.
 - a channel changes or is deleted → its messages turn Contains errors if now invalid
   (in the transaction);
 - a schedule is deleted → the messages that use it turn Contains errors (in the transaction);
+- a bot is unpublished, deleted, changed or loses an answer → the messages whose bot response
+  it is turn Contains errors if now invalid (in the transaction); a channel's bot is
+  disconnected → as a channel change;
 - messaging or the agent workspace is switched off → every Live or Paused message turns
   Contains errors (in the transaction);
 - live messages, a channel, a schedule or the settings changed → every process drops the
@@ -37,6 +40,8 @@ def connect() -> None:
     signals.schedule_changed.connect(proactive.on_schedule_changed)
     signals.schedule_deleted.connect(proactive.on_schedule_deleted)
     signals.settings_changed.connect(proactive.on_settings_changed)
+    signals.bot_changed.connect(proactive.on_bot_changed)
+    signals.bot_deleted.connect(proactive.on_bot_deleted)
     signals.Signal.wired = True
 
 

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.accounts.service import require_role
+from overture.bots.models import Bot
 from overture.brands.models import Brand, new_identity_secret
 from overture.brands.schemas import BrandIn
 from overture.channels.models import Channel
@@ -69,6 +70,13 @@ def delete_brand(db: Session, brand: Brand) -> None:
         raise Conflict(
             _("brand %(name)s still has %(n)s channel(s); delete or move them first")
             % {"name": repr(brand.name), "n": channels},
+            code="brand_in_use",
+        )
+    bots = db.scalar(select(func.count(Bot.id)).where(Bot.brand_id == brand.id))
+    if bots:
+        raise Conflict(
+            _("brand %(name)s still has %(n)s bot(s); delete them first")
+            % {"name": repr(brand.name), "n": bots},
             code="brand_in_use",
         )
     db.delete(brand)

@@ -43,6 +43,11 @@ class Channel(Base):
     schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedules.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # The flow-builder bot of the channel's brand that answers here: the bot response of its
+    # proactive messages, and the launcher's greeting.
+    bot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bots.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

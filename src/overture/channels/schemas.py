@@ -86,6 +86,8 @@ class ChannelIn(Strict):
     # Ask for name and email before a conversation starts from the launcher.
     launcher_asks_contact: bool = False
     translations: Translations = Field(default_factory=Translations)
+    # The brand's flow-builder bot that answers here (bot responses, the launcher's greeting).
+    bot_id: IdField | None = None
 
 
 class ChannelPatch(Strict):
@@ -105,6 +107,8 @@ class ChannelPatch(Strict):
     launcher_asks_contact: bool | None = None
     # Replaces every translation of the channel ({} drops them all).
     translations: Translations | None = None
+    # `null` disconnects the bot.
+    bot_id: IdField | None = None
 
 
 class ChannelOut(BaseModel):
@@ -124,6 +128,7 @@ class ChannelOut(BaseModel):
     identity_shared_with_brand: bool
     launcher_asks_contact: bool
     translations: dict[str, dict[str, str]]
+    bot_id: int | None
     can_carry_proactive: bool
     created_at: datetime
     updated_at: datetime

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
 from overture.accounts.service import require_role
+from overture.bots.models import Bot
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.channels.schemas import ChannelIn, ChannelPatch
@@ -36,6 +37,20 @@ def channel_by_key(db: Session, key: str) -> Channel | None:
     return db.scalar(select(Channel).where(Channel.key == key))
 
 
+def _check_bot(db: Session, brand_id: int, bot_id: int | None) -> None:
+    """A channel's bot is one of its brand's bots."""
+    if bot_id is None:
+        return
+    bot = db.get(Bot, bot_id)
+    if bot is None:
+        raise Invalid("bot_id", _("bot %(id)s does not exist") % {"id": bot_id},
+                      code="unknown_reference")
+    if bot.brand_id != brand_id:
+        raise Invalid("bot_id", _("the bot “%(bot)s” belongs to another brand; connect one of "
+                                  "the channel's brand") % {"bot": bot.name},
+                      code="other_brand")
+
+
 def _check_refs(db: Session, brand_id: int | None, schedule_id: int | None) -> None:
     if brand_id is not None and db.get(Brand, brand_id) is None:
         raise Invalid("brand_id", _("brand %(id)s does not exist") % {"id": brand_id},
@@ -47,6 +62,7 @@ def _check_refs(db: Session, brand_id: int | None, schedule_id: int | None) -> N
 
 def create_channel(db: Session, data: ChannelIn) -> Channel:
     _check_refs(db, data.brand_id, data.schedule_id)
+    _check_bot(db, data.brand_id, data.bot_id)
     fields = data.model_dump(exclude={"translations"})
     channel = Channel(**fields, translations=data.translations.as_stored(), key=new_key(),
                       jwt_secret=secrets.token_urlsafe(32))
@@ -64,8 +80,11 @@ def update_channel(db: Session, channel: Channel, data: ChannelPatch) -> Channel
     if "name" in changes and changes["name"] is None:
         raise Invalid("name", _("name is required"))
     _check_refs(db, changes.get("brand_id"), changes.get("schedule_id"))
+    if "bot_id" in changes or "brand_id" in changes:
+        _check_bot(db, changes.get("brand_id") or channel.brand_id,
+                   changes.get("bot_id", channel.bot_id))
     for field, value in changes.items():
-        if value is None and field not in ("schedule_id",):
+        if value is None and field not in ("schedule_id", "bot_id"):
             continue
         setattr(channel, field, value)
     db.flush()

@@ -50,5 +50,7 @@ channel_deleted = Signal("channel_deleted")
 schedule_changed = Signal("schedule_changed")
 schedule_deleted = Signal("schedule_deleted")
 settings_changed = Signal("settings_changed")
+bot_changed = Signal("bot_changed")
+bot_deleted = Signal("bot_deleted")
 # After commit: the set of channel ids whose live messages or state changed (-1: all).
 live_messages_changed = Signal("live_messages_changed")

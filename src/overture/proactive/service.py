@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from overture.accounts.models import AccountSettings, User
 from overture.accounts.service import get_settings_row, require_role
+from overture.bots.models import Bot, BotAnswer
+from overture.bots.service import published_answer_ids
 from overture.brands.models import Brand
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.db import load
@@ -62,22 +64,82 @@ def _needed_schedule(m: ProactiveMessage) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class BotFacts:
+    """What a bot response depends on: the bot's name, brand, status and answers."""
+
+    name: str
+    brand_id: int
+    published: bool
+    answer_ids: frozenset[int]
+
+
+def _needed_bot(m: ProactiveMessage) -> int | None:
+    response = m.response or {}
+    return response.get("bot_id") if response.get("type") == "bot" else None
+
+
+def bot_facts(db: Session, bot_ids: set[int]) -> dict[int, BotFacts]:
+    """The facts of these bots (those that exist), in two statements whatever their number."""
+    if not bot_ids:
+        return {}
+    bots = db.execute(select(Bot.id, Bot.name, Bot.brand_id, Bot.status)
+                      .where(Bot.id.in_(bot_ids))).all()
+    answers = published_answer_ids(db, {b.id for b in bots})
+    return {b.id: BotFacts(b.name, b.brand_id, b.status == "published",
+                           frozenset(answers[b.id])) for b in bots}
+
+
 def problems(db: Session, m: ProactiveMessage,
              settings: AccountSettings | None = None) -> list[dict[str, str]]:
     """What stops this message from being live, in words an admin understands."""
     sid = _needed_schedule(m)
+    bid = _needed_bot(m)
     return _problems(
         m, settings or get_settings_row(db),
         brand=db.get(Brand, m.brand_id) if m.brand_id else None,
         channel=db.get(Channel, m.channel_id) if m.channel_id else None,
         schedule_ids={sid} if sid is not None and db.get(Schedule, sid) is not None else set(),
+        bots=bot_facts(db, {bid}) if bid is not None else {},
     )
 
 
+def _bot_problems(response: dict, brand: Brand | None, channel: Channel | None,
+                  bots: dict[int, BotFacts]) -> list[dict[str, str]]:
+    """SPEC §2.1: the channel has a connected, published bot of the same brand, and the
+    answer exists in it."""
+    bot_id, answer_id = response.get("bot_id"), response.get("answer_id")
+    if bot_id is None:
+        return [_problem("response.bot_id", "missing", _("Choose the bot that answers."))]
+    bot = bots.get(bot_id)
+    if bot is None:
+        return [_problem("response.bot_id", "bot_deleted",
+                         _("The bot was deleted; choose another one."))]
+    out = []
+    if brand is not None and bot.brand_id != brand.id:
+        out.append(_problem("response.bot_id", "bot_other_brand",
+                            _("The bot “%(bot)s” belongs to another brand.") % {"bot": bot.name}))
+    if not bot.published:
+        out.append(_problem("response.bot_id", "bot_unpublished",
+                            _("The bot “%(bot)s” is not published.") % {"bot": bot.name}))
+    if channel is not None and channel.bot_id != bot_id:
+        out.append(_problem("response.bot_id", "bot_not_connected",
+                            _("The bot “%(bot)s” is not connected to the channel “%(channel)s”.")
+                            % {"bot": bot.name, "channel": channel.name}))
+    if answer_id is None:
+        out.append(_problem("response.answer_id", "missing", _("Choose the bot's answer.")))
+    elif answer_id not in bot.answer_ids:
+        out.append(_problem("response.answer_id", "answer_deleted",
+                            _("The answer chosen was deleted from the bot “%(bot)s”; choose "
+                              "another one.") % {"bot": bot.name}))
+    return out
+
+
 def _problems(m: ProactiveMessage, settings: AccountSettings, *, brand: Brand | None,
-              channel: Channel | None, schedule_ids: set[int]) -> list[dict[str, str]]:
+              channel: Channel | None, schedule_ids: set[int],
+              bots: dict[int, BotFacts]) -> list[dict[str, str]]:
     """`problems` once what it depends on is known: the message's brand and channel (None when
-    unset or deleted) and which of the schedules it may name exist."""
+    unset or deleted), which of the schedules it may name exist, and the bots it may name."""
     out: list[dict[str, str]] = []
     if not settings.messaging_enabled:
         out.append(_problem("settings", "messaging_off",
@@ -104,9 +166,7 @@ def _problems(m: ProactiveMessage, settings: AccountSettings, *, brand: Brand | 
         out.append(_problem("message", "missing", _("Write the message.")))
     response = m.response or {}
     if response.get("type") == "bot":
-        out.append(_problem("response", "bot_missing",
-                            _("A bot response needs a published bot connected to the channel; "
-                              "none is available.")))
+        out.extend(_bot_problems(response, brand, channel, bots))
     elif not (response.get("follow_up") or "").strip():
         out.append(_problem("response.follow_up", "missing",
                             _("Write the follow-up message shown after the customer replies.")))
@@ -189,6 +249,26 @@ def _check_refs(db: Session, data: MessageIn, before: dict[str, Any] | None = No
             raise Invalid(("channel_id",), _("The channel “%(name)s” is a %(kind)s channel, "
                                              "which cannot carry proactive messages.")
                           % {"name": found.name, "kind": found.kind}, code="channel_kind")
+    _check_bot_refs(db, data, before)
+
+
+def _check_bot_refs(db: Session, data: MessageIn, before: dict[str, Any] | None) -> None:
+    """A bot and answer given must exist, and the answer be the bot's."""
+    response = data.response.model_dump()
+    if response.get("type") != "bot":
+        return
+    old = (before or {}).get("response") or {}
+    bot_id, answer_id = response.get("bot_id"), response.get("answer_id")
+    if bot_id is not None and bot_id != old.get("bot_id") and db.get(Bot, bot_id) is None:
+        raise Invalid(("response", "bot_id"), _("bot %(id)s does not exist") % {"id": bot_id},
+                      code="unknown_reference")
+    if answer_id is not None and (answer_id, bot_id) != (old.get("answer_id"),
+                                                         old.get("bot_id")):
+        answer = db.get(BotAnswer, answer_id)
+        if answer is None or answer.bot_id != bot_id:
+            raise Invalid(("response", "answer_id"),
+                          _("answer %(id)s is not one of the bot's answers") % {"id": answer_id},
+                          code="unknown_reference")
 
 
 def create_message(db: Session, data: MessageIn) -> ProactiveMessage:
@@ -316,7 +396,8 @@ def list_messages(db: Session, user: User, sort: str = "updated_at",
                   order: str = "desc") -> list[Listed]:
     """Every message, sorted by `sort` (a key of SORTS). A fixed number of statements however
     many there are: the messages with their brand, channel and totals in one, then the
-    schedules their timing names in one more (when any does)."""
+    schedules their timing names in one more (when any does), and the bots their responses
+    name in two more (when any does)."""
     require_role(user, "admin")
     settings = get_settings_row(db)  # held: the session keeps only what someone holds
     ensure_ready_made(db)
@@ -332,10 +413,11 @@ def list_messages(db: Session, user: User, sort: str = "updated_at",
     named = {sid for m, *_counts in rows if (sid := _needed_schedule(m)) is not None}
     schedule_ids = (set(db.scalars(select(Schedule.id).where(Schedule.id.in_(named))))
                     if named else set())
+    bots = bot_facts(db, {bid for m, *_counts in rows if (bid := _needed_bot(m)) is not None})
     out = []
     for m, sent, opened, replied in rows:
         found = _problems(m, settings, brand=m.brand, channel=m.channel,
-                          schedule_ids=schedule_ids)
+                          schedule_ids=schedule_ids, bots=bots)
         out.append(Listed(m, m.channel.name if m.channel else None,
                           {"sent": sent or 0, "opened": opened or 0, "replied": replied or 0},
                           found, actions(db, m, found)))
@@ -424,3 +506,20 @@ def on_settings_changed(db: Session, settings: AccountSettings) -> None:
     if not (settings.messaging_enabled and settings.agent_workspace_enabled):
         _mark_errors(db, _active(db))
     events.changed(db, events.ALL_CHANNELS)  # the locale and visit timeout widgets use
+
+
+def _relying_on(db: Session, bot_id: int) -> list[ProactiveMessage]:
+    return [m for m in _active(db) if _needed_bot(m) == bot_id]
+
+
+def on_bot_changed(db: Session, bot: Bot) -> None:
+    """A bot unpublished, edited or stripped of an answer: the messages whose response it is
+    turn Contains errors if now invalid; its channels' widgets show its new name and greeting."""
+    _mark_errors(db, _relying_on(db, bot.id))
+    channels = db.scalars(select(Channel.id).where(Channel.bot_id == bot.id))
+    events.changed(db, *channels)
+
+
+def on_bot_deleted(db: Session, bot_id: int) -> None:
+    _mark_errors(db, _relying_on(db, bot_id))
+    events.changed(db, events.ALL_CHANNELS)  # the channels it was connected to let go of it

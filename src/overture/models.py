@@ -11,7 +11,7 @@ from overture.schedules.models import Schedule
 from overture.visitors.models import PageView, Visit, Visitor
 
 __all__ = [
-    "AccountSettings", "ApiToken", "Base", "Bot", "BotAnswer", "BotRun", "BotVersion", "Brand", "Channel", "ChatMessage", "Conversation",
-    "DailyStat", "Delivery", "DeliveryEvent", "PageView", "ProactiveMessage", "Reach", "Schedule",
-    "Ticket", "TicketTag", "User", "Visit", "Visitor",
+    "AccountSettings", "ApiToken", "Base", "Bot", "BotAnswer", "BotRun", "BotVersion", "Brand",
+    "Channel", "ChatMessage", "Conversation", "DailyStat", "Delivery", "DeliveryEvent", "PageView",
+    "ProactiveMessage", "Reach", "Schedule", "Ticket", "TicketTag", "User", "Visit", "Visitor",
 ]

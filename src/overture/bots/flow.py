@@ -60,10 +60,13 @@ def problems(steps: list[dict]) -> list[dict]:
         if s["id"] not in reachable:
             out.append(_p(s["id"], "unreachable", _("Step “%(step)s” can never be reached from "
                                                     "the first step.") % {"step": s["id"]}))
-    finishing = _can_finish(by_id)
+    # A step left unfinished (no link, a dangling one, no buttons) is its own problem: the
+    # steps before it are not in a loop, so they are not said to be.
+    unfinished = {sid for sid, s in by_id.items() if s["type"] not in FINAL and (
+        not links(s) or any(t not in by_id for t in links(s)))}
+    finishing = _can_finish(by_id, unfinished)
     for s in steps:
-        if s["id"] in reachable and s["id"] not in finishing and all(
-                t in by_id for t in links(s)):
+        if s["id"] in reachable and s["id"] not in finishing:
             out.append(_p(s["id"], "no_exit", _("From step “%(step)s” the customer can never "
                                                 "reach a handoff or an end: a loop with no way "
                                                 "out.") % {"step": s["id"]}))
@@ -80,9 +83,9 @@ def _reachable(start: str, by_id: dict[str, dict]) -> set[str]:
     return seen
 
 
-def _can_finish(by_id: dict[str, dict]) -> set[str]:
-    """The steps from which some path reaches a handoff or an end."""
-    done = {sid for sid, s in by_id.items() if s["type"] in FINAL}
+def _can_finish(by_id: dict[str, dict], unfinished: set[str]) -> set[str]:
+    """The steps from which some path reaches a handoff, an end or an unfinished step."""
+    done = {sid for sid, s in by_id.items() if s["type"] in FINAL} | unfinished
     changed = True
     while changed:
         changed = False

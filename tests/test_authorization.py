@@ -171,6 +171,9 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("POST", "/widget/v1/{channel_key}/conversations"): widget(201),
     ("GET", "/widget/v1/{channel_key}/conversations/{conversation_id}"): widget(),
     ("POST", "/widget/v1/{channel_key}/conversations/{conversation_id}/messages"): widget(201),
+    ("POST", "/widget/v1/{channel_key}/bot-runs"): widget(201),
+    ("GET", "/widget/v1/{channel_key}/bot-runs/{run_id}"): widget(),
+    ("POST", "/widget/v1/{channel_key}/bot-runs/{run_id}/answers"): widget(),
     (WS, "/widget/v1/{channel_key}/conversations/{conversation_id}/ws"): VISITOR_SOCKET,
     # -- the agent workspace and its sockets
     ("GET", "/agent"): staff_page(),
@@ -287,11 +290,13 @@ class World:
         self.schedule = self.new_schedule()
         self.new_message("live")  # what every new visitor is shown
         bot, answer = self.new_bot()
+        self.greeter()
         self.shared = {"user_id": self.new_user(), "token_id": self.new_token(owner),
                        "bot_id": bot, "answer_id": answer,
                        "brand_id": self.brand, "channel_id": self.new_channel(),
                        "schedule_id": self.schedule, "message_id": self.new_message("draft"),
                        **self.new_ticket()}
+        self.shared.update(self.new_run(self.shared["visitor_id"]))
 
     def unique(self, prefix: str) -> str:
         return f"{prefix} {next(self.counter)}"
@@ -313,12 +318,32 @@ class World:
         bot = self._created("/api/v1/bots", {"brand_id": self.brand,
                                              "name": self.unique("Bot")})["id"]
         answer = self._created(f"/api/v1/bots/{bot}/answers", {
-            "name": "Help", "steps": [{"id": "hi", "type": "message", "text": "Hi", "next": "bye"},
-                                      {"id": "bye", "type": "end", "text": "Bye"}]})["id"]
+            "name": "Help", "steps": [
+                {"id": "hi", "type": "options", "text": "Hi",
+                 "options": [{"label": "Bye", "next": "bye"}]},
+                {"id": "bye", "type": "end", "text": "Bye"}]})["id"]
         if published:
             r = self.client.post(f"/api/v1/bots/{bot}/publish", headers=self.h)
             assert r.status_code == 200, r.text
         return bot, answer
+
+    def greeter(self) -> None:
+        """The channel's bot, published, greeting from the launcher."""
+        bot, answer = self.new_bot(published=True)
+        r = self.client.patch(f"/api/v1/bots/{bot}", json={"greeting_answer_id": answer},
+                              headers=self.h)
+        assert r.status_code == 200, r.text
+        r = self.client.patch(f"/api/v1/channels/{self.channel['id']}", json={"bot_id": bot},
+                              headers=self.h)
+        assert r.status_code == 200, r.text
+
+    def new_run(self, visitor_id: str | None = None) -> dict[str, Any]:
+        """A visitor's greeting run, waiting at its first step."""
+        visitor = Browser(self.client, self.key, visitor_id=visitor_id or new_id("v"))
+        r = visitor._post("bot-runs", {"visitor_id": visitor.visitor_id,
+                                       "client_id": new_id("r")})
+        assert r.status_code == 201, r.text
+        return {"run_id": r.json()["run_id"], "visitor_id": visitor.visitor_id}
 
     def new_schedule(self) -> int:
         return self._created("/api/v1/schedules", {
@@ -387,6 +412,8 @@ class World:
             values["message_id"] = self.new_message(status)
         if "{ticket_id}" in path or "{conversation_id}" in path:
             values.update(self.new_ticket())
+        if "{run_id}" in path:
+            values.update(self.new_run())
         return values
 
 
@@ -482,6 +509,13 @@ BODIES: dict[tuple[str, str], Body] = {
     ("GET", "/widget/v1/{channel_key}/conversations/{conversation_id}"): lambda w, ids: {
         "params": {"visitor_id": ids["visitor_id"]}, "headers": {"Origin": ORIGIN}},
     ("GET", "/widget/v1/{channel_key}/config"): lambda w, ids: {"headers": {"Origin": ORIGIN}},
+    ("POST", "/widget/v1/{channel_key}/bot-runs"): _visitor_call(
+        lambda w, ids: {"visitor_id": new_id("v"), "client_id": new_id("r")}),
+    ("GET", "/widget/v1/{channel_key}/bot-runs/{run_id}"): lambda w, ids: {
+        "params": {"visitor_id": ids["visitor_id"]}, "headers": {"Origin": ORIGIN}},
+    ("POST", "/widget/v1/{channel_key}/bot-runs/{run_id}/answers"): _visitor_call(
+        lambda w, ids: {"visitor_id": ids["visitor_id"], "client_id": new_id("a"),
+                        "step": "hi", "option": 0}),
     ("OPTIONS", "/widget/v1/{channel_key}/{path:path}"): lambda w, ids: {"headers": {
         "Origin": ORIGIN, "Access-Control-Request-Method": "POST"}},
     ("POST", "/admin/settings"): _form(lambda w, ids: {

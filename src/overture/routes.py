@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 
 from overture.accounts import pages as account_pages
 from overture.accounts import routes as account_api
+from overture.bots import pages as bot_pages
 from overture.bots import routes as bot_api
 from overture.brands import pages as brand_pages
 from overture.brands import routes as brand_api
@@ -22,6 +23,7 @@ from overture.proactive import routes as proactive_api
 from overture.schedules import pages as schedule_pages
 from overture.schedules import routes as schedule_api
 from overture.widget import assets as widget_assets
+from overture.widget import bot_routes as widget_bots
 from overture.widget import routes as widget_api
 from overture.widget import sockets as widget_sockets
 
@@ -31,8 +33,9 @@ def include_routers(app: FastAPI) -> None:
                 ticket_api):
         # Session-authenticated API calls need the CSRF header too; token calls do not.
         app.include_router(api.router, dependencies=[Depends(check_csrf)])
-    for module in (health, widget_api, widget_sockets, agent_sockets, account_pages, brand_pages,
-                   channel_pages, schedule_pages, proactive_pages, agent_pages, widget_assets):
+    for module in (health, widget_api, widget_bots, widget_sockets, agent_sockets,
+                   account_pages, brand_pages, channel_pages, schedule_pages, bot_pages,
+                   proactive_pages, agent_pages, widget_assets):
         app.include_router(module.router)
     if app.state.settings.environment != "production":
         # The demo site prints the demo admin's password: never on a production server.

@@ -19,6 +19,7 @@ from overture.kit.ids import IdField
 from overture.kit.schemas import Strict, rule_broken
 from overture.kit.text import PlainName
 from overture.proactive.schemas import Tags
+from overture.widget.schemas import ClientId, EventId
 
 MAX_STEPS = 100
 MAX_OPTIONS = 10
@@ -158,3 +159,56 @@ class AnswerOut(BaseModel):
     problems: list[Problem]
     created_at: datetime
     updated_at: datetime
+
+
+# -- the widget's side: a run of an answer with a customer (docs/widget-protocol.md, Bots) ----
+
+
+class RunStartIn(Strict):
+    """Start the answer of a bot-response message (`delivery_id`) or the channel's greeting."""
+
+    visitor_id: ClientId
+    client_id: EventId
+    delivery_id: IdField | None = None
+
+
+class RunAnswerIn(Strict):
+    """The customer's answer to the step that waits: a button (`option`) or a text (`value`)."""
+
+    visitor_id: ClientId
+    client_id: EventId
+    step: StepId
+    option: Annotated[int, Field(ge=0, le=MAX_OPTIONS - 1)] | None = None
+    value: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class RunBot(BaseModel):
+    name: str
+    avatar_url: str
+
+
+class RunLine(BaseModel):
+    id: int
+    author: Literal["bot", "customer"]
+    body: str
+
+
+class RunOption(BaseModel):
+    index: int
+    label: str
+
+
+class Prompt(BaseModel):
+    step: str
+    type: Literal["options", "collect"]
+    options: list[RunOption] | None = None
+    field: Literal["name", "email", "custom"] | None = None
+
+
+class RunOut(BaseModel):
+    run_id: int
+    status: Literal["running", "handed_off", "ended"]
+    bot: RunBot
+    messages: list[RunLine]
+    prompt: Prompt | None
+    conversation_id: int | None

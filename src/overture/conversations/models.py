@@ -38,7 +38,7 @@ class ChatMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
-    author: Mapped[str] = mapped_column(String(10))  # customer | agent | sender | system
+    author: Mapped[str] = mapped_column(String(10))  # customer | agent | sender | bot | system
     author_name: Mapped[str] = mapped_column(String(200), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
                                                 nullable=True)

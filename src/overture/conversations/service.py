@@ -199,6 +199,45 @@ def _reply_to_delivery(db: Session, channel: Channel, visitor: Visitor,
     return conv, created
 
 
+def hand_over(db: Session, channel: Channel, visitor: Visitor, *, delivery: Delivery | None,
+              message: ProactiveMessage | None, transcript: list[dict], bot_name: str,
+              name: str, email: str, tags: list[str]) -> Conversation:
+    """A bot's `handoff`: the customer's conversation with its ticket (the customer as
+    requester, the message's tags and the step's), the bot's transcript as its first messages.
+    A customer with an open conversation on the channel goes on in that one."""
+    now = utcnow()
+    conv = _open_conversation(db, channel, visitor)
+    created = conv is None
+    if created:
+        free = delivery is not None and delivery.conversation_id is None
+        conv = Conversation(channel_id=channel.id, visitor_id=visitor.id,
+                            delivery_id=delivery.id if free else None, status="open",
+                            created_at=now, last_activity=now)
+        db.add(conv)
+        db.flush()
+    for line in transcript:
+        bot = line["author"] == "bot"
+        _add(db, conv, "bot" if bot else "customer", line["body"],
+             name=bot_name if bot else visitor.name)
+    if created:
+        ticket = Ticket(conversation_id=conv.id, requester_name=name, requester_email=email,
+                        status="new", proactive_message_id=message.id if message else None,
+                        proactive_message_name=message.name if message else "",
+                        created_at=now, updated_at=now)
+        db.add(ticket)
+        set_tags(db, ticket, list(dict.fromkeys(tags)))
+    else:
+        ticket = ticket_of(db, conv)
+        set_tags(db, ticket, list(dict.fromkeys([*ticket.tags, *tags])))
+        if ticket.status == "pending":
+            ticket.status = "open"
+        ticket.updated_at = now
+    if delivery is not None and delivery.conversation_id is None:
+        delivery.conversation_id = conv.id
+    db.flush()
+    return conv
+
+
 def _open_conversation(db: Session, channel: Channel, visitor: Visitor) -> Conversation | None:
     return db.scalar(select(Conversation).where(
         Conversation.visitor_id == visitor.id, Conversation.channel_id == channel.id,

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from overture.accounts.models import AccountSettings
+from overture.bots.models import Bot
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.i18n import LOCALES, normalise
 from overture.proactive.engine import Entry, compile_channel
@@ -78,6 +79,10 @@ class ChannelState:
     loaded: float
     launcher_asks_contact: bool = False
     texts: dict[str, Texts] | None = None  # by locale; see `texts_for`
+    # The connected bot while published (None otherwise): the sender of bot responses.
+    bot_name: str | None = None
+    bot_avatar_url: str = ""
+    greeting: bool = False  # the bot has a greeting answer for the launcher
 
     def texts_for(self, language: str | None) -> Texts:
         """The texts in the visitor's language, or in the account's default language when the
@@ -89,10 +94,13 @@ class ChannelState:
         return chosen
 
 
-_CHANNEL = select(Channel.id, Channel.key, Channel.name, Channel.kind, Channel.allowed_origins,
-                  Channel.color, Channel.launcher_text, Channel.sender_name,
-                  Channel.sender_avatar_url, Channel.launcher_asks_contact,
-                  Channel.translations)
+_CHANNEL = (select(Channel.id, Channel.key, Channel.name, Channel.kind,
+                   Channel.allowed_origins,
+                   Channel.color, Channel.launcher_text, Channel.sender_name,
+                   Channel.sender_avatar_url, Channel.launcher_asks_contact,
+                   Channel.translations, Bot.name.label("bot_name"),
+                   Bot.avatar_url.label("bot_avatar_url"), Bot.greeting_answer_id)
+            .outerjoin(Bot, (Bot.id == Channel.bot_id) & (Bot.status == "published")))
 _SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes)
 
 
@@ -113,6 +121,8 @@ def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
         launcher_asks_contact=bool(channel.launcher_asks_contact),
         texts=texts_by_locale(channel.name, channel.launcher_text, channel.sender_name,
                               channel.translations),
+        bot_name=channel.bot_name, bot_avatar_url=channel.bot_avatar_url or "",
+        greeting=channel.bot_name is not None and channel.greeting_answer_id is not None,
     )
 
 

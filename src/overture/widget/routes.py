@@ -211,6 +211,9 @@ async def config(channel_key: str, request: Request, lang: LanguageTag = None) -
         launcher_text=texts.launcher_text,
         sender={"name": texts.sender_name, "avatar_url": channel.sender_avatar_url},
         locale=texts.locale, ask_contact=channel.launcher_asks_contact,
+        bot={"name": channel.bot_name, "avatar_url": channel.bot_avatar_url}
+        if channel.bot_name is not None else None,
+        greeting=channel.greeting,
     ))
 
 

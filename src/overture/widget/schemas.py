@@ -113,3 +113,7 @@ class ConfigOut(BaseModel):
     locale: str
     # Name and email are asked for before a conversation starts from the launcher.
     ask_contact: bool
+    # The channel's connected bot while published ({"name", "avatar_url"}), and whether its
+    # greeting answer runs when the messenger is opened from the launcher.
+    bot: dict | None = None
+    greeting: bool = False

@@ -50,15 +50,18 @@ def _show(channel: ChannelState, entry: engine.Entry, delivery_id: int, name: st
           repeat: bool, language: str) -> Show:
     full = name.strip()
     runs, plain = _runs(entry.message, full.split()[0] if full else "", full)
-    is_bot = entry.response.get("type") == "bot"
+    # A bot response is sent by the channel's bot (publishing made sure it is connected).
+    if entry.response.get("type") == "bot" and channel.bot_name is not None:
+        sender = Sender.model_construct(name=channel.bot_name, avatar_url=channel.bot_avatar_url,
+                                        kind="bot")
+    else:
+        sender = Sender.model_construct(name=channel.texts_for(language).sender_name,
+                                        avatar_url=channel.sender_avatar_url, kind="agent")
     # Built from values already checked (ids from the database, the compiled message):
     # constructed, not validated again, on the lane's thread.
     return Show.model_construct(
         delivery_id=delivery_id, message_id=entry.id, version=entry.version, text=runs,
-        plain_text=plain,
-        sender=Sender.model_construct(name=channel.texts_for(language).sender_name,
-                                      avatar_url=channel.sender_avatar_url,
-                                      kind="bot" if is_bot else "agent"),
+        plain_text=plain, sender=sender,
         response=entry.response, repeat=repeat,
     )
 

@@ -1,4 +1,5 @@
-"""Demo data: an admin, an agent, a brand, a schedule and a web widget channel."""
+"""Demo data: an admin, an agent, a brand, a schedule, a web widget channel, a published bot
+with a greeting, and live proactive messages (two answered by agents, one by the bot)."""
 
 from __future__ import annotations
 
@@ -48,12 +49,57 @@ def create_demo(db: Session, only_if_empty: bool = False) -> bool:
     # A stable, readable key, so the demo host page can embed it without a lookup.
     channel.key = DEMO_CHANNEL_KEY
     db.flush()
-    _demo_messages(db, channel.id)
+    bot, app_tour = _demo_bot(db, brand.id)
+    channel.bot_id = bot.id
+    db.flush()
+    _demo_messages(db, channel.id, bot.id, app_tour.id)
     return True
 
 
-def _demo_messages(db: Session, channel_id: int) -> None:
-    """Two live messages, so a new user sees one on /demo within seconds."""
+def _demo_bot(db: Session, brand_id: int):
+    """The Acme Assistant: greets from the launcher, and runs the app tour for a message."""
+    from overture.bots.schemas import AnswerIn, BotIn, BotPatch
+    from overture.bots.service import create_answer, create_bot, publish, update_bot
+
+    bot = create_bot(db, BotIn(brand_id=brand_id, name="Acme Assistant"))
+    welcome = create_answer(db, bot, AnswerIn.model_validate({"name": "Welcome", "steps": [
+        {"id": "hello", "type": "message", "text": "Hi! I'm the Acme Assistant.",
+         "next": "menu"},
+        {"id": "menu", "type": "options", "text": "What can I help you with?", "options": [
+            {"label": "Plans and pricing", "next": "email"},
+            {"label": "Talk to support", "next": "support"},
+            {"label": "Just browsing", "next": "bye"}]},
+        {"id": "email", "type": "collect", "field": "email",
+         "text": "What email should our sales team write to?", "next": "sales"},
+        {"id": "sales", "type": "handoff", "tags": ["sales"],
+         "text": "Thanks! Someone from sales will answer here shortly."},
+        {"id": "support", "type": "handoff", "tags": ["support"],
+         "text": "An agent will be with you in a moment. Tell us what happened."},
+        {"id": "bye", "type": "end", "text": "Enjoy your visit! Open this chat any time."},
+    ]}))
+    tour = create_answer(db, bot, AnswerIn.model_validate({"name": "App help", "steps": [
+        {"id": "menu", "type": "options", "text": "What do you need?", "options": [
+            {"label": "A billing question", "next": "email"},
+            {"label": "Report a problem", "next": "name"},
+            {"label": "No thanks", "next": "bye"}]},
+        {"id": "email", "type": "collect", "field": "email",
+         "text": "Which email is the account under?", "next": "billing"},
+        {"id": "billing", "type": "handoff", "tags": ["billing"],
+         "text": "Thanks — our billing team will answer here."},
+        {"id": "name", "type": "collect", "field": "name", "text": "What's your name?",
+         "next": "bug"},
+        {"id": "bug", "type": "handoff", "tags": ["bug"],
+         "text": "Thanks! Describe the problem and an agent will look into it."},
+        {"id": "bye", "type": "end", "text": "Happy to help whenever you need."},
+    ]}))
+    update_bot(db, bot, BotPatch(greeting_answer_id=welcome.id))
+    publish(db, bot)
+    return bot, tour
+
+
+def _demo_messages(db: Session, channel_id: int, bot_id: int, answer_id: int) -> None:
+    """Live messages, so a new user sees one on /demo within seconds, on the pricing page at
+    once, and the bot's in the app."""
     from overture.proactive.schemas import MessageIn
     from overture.proactive.service import create_message, publish
 
@@ -79,5 +125,16 @@ def _demo_messages(db: Session, channel_id: int) -> None:
         "trigger": {"event": "page_load"},
         "tags": ["demo", "pricing"], "frequency": "every_time", "priority": 1,
     }))
+    app_help = create_message(db, MessageIn.model_validate({
+        "name": "Demo: the assistant in the app",
+        "channel_id": channel_id,
+        "message": "Stuck somewhere in the app? I can point you to the right person.",
+        "response": {"type": "bot", "bot_id": bot_id, "answer_id": answer_id},
+        "conditions": {"all": [{"field": "page_url", "operator": "contains",
+                                "value": ["/demo/app"]}]},
+        "trigger": {"event": "on_page", "seconds": 2},
+        "tags": ["demo", "app"], "frequency": "once_per_visit", "priority": 3,
+    }))
     publish(db, welcome)
     publish(db, pricing)
+    publish(db, app_help)

@@ -211,6 +211,7 @@ def filter_case(context, case):
 BEYOND_SCHEMA_CODES = {
     "unknown_reference",  # a body names a brand, channel, schedule or user that doesn't exist
     "channel_kind",  # a proactive message on a channel that cannot carry one (social kinds)
+    "other_brand",  # a channel's bot of another brand than the channel's
     "bad_cursor",  # a cursor this list did not give out
     "bad_range",  # stats: `from` after `to`, or more than 367 days
     "wrong_password",  # the current password is not right

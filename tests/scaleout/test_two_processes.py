@@ -62,3 +62,45 @@ def test_pausing_on_one_process_stops_the_other_within_a_second(shared_site):
         for proc in (a, b):
             if proc is not None:
                 proc.stop()
+
+
+def test_unpublishing_a_bot_on_one_process_takes_its_message_off_the_other(shared_site):
+    """The bot-response message turns Contains errors on the process that unpublished the bot,
+    and the other process stops showing it at once (SPEC §2.1: on every process)."""
+    from tests.scaleout.processes import start_pair
+
+    a, b = None, None
+    try:
+        a, b = start_pair(shared_site["url"], redis_url())
+        key, h = shared_site["key"], {"Authorization": f"Bearer {shared_site['token']}"}
+        api = httpx.Client(base_url=a.url, headers=h, timeout=5)
+        api.post(f"/api/v1/proactive-messages/{shared_site['message_id']}/pause")
+        brand = api.get(f"/api/v1/channels/{shared_site['channel_id']}").json()["brand_id"]
+        bot = api.post("/api/v1/bots", json={"brand_id": brand, "name": "Ada"}).json()
+        answer = api.post(f"/api/v1/bots/{bot['id']}/answers", json={"name": "Hi", "steps": [
+            {"id": "bye", "type": "end", "text": "Bye"}]}).json()
+        assert api.post(f"/api/v1/bots/{bot['id']}/publish").status_code == 200
+        assert api.patch(f"/api/v1/channels/{shared_site['channel_id']}",
+                         json={"bot_id": bot["id"]}).status_code == 200
+        m = api.post("/api/v1/proactive-messages", json={
+            "name": "Bot", "channel_id": shared_site["channel_id"], "message": "Ada here",
+            "frequency": "every_time",
+            "response": {"type": "bot", "bot_id": bot["id"], "answer_id": answer["id"]}}).json()
+        r = api.post(f"/api/v1/proactive-messages/{m['id']}/publish")
+        assert r.status_code == 200, r.text
+        shown = _view(b.url, key)["show"]
+        assert shown["plain_text"] == "Ada here" and shown["sender"]["name"] == "Ada"
+
+        assert api.post(f"/api/v1/bots/{bot['id']}/unpublish").status_code == 200
+        unpublished_at = time.monotonic()
+        while _view(b.url, key)["show"] is not None:
+            assert time.monotonic() - unpublished_at < 1.0, "process B still shows it"
+            time.sleep(0.05)
+        got = httpx.get(f"{b.url}/api/v1/proactive-messages/{m['id']}", headers=h).json()
+        assert got["status"] == "error"
+        assert any("Ada" in p["message"] for p in got["problems"])
+        api.close()
+    finally:
+        for proc in (a, b):
+            if proc is not None:
+                proc.stop()

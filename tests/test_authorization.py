@@ -217,6 +217,20 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("POST", "/admin/schedules/{schedule_id}"): admin_page(303),
     ("GET", "/admin/schedules/{schedule_id}/delete"): admin_page(),
     ("POST", "/admin/schedules/{schedule_id}/delete"): admin_page(303),
+    ("GET", "/admin/bots"): admin_page(),
+    ("GET", "/admin/bots/new"): admin_page(),
+    ("POST", "/admin/bots/new"): admin_page(303),
+    ("GET", "/admin/bots/{bot_id}"): admin_page(),
+    ("POST", "/admin/bots/{bot_id}"): admin_page(303),
+    ("POST", "/admin/bots/{bot_id}/publish"): admin_page(303),
+    ("POST", "/admin/bots/{bot_id}/unpublish"): admin_page(303),
+    ("GET", "/admin/bots/{bot_id}/delete"): admin_page(),
+    ("POST", "/admin/bots/{bot_id}/delete"): admin_page(303),
+    ("POST", "/admin/bots/{bot_id}/answers"): admin_page(303),
+    ("GET", "/admin/bots/{bot_id}/answers/{answer_id}"): admin_page(),
+    ("POST", "/admin/bots/{bot_id}/answers/{answer_id}"): admin_page(303),
+    ("GET", "/admin/bots/{bot_id}/answers/{answer_id}/delete"): admin_page(),
+    ("POST", "/admin/bots/{bot_id}/answers/{answer_id}/delete"): admin_page(303),
     ("GET", "/admin/proactive-messages"): admin_page(),
     ("GET", "/admin/proactive-messages/new"): admin_page(),
     ("POST", "/admin/proactive-messages/new"): admin_page(303),
@@ -528,6 +542,16 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/admin/channels/{channel_id}"): _form(_channel_form),
     ("POST", "/admin/schedules/new"): _form(_schedule_form),
     ("POST", "/admin/schedules/{schedule_id}"): _form(_schedule_form),
+    ("POST", "/admin/bots/new"): _form(lambda w, ids: {"brand_id": str(w.brand),
+                                                       "name": w.unique("Bot")}),
+    ("POST", "/admin/bots/{bot_id}"): _form(lambda w, ids: {
+        "brand_id": str(w.brand), "name": w.unique("Bot"), "avatar_url": "",
+        "greeting_answer_id": str(ids["answer_id"])}),
+    ("POST", "/admin/bots/{bot_id}/answers"): _form(_name("Answer")),
+    ("POST", "/admin/bots/{bot_id}/answers/{answer_id}"): _form(lambda w, ids: {
+        "name": w.unique("Answer"), "steps": json.dumps([
+            {"id": "hi", "type": "message", "text": "Hello", "next": "bye"},
+            {"id": "bye", "type": "end", "text": "Bye"}])}),
     ("POST", "/admin/proactive-messages/new"): _form(
         lambda w, ids: {"payload": json.dumps({"name": w.unique("Message")})}),
     ("POST", "/admin/proactive-messages/{message_id}"): _form(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.bots.service import list_bots
 from overture.brands.service import list_brands
 from overture.channels import service
 from overture.channels.models import KINDS, MESSAGING_KINDS, Channel
@@ -58,6 +59,7 @@ def _field_labels() -> dict[str, str]:
         "schedule_id": _("Schedule"),
         "identity_shared_with_brand": _("Identity secret"),
         "launcher_asks_contact": _("Ask for name and email"),
+        "bot_id": _("Bot"),
     }
 
 
@@ -77,6 +79,8 @@ def _from_form(form: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     if one(form, "brand_id"):
         data["brand_id"] = one(form, "brand_id")
     data["schedule_id"] = one(form, "schedule_id") or None
+    if "bot_id" in form:  # left out of the post, the channel keeps its bot (update_channel)
+        data["bot_id"] = one(form, "bot_id") or None
     # A checkbox is posted only when ticked.
     data["identity_shared_with_brand"] = one(form, "identity_shared_with_brand") == "on"
     data["launcher_asks_contact"] = one(form, "launcher_asks_contact") == "on"
@@ -111,6 +115,7 @@ def _form_of(channel: Channel) -> dict[str, str]:
         "schedule_id": str(channel.schedule_id) if channel.schedule_id is not None else "",
         "identity_shared_with_brand": "on" if channel.identity_shared_with_brand else "",
         "launcher_asks_contact": "on" if channel.launcher_asks_contact else "",
+        "bot_id": str(channel.bot_id) if channel.bot_id is not None else "",
         **{f"translations.{tag}.{key}": ((channel.translations or {}).get(tag) or {}).get(key, "")
            for tag in LANGUAGES for key in TRANSLATED},
     }
@@ -125,11 +130,21 @@ def _render_form(request: Request, db: Session, user: User, channel: Channel | N
         context["snippet"] = (
             f'<script src="{base}/widget.js" data-channel="{channel.key}" async></script>'
         )
+    brands = list_brands(db, user)
     return render(
         request, "admin/channel_form.html", status_code=status_code, channel=channel, form=form,
-        errors=errors or [], brands=list_brands(db, user), schedules=list_schedules(db, user),
-        kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS, languages=LANGUAGES, **context,
+        errors=errors or [], brands=brands, schedules=list_schedules(db, user),
+        kinds=kind_labels(), messaging_kinds=MESSAGING_KINDS, languages=LANGUAGES,
+        bot_groups=_bot_groups(db, user, brands, str(form.get("brand_id") or "")), **context,
     )
+
+
+def _bot_groups(db: Session, user: User, brands: list, brand_id: str) -> list[dict[str, Any]]:
+    """The bots the channel may connect, per brand: only its brand's once the brand is known
+    (the service refuses another brand's bot anyway)."""
+    bots = list_bots(db, user)
+    return [{"brand": b.name, "bots": [bot for bot in bots if bot.brand_id == b.id]}
+            for b in brands if not brand_id or str(b.id) == brand_id]
 
 
 @router.get("")
@@ -169,9 +184,11 @@ def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin
                    form: PostedForm):
     channel = service.access_channel(db, user, channel_id)
     raw, origin_lines = _from_form(form)
-    # Every field is on the form, so the whole channel is replaced by what was posted.
+    # Every field is on the form, so the whole channel is replaced by what was posted (but a
+    # bot, when the post does not name one: an older form keeps the channel's bot).
     outcome = submit(db, ChannelIn, raw, lambda data: service.update_channel(
-        db, channel, ChannelPatch(**dict(data))))
+        db, channel, ChannelPatch(**{k: v for k, v in dict(data).items()
+                                     if k != "bot_id" or "bot_id" in raw})))
     if outcome.refused:
         return _render_form(request, db, user, channel, form,
                             _readable(outcome.errors, origin_lines), 422)

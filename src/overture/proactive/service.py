@@ -110,7 +110,9 @@ def _bot_problems(response: dict, brand: Brand | None, channel: Channel | None,
     answer exists in it."""
     bot_id, answer_id = response.get("bot_id"), response.get("answer_id")
     if bot_id is None:
-        return [_problem("response.bot_id", "missing", _("Choose the bot that answers."))]
+        return [_problem("response.bot_id", "missing",
+                         _("Choose the bot that answers (the message has none, or it was "
+                           "deleted)."))]
     bot = bots.get(bot_id)
     if bot is None:
         return [_problem("response.bot_id", "bot_deleted",
@@ -127,7 +129,9 @@ def _bot_problems(response: dict, brand: Brand | None, channel: Channel | None,
                             _("The bot “%(bot)s” is not connected to the channel “%(channel)s”.")
                             % {"bot": bot.name, "channel": channel.name}))
     if answer_id is None:
-        out.append(_problem("response.answer_id", "missing", _("Choose the bot's answer.")))
+        out.append(_problem("response.answer_id", "missing",
+                            _("Choose the answer of the bot “%(bot)s” that replies (the "
+                              "message has none, or it was deleted).") % {"bot": bot.name}))
     elif answer_id not in bot.answer_ids:
         out.append(_problem("response.answer_id", "answer_deleted",
                             _("The answer chosen was deleted from the bot “%(bot)s”; choose "
@@ -512,14 +516,34 @@ def _relying_on(db: Session, bot_id: int) -> list[ProactiveMessage]:
     return [m for m in _active(db) if _needed_bot(m) == bot_id]
 
 
+def _naming(db: Session, bot_id: int) -> list[ProactiveMessage]:
+    """Every message, whatever its status, whose bot response names this bot."""
+    q = select(ProactiveMessage).execution_options(populate_existing=True)
+    return [m for m in db.scalars(q) if _needed_bot(m) == bot_id]
+
+
 def on_bot_changed(db: Session, bot: Bot) -> None:
     """A bot unpublished, edited or stripped of an answer: the messages whose response it is
-    turn Contains errors if now invalid; its channels' widgets show its new name and greeting."""
+    let go of a deleted answer, and turn Contains errors if now invalid; its channels' widgets
+    show its new name and greeting."""
+    # A response is JSON, not a foreign key: an id left behind could name another answer later
+    # (SQLite gives the highest id again once it is deleted), so it is dropped, as a deleted
+    # channel is.
+    answers = published_answer_ids(db, {bot.id})[bot.id]
+    for m in _naming(db, bot.id):
+        if m.response.get("answer_id") not in (None, *answers):
+            m.response = {**m.response, "answer_id": None}
+    db.flush()
     _mark_errors(db, _relying_on(db, bot.id))
     channels = db.scalars(select(Channel.id).where(Channel.bot_id == bot.id))
     events.changed(db, *channels)
 
 
 def on_bot_deleted(db: Session, bot_id: int) -> None:
-    _mark_errors(db, _relying_on(db, bot_id))
+    # As above: the messages let go of the bot's id before a new bot can be given it.
+    affected = _naming(db, bot_id)
+    for m in affected:
+        m.response = {**m.response, "bot_id": None, "answer_id": None}
+    db.flush()
+    _mark_errors(db, affected)
     events.changed(db, events.ALL_CHANNELS)  # the channels it was connected to let go of it

@@ -533,3 +533,16 @@ def test_versions_of_a_published_bot(client, admin, brand):
     client.patch(answer_url, json={"steps": SOUND}, headers=h)
     r = client.post(f"{url}/publish", headers=h)
     assert r.status_code == 200 and r.json()["version"] == 6
+
+
+def test_saving_a_published_bot_unchanged_is_no_new_version(client, admin, brand):
+    h = admin.headers
+    bot, answer = published_bot(client, admin, brand)
+    url = f"{BOTS}/{bot['id']}"
+    assert client.patch(url, json={}, headers=h).json()["version"] == 1
+    assert client.patch(url, json={"name": "Helper"}, headers=h).json()["version"] == 1
+    r = client.patch(f"{url}/answers/{answer['id']}", json={"name": "Sales", "steps": SOUND},
+                     headers=h)
+    assert r.status_code == 200
+    assert get_bot(client, admin, bot)["version"] == 1
+    assert client.patch(url, json={"name": "Helpful"}, headers=h).json()["version"] == 2

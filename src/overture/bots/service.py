@@ -130,9 +130,14 @@ def _changed(db: Session, bot: Bot, verb: str) -> None:
 
 
 def _new_version(db: Session, bot: Bot, answers: list[BotAnswer]) -> None:
+    snapshot = _snapshot(bot, answers)
+    current = (db.get(BotVersion, bot.published_version_id)
+               if bot.published_version_id is not None else None)
+    if current is not None and current.snapshot == snapshot:
+        return  # saved unchanged: nothing a customer meets is new
     last = db.scalar(select(func.max(BotVersion.number)).where(BotVersion.bot_id == bot.id))
     version = BotVersion(bot_id=bot.id, number=(last or 0) + 1,
-                         snapshot=_snapshot(bot, answers), created_at=utcnow())
+                         snapshot=snapshot, created_at=utcnow())
     db.add(version)
     db.flush()
     bot.published_version_id = version.id

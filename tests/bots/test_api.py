@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from overture.bots.models import Bot, BotAnswer, BotVersion
+from overture.brands.models import Brand
+from overture.channels.models import Channel
+from tests.querycount import assert_statement_count
+
 BOTS = "/api/v1/bots"
 
 # A sound flow: a greeting, a menu with a way to an agent and a way out.
@@ -546,3 +551,47 @@ def test_saving_a_published_bot_unchanged_is_no_new_version(client, admin, brand
     assert r.status_code == 200
     assert get_bot(client, admin, bot)["version"] == 1
     assert client.patch(url, json={"name": "Helpful"}, headers=h).json()["version"] == 2
+
+
+# -- the list ---------------------------------------------------------------------------------
+
+# The caller (token with its user, in one statement; the token's last use stamped), the bots,
+# their answers, their published versions, their channels.
+BOTS_API = 6
+
+
+def many_bots(db, n: int) -> None:
+    """`n` bots, each of its own brand, with two answers and a channel; every other one
+    published."""
+    with db() as session:
+        for i in range(n):
+            brand = Brand(name=f"Brand {i}")
+            session.add(brand)
+            session.flush()
+            bot = Bot(brand_id=brand.id, name=f"Bot {i:02}")
+            session.add(bot)
+            session.flush()
+            session.add_all([BotAnswer(bot_id=bot.id, name=f"Answer {i}", steps=SOUND),
+                             BotAnswer(bot_id=bot.id, name="Empty", steps=[])])
+            session.add(Channel(brand_id=brand.id, name=f"Site {i}", kind="web_widget",
+                                key=f"key-{i}", jwt_secret="s" * 40, bot_id=bot.id))
+            if i % 2 == 0:
+                version = BotVersion(bot_id=bot.id, number=i + 1, snapshot={})
+                session.add(version)
+                session.flush()
+                bot.status, bot.published_version_id = "published", version.id
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_the_list_takes_a_fixed_number_of_statements(app, client, admin, db, n):
+    many_bots(db, n)
+    with assert_statement_count(app, BOTS_API):
+        r = client.get(BOTS, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    listed = r.json()
+    assert [b["name"] for b in listed] == [f"Bot {i:02}" for i in range(n)]
+    for i, b in enumerate(listed):
+        assert [a["name"] for a in b["answers"]] == [f"Answer {i}", "Empty"]
+        assert b["version"] == (i + 1 if i % 2 == 0 else None)
+        assert len(b["channel_ids"]) == 1
+        assert [p["code"] for p in b["problems"]] == ["no_steps"]

@@ -20,16 +20,18 @@ from overture.kit.ids import IdField, IdPath
 router = APIRouter(prefix="/api/v1/bots", tags=["bots"])
 
 
-def bot_out(db: Session, bot: Bot) -> BotOut:
-    answers = service.answers_of(db, bot.id)
+def to_out(db: Session, row: service.Listed) -> BotOut:
+    bot, answers = row.bot, row.answers
     return BotOut(
         id=bot.id, brand_id=bot.brand_id, name=bot.name, avatar_url=bot.avatar_url,
-        status=bot.status, version=service.version_number(db, bot),
-        greeting_answer_id=bot.greeting_answer_id,
+        status=bot.status, version=row.version, greeting_answer_id=bot.greeting_answer_id,
         answers=[AnswerSummary(id=a.id, name=a.name, steps=len(a.steps or [])) for a in answers],
-        channel_ids=[c.id for c in service.connected_channels(db, bot.id)],
-        problems=service.bot_problems(db, bot, answers),
+        channel_ids=row.channel_ids, problems=service.bot_problems(db, bot, answers),
         created_at=bot.created_at, updated_at=bot.updated_at)
+
+
+def bot_out(db: Session, bot: Bot) -> BotOut:
+    return to_out(db, service.describe(db, [bot])[0])
 
 
 def answer_out(answer: BotAnswer) -> AnswerOut:
@@ -40,7 +42,8 @@ def answer_out(answer: BotAnswer) -> AnswerOut:
 
 @router.get("", response_model=list[BotOut])
 def list_bots(db: DB, user: ApiAdmin, brand_id: IdField | None = Query(None)):
-    return [bot_out(db, b) for b in service.list_bots(db, user, brand_id)]
+    """A fixed number of statements however many bots there are."""
+    return [to_out(db, row) for row in service.describe(db, service.list_bots(db, user, brand_id))]
 
 
 @router.post("", response_model=BotOut, status_code=201)

@@ -10,6 +10,8 @@ that relied on it into Contains errors (proactive.service, through the signals).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -61,6 +63,38 @@ def answers_of(db: Session, bot_id: int) -> list[BotAnswer]:
 def connected_channels(db: Session, bot_id: int) -> list[Channel]:
     return list(db.scalars(select(Channel).where(Channel.bot_id == bot_id)
                            .order_by(Channel.name, Channel.id)))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A bot as the API shows it: its answers, published version number and channels."""
+
+    bot: Bot
+    answers: list[BotAnswer]
+    version: int | None
+    channel_ids: list[int]
+
+
+def describe(db: Session, bots: list[Bot]) -> list[Listed]:
+    """These bots with their answers, versions and channels, in three statements whatever
+    their number (none without bots)."""
+    if not bots:
+        return []
+    ids = [b.id for b in bots]
+    answers: dict[int, list[BotAnswer]] = {i: [] for i in ids}
+    for answer in db.scalars(select(BotAnswer).where(BotAnswer.bot_id.in_(ids))
+                             .order_by(BotAnswer.position, BotAnswer.id)):
+        answers[answer.bot_id].append(answer)
+    version_ids = [b.published_version_id for b in bots if b.published_version_id is not None]
+    numbers = dict(db.execute(select(BotVersion.id, BotVersion.number)
+                              .where(BotVersion.id.in_(version_ids))).all())
+    channels: dict[int, list[int]] = {i: [] for i in ids}
+    for channel_id, bot_id in db.execute(select(Channel.id, Channel.bot_id)
+                                         .where(Channel.bot_id.in_(ids))
+                                         .order_by(Channel.name, Channel.id)):
+        channels[bot_id].append(channel_id)
+    return [Listed(b, answers[b.id], numbers.get(b.published_version_id), channels[b.id])
+            for b in bots]
 
 
 def version_number(db: Session, bot: Bot) -> int | None:

@@ -462,7 +462,7 @@
   }
 
   function messageNode(message) {
-    var author = ["customer", "agent", "sender", "system"].indexOf(message.author) >= 0
+    var author = ["customer", "agent", "sender", "bot", "system"].indexOf(message.author) >= 0
       ? message.author : "system";
     return h("li", { className: "aw-msg aw-msg-" + author, "data-id": message.id }, [
       h("div", { className: "aw-msg-head" }, [

@@ -118,7 +118,8 @@
     sending: 'Enviando…', notSent: 'Não enviada', failed: 'Não foi possível enviar. Tente de novo.',
     ended: 'Esta conversa foi encerrada', unread: 'Nova mensagem',
     from: 'Mensagem de ', opens: '(abrir o chat)',
-    hello: 'Envie sua mensagem: respondemos por aqui.'
+    hello: 'Envie sua mensagem: respondemos por aqui.',
+    over: 'A conversa foi encerrada', answer: 'Escreva sua resposta'
   } : {
     dismiss: 'Dismiss message', close: 'Close', open: 'Open chat', send: 'Send',
     name: 'Your name', email: 'Your email', message: 'Your message',
@@ -127,7 +128,8 @@
     sending: 'Sending…', notSent: 'Not sent', failed: 'Could not send. Please try again.',
     ended: 'This conversation has ended', unread: 'New message',
     from: 'Message from ', opens: '(open the chat)',
-    hello: 'Send us a message and we will answer here.'
+    hello: 'Send us a message and we will answer here.',
+    over: 'The conversation has ended', answer: 'Please write your answer'
   };
 
   /* ---------- ids and storage ---------- */
@@ -222,6 +224,8 @@
   var waiting = null;       // a message that arrived while the messenger was open
   var draft = null;         // what the messenger answers: an opened message, or {} (launcher)
   var chat = null;          // the conversation, once started (see below)
+  var bot = null;           // a bot run under way: {id, m (its message, or the launcher's
+                            // draft), run (as last heard), el (a choice being sent)}
   var config = {};
   var ui = null;            // set once mounted
 
@@ -395,6 +399,8 @@
       // A new message replaces the conversation on screen; an open one comes back if this
       // one is closed unanswered.
       if (chat) leave(chat.status === 'open' || chat.pending.length > 0);
+      bot = null;
+      keep(RUN, null);
       draft = message;
     } else if (!chat && !draft) {
       draft = {};  // from the launcher: the customer starts a conversation
@@ -408,7 +414,8 @@
     ui.close();
     var message = draft;
     if (message && message.delivery_id && !message.starting) {
-      draft = null;
+      draft = bot = null;
+      keep(RUN, null);
       ui.clear();
       report('dismissed', message);
       emit('proactiveMessageDismissed', message);
@@ -427,6 +434,7 @@
    * It is kept in localStorage per channel, so the next page (or a reload) opens it again. */
 
   var STORE = 'overture:conversation:' + KEY;
+  var RUN = 'overture:run:' + KEY;  // the id of a bot run under way
 
   function save() {
     if (!chat) return keep(STORE, null);
@@ -823,6 +831,7 @@
     '.err{color:#c5221f;font-size:12px;min-height:1em}',
     '.send{align-self:flex-end;min-height:44px;min-width:44px;padding:8px 16px;border-radius:8px;background:var(--c);color:var(--t);font-weight:600}',
     '.row{display:flex;gap:8px;align-items:flex-end}',
+    '.opts{display:flex;flex-wrap:wrap;gap:8px;justify-content:flex-end}',
     '.row textarea{flex:1;resize:none;height:44px}',
     '.form textarea{resize:vertical;min-height:72px}',
     '.launcher .dot{position:absolute;top:0;right:0;width:12px;height:12px;border-radius:6px;background:#d93025;box-shadow:0 0 0 2px #fff}',
@@ -1017,11 +1026,12 @@
       return text;
     }
 
-    var WRONG = { name: T.noName, email: T.badEmail, message: T.noMessage };
+    var WRONG = { name: T.noName, email: T.badEmail, message: T.noMessage, custom: T.answer };
 
-    /** A form of fields (name, email, message); `done(values)` sends it and may fail with the
-     *  server's reasons. */
-    function ask(fields, done) {
+    /** A form of fields (name, email, message; or a bot's one field, name, email or custom,
+     *  labelled by its question `q`); `done(values)` sends it and may fail with the server's
+     *  reasons. */
+    function ask(fields, done, q) {
       var inputs = {};
       var err = h('p', { 'class': 'err', id: 'ov-err', 'aria-live': 'assertive' });
       var button = h('button', { 'class': 'send', type: 'submit', text: T.send });
@@ -1032,16 +1042,17 @@
           ? h('textarea', { id: id, name: f, required: '', maxlength: '10000',
             'aria-describedby': 'ov-err' })
           : h('input', { id: id, name: f, type: f === 'email' ? 'email' : 'text',
-            autocomplete: f, required: '', 'aria-describedby': 'ov-err' });
+            autocomplete: f === 'custom' ? 'off' : f, required: '', 'aria-describedby': 'ov-err' });
         inputs[f] = input;
-        form.appendChild(h('label', { 'for': id, text: T[f] }));
+        // A bot's question is on screen just above: the label says it again, unseen.
+        form.appendChild(h('label', { 'for': id, text: q || T[f], 'class': q && 'vh' }));
         form.appendChild(input);
       });
       form.appendChild(err);
       form.appendChild(button);
       form.style.cssText = 'display:flex;flex-direction:column;gap:6px';
-      function invalid(f) {
-        err.textContent = WRONG[f];
+      function invalid(f, why) {
+        err.textContent = why || WRONG[f];
         inputs[f].setAttribute('aria-invalid', 'true');
         inputs[f].focus();
       }
@@ -1063,8 +1074,9 @@
         done(values).then(null, function (e) {
           button.disabled = false;
           // The server's checks are the last word (it refuses reserved domains, for one).
-          var field = find(e.details || [], function (x) { return inputs[(x.loc || [])[0]]; });
-          if (field) invalid(field.loc[0]); else err.textContent = T.failed;
+          var field = find(e.details || [], function (x) { return q || inputs[(x.loc || [])[0]]; });
+          if (field) invalid(q ? fields[0] : field.loc[0], q && field.msg);
+          else err.textContent = T.failed;
           warn(e);
         });
       });
@@ -1078,6 +1090,7 @@
       ui.clear();
       append(item(false, message.sender || sender, message.text));
       var response = message.response || {};
+      if (response.type === 'bot') return runBot(message);
       var collect = response.type === 'agent' ? response.collect || [] : [];
       if (!collect.length) return showCompose();
       return ask(collect, function (values) { return begin(message, values); });
@@ -1090,6 +1103,109 @@
       if (!config.ask_contact) return showCompose();
       var first = draft;
       return ask(['name', 'email', 'message'], function (values) { return begin(first, values); });
+    }
+
+    /* ---------- bots: the server runs the flow; the widget shows it and sends the choices */
+
+    /** Starts a run: the message's answer, or (from the launcher, `m` = {}) the greeting. */
+    function runBot(m) {
+      var b = bot = { m: m };
+      if (!m.delivery_id) ui.clear();
+      var body = { visitor_id: visitor, client_id: m.rc = m.rc || rid('c_') };
+      if (m.delivery_id) body.delivery_id = m.delivery_id;
+      call('POST', 'bot-runs', body).then(function (r) { took(b, r); }, function (e) {
+        warn(e);
+        if (bot !== b) return;
+        bot = null;
+        // No bot after all: the launcher offers to write instead.
+        var focus = m.delivery_id ? append(h('li', { 'class': 'note', text: T.failed })) : welcome();
+        if (!panel.hidden) (focus || panel).focus();
+      });
+    }
+
+    function fetchRun(b) {
+      return call('GET', 'bot-runs/' + b.id + '?visitor_id=' + encodeURIComponent(visitor))
+        .then(function (r) { took(b, r); }, function (e) {
+          warn(e);
+          if (bot !== b) return;
+          bot = null;
+          if (e.retry === false) keep(RUN, null);
+        });
+    }
+
+    /** The run as the server tells it: shown, kept for the next page, or handed to agents. */
+    function took(b, r) {
+      if (bot !== b) return;
+      b.id = r.run_id;
+      b.run = r;
+      var going = r.status === 'running';
+      keep(RUN, going ? b.id : null);
+      if (!going) {
+        bot = null;
+        if (draft === b.m) draft = null;  // the launcher starts afresh
+      }
+      if (r.conversation_id) {
+        // Handed off: the conversation goes on as any other, the bot's transcript first.
+        var c = join(r.conversation_id, 0, b.m.delivery_id && b.m);
+        load(c, 0);
+        return emit('conversationStarted', b.m, c.id);
+      }
+      var focus = drawRun(b);
+      if (!panel.hidden) (focus || panel).focus();
+    }
+
+    /** An answer to the step that waits; a step answered elsewhere (another tab) meanwhile
+     *  brings the run as it is now. */
+    function choose(b, p, option, value) {
+      return call('POST', 'bot-runs/' + b.id + '/answers', { visitor_id: visitor,
+        client_id: rid('c_'), step: p.step, option: option, value: value }).then(function (r) {
+        b.m.starting = true;  // answered: closing is no dismissal (the server counted a reply)
+        took(b, r);
+      }, function (e) {
+        if (e.code !== 'not_current_step' && e.code !== 'run_finished') throw e;
+        return fetchRun(b);
+      });
+    }
+
+    /** The run's new lines, then its prompt; returns what takes the focus. */
+    function drawRun(b) {
+      var r = b.run;
+      var q = '';
+      if (b.el) b.el.remove();
+      b.el = null;
+      if (!r) return;
+      each(r.messages, function (m) {
+        if (m.author !== 'customer') q = m.body;
+        if (log.querySelector('[data-id="' + m.id + '"]')) return;
+        // The proactive message itself, on screen since the click, is the run's first line.
+        var first = log.querySelector('.msg:not([data-id])');
+        if (first) first.setAttribute('data-id', m.id); else ui.add(m, 0, b.m, r.bot);
+      });
+      if (r.status === 'ended') append(h('li', { 'class': 'note', text: T.over }));
+      var p = r.prompt;
+      foot.hidden = !p;
+      foot.replaceChildren();
+      if (!p) return;
+      if (p.type !== 'options') {
+        return ask([p.field], function (v) { return choose(b, p, null, v[p.field]); }, q);
+      }
+      var group = h('div', { 'class': 'opts', role: 'group', 'aria-label': q });
+      each(p.options, function (o) {
+        var button = h('button', { 'class': 'send', type: 'button', text: o.label });
+        button.addEventListener('click', function () {
+          // The buttons give way to the choice, as the customer's line.
+          foot.hidden = true;
+          foot.replaceChildren();
+          b.el = ui.pending(o.label);
+          choose(b, p, o.index).then(null, function (e) {
+            warn(e);
+            if (bot === b) (drawRun(b) || panel).focus();
+          });
+        });
+        group.appendChild(button);
+      });
+      foot.appendChild(group);
+      return group.firstChild;
     }
 
     launcher.addEventListener('click', function () {
@@ -1132,7 +1248,9 @@
       hideBubble: function () { bubble.replaceChildren(); setLauncher(); },
       open: function (message) {
         var focus = message ? start(message)
-          : chat || (draft && draft.starting) ? showCompose() : welcome();
+          : bot ? drawRun(bot)
+          : chat || (draft && draft.starting) ? showCompose()
+          : config.greeting ? runBot(draft) : welcome();
         panel.hidden = false;
         dot.hidden = true;
         setLauncher();
@@ -1153,13 +1271,15 @@
         showCompose();
         if (typing || (!panel.hidden && !panel.contains(root.activeElement))) text.focus();
       },
-      add: function (m, el, rich) {
+      add: function (m, el, rich, from) {
         if (!el) {
           if (m.author === 'system') el = h('li', { 'class': 'note', text: m.body });
           else {
-            el = item(m.author === 'customer', {
-              name: m.author_name, avatar_url: m.author === 'sender' ? sender.avatar_url : ''
-            }, rich && m.author === 'sender' && m.body === rich.plain_text ? rich.text
+            el = item(m.author === 'customer', from || {
+              name: m.author_name,
+              avatar_url: (m.author === 'bot' ? config.bot || {} : m.author === 'sender' ? sender
+                : {}).avatar_url
+            }, rich && m.author !== 'customer' && m.body === rich.plain_text ? rich.text
               : [{ text: m.body }]);
           }
         }
@@ -1181,6 +1301,7 @@
       ended: function (id) {
         place(h('li', { 'class': 'note', 'data-id': id, text: T.ended }), id + 0.5);
       },
+      rerun: function (id) { fetchRun(bot = { id: id, m: {} }); },
       unread: function (on) { dot.hidden = !on || !panel.hidden; setLauncher(); },
       announce: function (words) {
         herald.textContent = '';
@@ -1219,6 +1340,7 @@
       mount();
       var before = stored(STORE);
       if (before && before.id > 0) resume(before);  // the conversation goes on, on this page too
+      else if (stored(RUN) > 0) ui.rerun(stored(RUN));  // and so does a bot run
       resend();
     });
   }).then(null, function (err) {

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.bots.service import answers_of, list_bots
 from overture.brands.service import list_brands
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.channels.service import list_channels
@@ -148,19 +149,37 @@ def _editor_context(db: Session, user: User, m: ProactiveMessage | None,
         if usable or (m is not None and c.id == m.channel_id):
             channels.append({"id": c.id, "name": c.name, "brand_id": c.brand_id,
                              "kind": c.kind, "sender_name": c.sender_name, "color": c.color,
-                             "usable": usable})
+                             "usable": usable, "bot_id": c.bot_id})
     return {
         "data": data,
         "message_id": m.id if m is not None else None,
         "test_url": f"/api/v1/proactive-messages/{m.id}/test" if m is not None else None,
         "brands": [{"id": b.id, "name": b.name} for b in list_brands(db, user)],
         "channels": channels,
+        **_bots(db, user, {c["bot_id"] for c in channels} | {_response_bot(data)}),
         "schedules": [{"id": s.id, "name": s.name, "timezone": s.timezone}
                       for s in list_schedules(db, user)],
         "fields": FIELDS,
         "limits": LIMITS,
         "errors": [{"path": e["path"], "msg": e["msg"]} for e in errors],
     }
+
+
+def _response_bot(data: dict[str, Any]) -> int | None:
+    response = data.get("response")
+    bot_id = response.get("bot_id") if isinstance(response, dict) else None
+    return bot_id if isinstance(bot_id, int) else None
+
+
+def _bots(db: Session, user: User, wanted: set[int | None]) -> dict[str, Any]:
+    """The bots a bot response may name: those connected to a channel, and the one the message
+    names, with their answers; and whether there is any bot at all (to say what to do)."""
+    every = list_bots(db, user)
+    return {"has_bots": bool(every), "bots": [
+        {"id": b.id, "name": b.name, "avatar_url": b.avatar_url, "brand_id": b.brand_id,
+         "published": b.status == "published",
+         "answers": [{"id": a.id, "name": a.name} for a in answers_of(db, b.id)]}
+        for b in every if b.id in wanted]}
 
 
 def _render_editor(request: Request, db: Session, user: User, m: ProactiveMessage | None,

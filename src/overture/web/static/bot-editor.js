@@ -295,8 +295,9 @@
         if (s.type === "handoff" || s.type === "end") lines = [h("li", {text: T.ends_here})];
         out.replaceChildren.apply(out, lines);
         var from = (incoming[s.id] || []).filter(function (v, k, all) { return all.indexOf(v) === k; });
+        // The first step says "Starts the answer" in its head.
         into.textContent = from.length ? fmt(T.reached_from, {steps: from.join(", ")})
-          : (i === 0 ? T.starts : T.reached_by_none);
+          : (i === 0 ? "" : T.reached_by_none);
         into.classList.toggle("be-broken", !from.length && i !== 0);
       });
     }
@@ -353,7 +354,7 @@
       var name = str(bot.name);
       var avatar = $("be-avatar");
       $("be-bot-name").textContent = name;
-      if (/^https:\/\//.test(str(bot.avatar_url))) {
+      if (/^https?:\/\//i.test(str(bot.avatar_url))) {
         avatar.appendChild(h("img", {src: bot.avatar_url, alt: ""}));
       } else avatar.textContent = Array.from(name.trim())[0] || "";
       var running = null;  /* the steps of this try, copied when it started */

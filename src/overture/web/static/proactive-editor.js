@@ -210,10 +210,85 @@
     responseRadios.forEach(function (radio) {
       radio.checked = radio.value === responseType;
       radio.addEventListener("change", function () {
-        if (radio.checked) { responseType = radio.value; showResponse(); }
+        if (radio.checked) { responseType = radio.value; showResponse(); updatePreview(); }
       });
     });
     showResponse();
+
+    // The bot response: the channel's connected bot and one of its answers ------------------
+    var bots = ctx.bots || [];
+    var botSelect = $("pe-bot-id"), answerSelect = $("pe-answer-id"), botHint = $("pe-bot-hint");
+    var savedBot = response.type === "bot" ? response.bot_id : null;
+    var savedAnswer = response.type === "bot" ? response.answer_id : null;
+
+    function botById(id) {
+      for (var i = 0; i < bots.length; i++) if (String(bots[i].id) === String(id)) return bots[i];
+      return null;
+    }
+
+    function hintWithLink(text, href, words) {
+      botHint.replaceChildren(text);
+      if (href) botHint.append(" ", h("a", {href: href, text: words}));
+    }
+
+    /* The bots offered: the channel's connected bot, and the one the message names when that is
+       another (so that opening and saving a message never changes its bot behind the admin's
+       back; its problems say why it cannot be published). `preferConnected` after a change of
+       channel: the new channel's bot is the one wanted. */
+    function fillBots(preferConnected) {
+      var channel = channelById(channelSelect.value);
+      var connected = channel && channel.bot_id !== null && channel.bot_id !== undefined
+        ? botById(channel.bot_id) : null;
+      var offered = connected ? [connected] : [];
+      var saved = botById(savedBot);
+      if (saved && saved !== connected) offered.push(saved);
+      var previous = botSelect.value;
+      setOptions(botSelect, (offered.length ? [] : [["", T.bot_no_bot]]).concat(offered.map(function (b) {
+        var label = b !== connected ? fmt(T.bot_not_connected, {name: b.name})
+          : (b.published ? b.name : fmt(T.bot_draft_option, {name: b.name}));
+        return [String(b.id), label];
+      })), "");
+      var pick = preferConnected && connected ? connected
+        : (botById(previous) && offered.indexOf(botById(previous)) >= 0 ? botById(previous)
+          : (saved || connected));
+      botSelect.value = pick ? String(pick.id) : "";
+      botSelect.disabled = !offered.length;
+      fillAnswers();
+      if (!channel) hintWithLink(T.bot_choose_channel);
+      else if (!connected && !ctx.has_bots) {
+        hintWithLink(fmt(T.bot_none_yet, {channel: channel.name}), "/admin/bots/new", T.bot_create);
+      } else if (!connected) {
+        hintWithLink(fmt(T.bot_none, {channel: channel.name}), "/admin/channels/" + channel.id, T.bot_connect);
+      } else if (!connected.published) {
+        hintWithLink(fmt(T.bot_draft, {bot: connected.name, channel: channel.name}),
+                     "/admin/bots/" + connected.id, T.bot_open);
+      } else if (pick && !pick.answers.length) {
+        hintWithLink(T.bot_add_answer, "/admin/bots/" + pick.id, T.bot_open);
+      } else botHint.replaceChildren();
+    }
+
+    function fillAnswers() {
+      var bot = botById(botSelect.value);
+      var answers = bot ? bot.answers : [];
+      var previous = answerSelect.value;
+      setOptions(answerSelect, [["", T.choose_answer]].concat(answers.map(function (a) {
+        return [String(a.id), a.name];
+      })), "");
+      var has = function (id) {
+        return answers.some(function (a) { return String(a.id) === String(id); });
+      };
+      answerSelect.value = has(previous) ? previous : (has(savedAnswer) ? String(savedAnswer)
+        : (answers.length === 1 ? String(answers[0].id) : ""));
+      answerSelect.disabled = !answers.length;
+    }
+
+    fillBots(false);
+    botSelect.addEventListener("change", function () {
+      fillBots(false);
+      updatePreview();
+    });
+    channelSelect.addEventListener("change", function () { fillBots(true); updatePreview(); });
+    brandSelect.addEventListener("change", function () { fillBots(true); updatePreview(); });
 
     var collectBox = $("pe-collect"), collectAdd = $("pe-collect-add");
     function renderCollect(focus) {
@@ -246,8 +321,7 @@
 
     function buildResponse() {
       if (responseType === "bot") {
-        return {type: "bot", bot_id: response.bot_id === undefined ? null : response.bot_id,
-                answer_id: response.answer_id === undefined ? null : response.answer_id};
+        return {type: "bot", bot_id: idOrNull(botSelect.value), answer_id: idOrNull(answerSelect.value)};
       }
       return {type: "agent", collect: collect.slice(), follow_up: followUp.value};
     }
@@ -768,8 +842,13 @@
       var channel = channelById(channelSelect.value);
       var name = channel ? (channel.sender_name || channel.name) : T.preview_sender;
       var color = channel && /^#[0-9a-fA-F]{6}$/.test(channel.color) ? channel.color : "#1f73b7";
+      // A bot response comes from the bot: its name, and its picture when it has one.
+      var bot = responseType === "bot" ? botById(botSelect.value) : null;
+      if (bot) name = bot.name;
       sender.textContent = name;
-      avatar.textContent = Array.from(name.trim())[0] || "";
+      if (bot && /^https?:\/\//i.test(bot.avatar_url || "")) {
+        avatar.replaceChildren(h("img", {src: bot.avatar_url, alt: ""}));
+      } else avatar.textContent = Array.from(name.trim())[0] || "";
       avatar.style.backgroundColor = color;
       launcher.style.backgroundColor = color;
       var text = textArea.value.trim();

@@ -517,9 +517,15 @@ def _relying_on(db: Session, bot_id: int) -> list[ProactiveMessage]:
 
 
 def _naming(db: Session, bot_id: int) -> list[ProactiveMessage]:
-    """Every message, whatever its status, whose bot response names this bot."""
-    q = select(ProactiveMessage).execution_options(populate_existing=True)
-    return [m for m in db.scalars(q) if _needed_bot(m) == bot_id]
+    """Every message, whatever its status, whose bot response names this bot (the responses
+    read alone first: most messages name no bot)."""
+    ids = [mid for mid, response in db.execute(select(ProactiveMessage.id,
+                                                      ProactiveMessage.response))
+           if (response or {}).get("type") == "bot" and response.get("bot_id") == bot_id]
+    if not ids:
+        return []
+    q = select(ProactiveMessage).where(ProactiveMessage.id.in_(ids))
+    return list(db.scalars(q.execution_options(populate_existing=True)))
 
 
 def on_bot_changed(db: Session, bot: Bot) -> None:

@@ -64,7 +64,7 @@ def _refused_problems(outcome: Outcome) -> list[dict[str, Any]] | None:
 @router.get("")
 def bots_page(request: Request, db: DB, user: PageAdmin):
     bots = service.list_bots(db, user)
-    answers = service.published_answer_ids(db, {b.id for b in bots})
+    answers = service.published_answer_ids(db, {b.id for b in bots})  # every answer, per bot
     channels: dict[int, list[Any]] = {}
     for c in list_channels(db, user):
         if c.bot_id is not None:

@@ -335,7 +335,8 @@
     // -- jumping to a step (#step-id, from a problem's link) ----------------------------------
 
     function showTarget() {
-      var id = decodeURIComponent(location.hash.slice(1));
+      var id;
+      try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
       document.querySelectorAll(".be-step.targeted").forEach(function (n) { n.classList.remove("targeted"); });
       if (id.indexOf("step-") !== 0) return;
       var node = $(id);

@@ -178,7 +178,9 @@ def _problems(m: ProactiveMessage, settings: AccountSettings, *, brand: Brand | 
     if timing.get("when") in ("business_hours", "outside_business_hours"):
         sid = timing.get("schedule_id")
         if sid is None:
-            out.append(_problem("timing.schedule_id", "missing", _("Choose a schedule.")))
+            out.append(_problem("timing.schedule_id", "missing",
+                                _("Choose a schedule (the message has none, or it was "
+                                  "deleted).")))
         elif sid not in schedule_ids:
             out.append(_problem("timing.schedule_id", "deleted",
                                 _("The schedule was deleted; choose another one.")))
@@ -502,7 +504,14 @@ def on_channel_deleted(db: Session, channel_id: int) -> None:
 
 
 def on_schedule_deleted(db: Session, schedule_id: int) -> None:
-    _mark_errors(db, [m for m in _active(db) if m.schedule_id == schedule_id])
+    # The timing is JSON, not a foreign key: an id left behind could name another schedule
+    # later (SQLite gives the highest id again once it is deleted), so it is dropped.
+    named = [m for m in db.scalars(select(ProactiveMessage).execution_options(
+        populate_existing=True)) if m.schedule_id == schedule_id]
+    for m in named:
+        m.timing = {**m.timing, "schedule_id": None}
+    db.flush()
+    _mark_errors(db, [m for m in named if m.status in ("live", "paused")])
     events.changed(db, events.ALL_CHANNELS)
 
 

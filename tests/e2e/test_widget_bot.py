@@ -400,6 +400,57 @@ def test_another_page_resumes_the_run_at_the_same_prompt(page: Page, site: DemoS
     expect(lines(page)).to_have_count(len([m for m in said(ticket) if m[0] != "system"]))
 
 
+def test_a_step_answered_in_another_tab_brings_the_run_as_it_stands(page: Page,
+                                                                    site: DemoSite):
+    made = make_bot(site)
+    message = bot_message(site, made)
+    open_bubble(page, site)
+    expect(choices(page)).to_be_visible()
+    other = page.context.new_page()
+    goto(other, site.url("/demo/pricing"))
+    launcher(other).click()
+    expect(choices(other).get_by_role("button", name="Pricing")).to_be_focused()
+
+    # Pricing here; Support, still on screen there, comes too late: the other tab shows the
+    # run as the server has it (Pricing, then the email it asks for), not its own choice.
+    choices(page).get_by_role("button", name="Pricing").click()
+    expect(messenger(page).get_by_role("textbox", name="What is your email?")).to_be_focused()
+    with other.expect_response(lambda r: "/answers" in r.url) as refused:
+        choices(other).get_by_role("button", name="Support").click()
+    assert refused.value.status == 409
+    expect(messenger(other).get_by_role("textbox", name="What is your email?")).to_be_focused()
+    expect(lines(other)).to_have_text([TEXT, "I am Ada, the Acme bot.", "What brings you here?",
+                                       "Pricing", "What is your email?"])
+    counted(site, message["id"], opened=1, replied=1, replies=1)
+
+
+def test_in_portuguese_a_custom_answer_then_the_end(browser: Browser, site: DemoSite):
+    made = make_bot(site, [
+        {"id": "company", "type": "collect", "text": "Qual é a sua empresa?", "field": "custom",
+         "attribute": "company", "next": "bye"},
+        {"id": "bye", "type": "end", "text": "Obrigado!"},
+    ])
+    bot_message(site, made)
+    page = customer_page(browser, locale="pt-BR")
+    try:
+        open_bubble(page, site)
+        dialog = messenger(page)
+        company = dialog.get_by_role("textbox", name="Qual é a sua empresa?")
+        expect(company).to_be_focused()
+        expect(company).to_have_attribute("type", "text")
+        expect(company).to_have_attribute("autocomplete", "off")
+        dialog.get_by_role("button", name="Enviar").click()
+        expect(dialog.get_by_text("Escreva sua resposta")).to_be_visible()
+        expect(company).to_have_attribute("aria-invalid", "true")
+        expect(company).to_be_focused()
+        company.fill("Acme Ltda")
+        page.keyboard.press("Enter")
+        expect(dialog.locator(".note")).to_have_text("A conversa foi encerrada")
+        expect(lines(page)).to_have_text([TEXT, "Qual é a sua empresa?", "Acme Ltda", "Obrigado!"])
+    finally:
+        page.context.close()
+
+
 def test_script_in_the_bot_s_words_shows_as_text(page: Page, site: DemoSite):
     made = make_bot(site, [
         {"id": "menu", "type": "options", "text": "<b>Pick</b> one",

@@ -1162,7 +1162,7 @@
         b.m.starting = true;  // answered: closing is no dismissal (the server counted a reply)
         took(b, r);
       }, function (e) {
-        if (e.code !== 'not_current_step' && e.code !== 'run_finished') throw e;
+        if (e.status !== 409) throw e;  // not_current_step or run_finished: see where it is
         return fetchRun(b);
       });
     }

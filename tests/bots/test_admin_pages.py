@@ -8,21 +8,13 @@ import re
 
 import pytest
 
+from tests.bots.flows import SOUND
 from tests.conftest import csrf_from, login
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 BOTS = "/api/v1/bots"
 
-SOUND = [
-    {"id": "hi", "type": "message", "text": "Hello!", "next": "menu"},
-    {"id": "menu", "type": "options", "text": "How can we help?", "options": [
-        {"label": "Talk to someone", "next": "email"}, {"label": "Nothing", "next": "bye"}]},
-    {"id": "email", "type": "collect", "text": "Your email?", "field": "email",
-     "next": "agent"},
-    {"id": "agent", "type": "handoff", "text": "Passing you on.", "tags": ["bot"]},
-    {"id": "bye", "type": "end", "text": "Bye!"},
-]
 # "menu" leads nowhere by its second button, and "lost" can never be reached.
 BROKEN = [
     {"id": "hi", "type": "message", "text": "Hello!", "next": "menu"},

@@ -8,20 +8,11 @@ import pytest
 from overture.bots.models import Bot, BotAnswer, BotVersion
 from overture.brands.models import Brand
 from overture.channels.models import Channel
+from tests.bots.flows import SOUND
 from tests.querycount import assert_statement_count
 
 BOTS = "/api/v1/bots"
 
-# A sound flow: a greeting, a menu with a way to an agent and a way out.
-SOUND = [
-    {"id": "hi", "type": "message", "text": "Hello!", "next": "menu"},
-    {"id": "menu", "type": "options", "text": "How can we help?", "options": [
-        {"label": "Talk to someone", "next": "email"}, {"label": "Nothing", "next": "bye"}]},
-    {"id": "email", "type": "collect", "text": "Your email?", "field": "email",
-     "next": "agent"},
-    {"id": "agent", "type": "handoff", "text": "Passing you on.", "tags": ["bot"]},
-    {"id": "bye", "type": "end", "text": "Bye!"},
-]
 
 
 @pytest.fixture

@@ -65,20 +65,14 @@ def sharing_channels(db: Session, brand: Brand) -> list[Channel]:
 
 
 def delete_brand(db: Session, brand: Brand) -> None:
-    channels = db.scalar(select(func.count(Channel.id)).where(Channel.brand_id == brand.id))
-    if channels:
-        raise Conflict(
-            _("brand %(name)s still has %(n)s channel(s); delete or move them first")
-            % {"name": repr(brand.name), "n": channels},
-            code="brand_in_use",
-        )
-    bots = db.scalar(select(func.count(Bot.id)).where(Bot.brand_id == brand.id))
-    if bots:
-        raise Conflict(
-            _("brand %(name)s still has %(n)s bot(s); delete them first")
-            % {"name": repr(brand.name), "n": bots},
-            code="brand_in_use",
-        )
+    holding = (
+        (Channel, _("brand %(name)s still has %(n)s channel(s); delete or move them first")),
+        (Bot, _("brand %(name)s still has %(n)s bot(s); delete them first")),
+    )
+    for model, refusal in holding:
+        n = db.scalar(select(func.count(model.id)).where(model.brand_id == brand.id))
+        if n:
+            raise Conflict(refusal % {"name": repr(brand.name), "n": n}, code="brand_in_use")
     db.delete(brand)
     db.flush()
 

@@ -24,16 +24,7 @@
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
   }
 
-  function fmt(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-
-  function str(value) {
-    if (typeof value === "string") return value;
-    return value === null || value === undefined ? "" : String(value);
-  }
+  var fmt = window.OvertureUI.fmt, str = window.OvertureUI.str;  /* dom.js */
 
   function linkOrNull(value) { return typeof value === "string" && value !== "" ? value : null; }
 

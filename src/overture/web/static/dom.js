@@ -23,5 +23,18 @@
     return node;
   }
 
-  window.OvertureUI = { h: h };
+  /* "Step {n}" with {n: 2}: a translated text with its values put in (unknown names stay). */
+  function fmt(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  /* A value as text: null and undefined are empty. */
+  function str(value) {
+    if (typeof value === "string") return value;
+    return value === null || value === undefined ? "" : String(value);
+  }
+
+  window.OvertureUI = { h: h, fmt: fmt, str: str };
 })();

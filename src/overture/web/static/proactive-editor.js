@@ -39,16 +39,7 @@
 
   var h = window.OvertureUI.h;  /* dom.js */
 
-  function fmt(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-
-  function str(value) {
-    if (typeof value === "string") return value;
-    return value === null || value === undefined ? "" : String(value);
-  }
+  var fmt = window.OvertureUI.fmt, str = window.OvertureUI.str;  /* dom.js */
 
   function idOrNull(value) {
     if (value === "" || value === null || value === undefined) return null;

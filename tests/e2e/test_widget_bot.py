@@ -213,7 +213,7 @@ def test_a_bot_bubble_runs_its_answer_from_the_keyboard_to_an_agent(
     expect(email).to_be_focused()
     email.fill("ana@desert.test")
     page.keyboard.press("Enter")
-    expect(dialog.get_by_text("enter a valid email address, like name@example.com")) \
+    expect(dialog.get_by_text("Enter a valid email address, like name@example.com.")) \
         .to_be_visible()
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_be_focused()

@@ -132,7 +132,7 @@ def answer(db: Session, channel: Channel, visitor: Visitor, run: BotRun,
     if step["type"] == "options":
         options = step.get("options", [])
         if body.option is None or body.option >= len(options):
-            raise Invalid("option", _("choose one of the buttons"))
+            raise Invalid("option", _("Choose one of the buttons."))
         said, following = options[body.option]["label"], options[body.option].get("next")
     else:
         said = _collected(run, visitor, step, body.value)
@@ -147,20 +147,21 @@ def answer(db: Session, channel: Channel, visitor: Visitor, run: BotRun,
 
 
 def _collected(run: BotRun, visitor: Visitor, step: dict, value: str | None) -> str:
-    """The value typed for a `collect` step, checked, kept with the run and on the customer."""
+    """The value typed for a `collect` step, checked, kept with the run and on the customer.
+    Its refusals are the customer's to read, in their language: sentences."""
     if not value:
-        raise Invalid("value", _("please type your answer"))
+        raise Invalid("value", _("Please type your answer."))
     field = step.get("field", "email")
     if field == "email":
         try:
             value = str(_EMAIL.validate_python(value))
         except ValidationError:
-            raise Invalid("value", _("enter a valid email address, like name@example.com")) \
+            raise Invalid("value", _("Enter a valid email address, like name@example.com.")) \
                 from None
         visitor.email = visitor.email or value
     elif field == "name":
         if len(value) > 200:
-            raise Invalid("value", _("a name has at most 200 characters"))
+            raise Invalid("value", _("A name has at most 200 characters."))
         visitor.name = visitor.name or value
     else:
         visitor.attributes = {**(visitor.attributes or {}), step["attribute"]: value}

@@ -1,4 +1,9 @@
-"""The three ready-made drafts every account gets once, in its default language."""
+"""The three ready-made drafts every account gets once, in its default language.
+
+Everything an admin reads in them follows that language: names, texts, follow-ups, tags, and
+the pages the pricing draft looks for (a Brazilian site's pricing page is /precos as often as
+/pricing, so both are listed).
+"""
 
 from __future__ import annotations
 
@@ -27,27 +32,50 @@ TEXTS = {
     },
 }
 
+# The pages of the pricing draft and the tags of each draft, per language. Tags follow the
+# server's rule (lower-case words of letters, digits, _, - and :).
+PLACES = {
+    "en": {
+        "pricing_pages": ["/pricing", "/plans"],
+        "tags": {"first": ["proactive", "first-visit"], "pricing": ["proactive", "pricing"],
+                 "returning": ["proactive", "returning"]},
+    },
+    "pt_BR": {
+        "pricing_pages": ["/precos", "/planos", "/pricing", "/plans"],
+        "tags": {"first": ["proativa", "primeira-visita"], "pricing": ["proativa", "precos"],
+                 "returning": ["proativa", "retorno"]},
+    },
+}
+
+
+def _language(locale: str | None) -> str:
+    """pt_BR, pt-BR, pt-br and pt all mean the Brazilian Portuguese drafts; the rest English."""
+    tag = (locale or "").replace("-", "_").lower()
+    return "pt_BR" if tag.split("_")[0] == "pt" else "en"
+
 
 def ready_made(locale: str) -> list[dict]:
-    t = TEXTS.get(locale, TEXTS["en"])
+    language = _language(locale)
+    t, places = TEXTS[language], PLACES[language]
+    conditions = {
+        "first": {"all": [{"field": "visit_history", "operator": "is", "value": "new"}]},
+        "pricing": {"all": [{"field": "page_url", "operator": "contains",
+                             "value": list(places["pricing_pages"])}]},
+        "returning": {"all": [{"field": "visit_history", "operator": "is",
+                               "value": "returning"}]},
+    }
     return [
         {**d, "name": t[d["key"]][0], "message": t[d["key"]][1],
-         "response": {"type": "agent", "collect": ["name", "email"], "follow_up": t[d["key"]][2]}}
+         "response": {"type": "agent", "collect": ["name", "email"], "follow_up": t[d["key"]][2]},
+         "conditions": conditions[d["key"]], "tags": list(places["tags"][d["key"]])}
         for d in _SHAPES
     ]
 
 
 _SHAPES = [
-    {"key": "first", "conditions": {"all": [
-        {"field": "visit_history", "operator": "is", "value": "new"}]},
-     "trigger": {"event": "on_page", "seconds": 5}, "frequency": "once_per_customer",
-     "tags": ["proactive", "first-visit"]},
-    {"key": "pricing", "conditions": {"all": [
-        {"field": "page_url", "operator": "contains", "value": ["/pricing", "/plans"]}]},
-     "trigger": {"event": "on_page", "seconds": 30}, "frequency": "once_per_visit",
-     "tags": ["proactive", "pricing"]},
-    {"key": "returning", "conditions": {"all": [
-        {"field": "visit_history", "operator": "is", "value": "returning"}]},
-     "trigger": {"event": "page_load"}, "frequency": "once_per_visit",
-     "tags": ["proactive", "returning"]},
+    {"key": "first", "trigger": {"event": "on_page", "seconds": 5},
+     "frequency": "once_per_customer"},
+    {"key": "pricing", "trigger": {"event": "on_page", "seconds": 30},
+     "frequency": "once_per_visit"},
+    {"key": "returning", "trigger": {"event": "page_load"}, "frequency": "once_per_visit"},
 ]

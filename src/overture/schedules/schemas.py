@@ -70,8 +70,32 @@ class HolidayIn(Strict):
         return self
 
 
+def _weekday(n: int) -> str:
+    return (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+            _("Saturday"), _("Sunday"))[n]
+
+
+def _overlaps(intervals: list[IntervalIn]) -> list[str]:
+    """Intervals of a day that overlap, in the page's language. Each interval on its own is
+    already valid here (weekday, 15-minute steps, start before end): only overlaps remain."""
+    problems: list[str] = []
+    latest: IntervalIn | None = None  # the interval reaching furthest so far on this weekday
+    for i in sorted(intervals, key=lambda i: (i.weekday, to_minutes(i.start), to_minutes(i.end))):
+        if latest is not None and latest.weekday == i.weekday:
+            if to_minutes(i.start) < to_minutes(latest.end):
+                problems.append(_("%(day)s %(start)s-%(end)s: overlaps %(other_start)s-"
+                                  "%(other_end)s") % {
+                    "day": _weekday(i.weekday), "start": i.start, "end": i.end,
+                    "other_start": latest.start, "other_end": latest.end})
+            if to_minutes(i.end) > to_minutes(latest.end):
+                latest = i
+        else:
+            latest = i
+    return problems
+
+
 def _intervals_ok(intervals: list[IntervalIn]) -> list[IntervalIn]:
-    problems = validate_intervals(
+    problems = _overlaps(intervals) or validate_intervals(
         [Interval(i.weekday, to_minutes(i.start), to_minutes(i.end)) for i in intervals]
     )
     if problems:

@@ -2,7 +2,8 @@
 
 The models in `tree` turn the problems into pydantic `ValidationError`s; this module works on
 plain dicts and lists so it can report every error, in admin-friendly words, at the exact place
-in the tree.
+in the tree. The words are in the language of the request (`overture.i18n`); field names,
+operators and JSON keys stay as the API spells them.
 """
 
 import math
@@ -11,6 +12,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from overture.i18n import gettext as _
 from overture.kit.schemas import has_control_characters
 
 from .fields import (
@@ -39,16 +41,16 @@ Raw = dict[str, Any]
 CONDITION_KEYS: Final = ("field", "operator", "value")
 GROUP_KEYS: Final = ("all", "any")
 
-_FIELD_LIST: Final = ", ".join(SPECS) + " or attribute.NAME"
-_KIND_WORDS: Final[dict[AttributeKind, str]] = {
-    "text": "a text",
-    "number": "a number",
-    "boolean": "a true/false",
-}
-_DEPTH_MSG: Final = (
-    f"groups are nested more than {MAX_DEPTH} levels deep; at most {MAX_DEPTH} levels are "
-    "allowed: the top-level group, a group inside it and a group inside that"
-)
+_FIELD_LIST: Final = ", ".join(SPECS)
+
+
+def _kind_words(kind: AttributeKind) -> str:
+    return {"text": _("a text"), "number": _("a number"), "boolean": _("a true/false")}[kind]
+
+
+def _depth_msg() -> str:
+    return _("groups are nested more than %(n)s levels deep; at most %(n)s levels are allowed: "
+             "the top-level group, a group inside it and a group inside that") % {"n": MAX_DEPTH}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +86,8 @@ class _Checker:
                 return self.group(raw, loc, depth)
         self.problem(
             loc,
-            "expected a condition (an object with field, operator and value) "
-            'or a group ({"all": [...]} or {"any": [...]})',
+            _("expected a condition (an object with field, operator and value) "
+              'or a group ({"all": [...]} or {"any": [...]})'),
             raw,
         )
         return None
@@ -97,7 +99,7 @@ class _Checker:
             self.too_deep = True
             return None
         if not isinstance(raw, dict):
-            self.problem(loc, 'expected a group: {"all": [...]} or {"any": [...]}', raw)
+            self.problem(loc, _('expected a group: {"all": [...]} or {"any": [...]}'), raw)
             return None
         ops = [key for key in GROUP_KEYS if key in raw]
         ok = True
@@ -106,14 +108,15 @@ class _Checker:
                 ok = False
                 self.problem(
                     (*loc, _loc_key(key)),
-                    f"unknown key {key!r}; a group has exactly one key, 'all' or 'any'",
+                    _("unknown key %(key)s; a group has exactly one key, 'all' or 'any'")
+                    % {"key": repr(key)},
                     raw[key],
                 )
         if len(ops) != 1:
             msg = (
-                "a group has exactly one key, 'all' or 'any', not both"
+                _("a group has exactly one key, 'all' or 'any', not both")
                 if ops
-                else "a group needs one key, 'all' or 'any'"
+                else _("a group needs one key, 'all' or 'any'")
             )
             self.problem(loc, msg, raw)
             ok = False
@@ -121,7 +124,8 @@ class _Checker:
         for op in ops:
             items = raw[op]
             if not isinstance(items, list | tuple):
-                self.problem((*loc, op), f"'{op}' must be a list of conditions and groups", items)
+                self.problem((*loc, op), _("'%(op)s' must be a list of conditions and groups")
+                             % {"op": op}, items)
                 ok = False
                 continue
             for index, item in enumerate(items):
@@ -139,40 +143,44 @@ class _Checker:
                 ok = False
                 self.problem(
                     (*loc, _loc_key(key)),
-                    f"unknown key {key!r}; a condition has only: field, operator, value",
+                    _("unknown key %(key)s; a condition has only: field, operator, value")
+                    % {"key": repr(key)},
                     raw[key],
                 )
         for key in CONDITION_KEYS:
             if key not in raw:
                 ok = False
-                self.problem((*loc, key), f"{key} is required", raw)
+                self.problem((*loc, key), _("%(key)s is required") % {"key": key}, raw)
 
         field_name = raw.get("field")
         operator = raw.get("operator")
         spec = self._field(field_name, (*loc, "field")) if "field" in raw else None
         is_attribute = spec is None and _valid_attribute_field(field_name)
         if "operator" in raw and not isinstance(operator, str):
-            self.problem((*loc, "operator"), "operator must be text, such as 'is'", operator)
+            self.problem((*loc, "operator"), _("operator must be text, such as 'is'"), operator)
             operator, ok = None, False
         if spec is None and not is_attribute:
             return None
 
         value = raw.get("value")
         op_loc, value_loc = (*loc, "operator"), (*loc, "value")
+        kind = None
         if spec is not None:
             allowed = spec.operators
-            where = f"field {field_name!r}"
         else:
             kind = attribute_kind(value) if "value" in raw else None
             allowed = ATTRIBUTE_OPERATORS[kind] if kind else ALL_ATTRIBUTE_OPERATORS
-            where = f"field {field_name!r}" + (f" with {_KIND_WORDS[kind]} value" if kind else "")
         if operator is not None and operator not in allowed:
-            self.problem(
-                op_loc,
-                f"operator {operator!r} is not allowed for {where}; "
-                f"use one of: {', '.join(allowed)}",
-                operator,
-            )
+            words = {"operator": repr(operator), "field": repr(field_name),
+                     "allowed": ", ".join(allowed)}
+            if kind:
+                msg = _("operator %(operator)s is not allowed for field %(field)s with "
+                        "%(kind)s value; use one of: %(allowed)s") % {
+                            **words, "kind": _kind_words(kind)}
+            else:
+                msg = _("operator %(operator)s is not allowed for field %(field)s; "
+                        "use one of: %(allowed)s") % words
+            self.problem(op_loc, msg, operator)
             operator, ok = None, False
 
         if "value" not in raw:
@@ -187,21 +195,23 @@ class _Checker:
 
     def _field(self, name: Any, loc: Loc) -> FieldSpec | None:
         if not isinstance(name, str):
-            self.problem(loc, "field must be text, such as 'page_url'", name)
+            self.problem(loc, _("field must be text, such as 'page_url'"), name)
             return None
         attribute = attribute_name(name)
         if attribute is not None:
             if not ATTRIBUTE_NAME_RE.fullmatch(attribute):
                 self.problem(
                     loc,
-                    f"attribute name {attribute!r} is not valid; use 1 to 64 letters, digits, "
-                    "'_', '-' or '.' after 'attribute.'",
+                    _("attribute name %(name)s is not valid; use 1 to 64 letters, digits, "
+                      "'_', '-' or '.' after 'attribute.'") % {"name": repr(attribute)},
                     name,
                 )
             return None
         spec = SPECS.get(name)
         if spec is None:
-            self.problem(loc, f"unknown field {name!r}; use one of: {_FIELD_LIST}", name)
+            self.problem(loc, _("unknown field %(name)s; use one of: %(fields)s or "
+                               "attribute.NAME") % {"name": repr(name), "fields": _FIELD_LIST},
+                         name)
         return spec
 
     def _value(self, spec: FieldSpec, operator: str | None, value: Any, loc: Loc) -> Any:
@@ -212,16 +222,18 @@ class _Checker:
         if spec.kind == "choice":
             if isinstance(value, str) and value in spec.choices:
                 return value
-            self.problem(loc, f"value must be one of: {', '.join(spec.choices)}", value)
+            self.problem(loc, _("value must be one of: %(choices)s")
+                         % {"choices": ", ".join(spec.choices)}, value)
             return None
         if isinstance(value, str) and LANGUAGE_TAG_RE.fullmatch(value):
             return value
         if not isinstance(value, str):
-            msg = "value must be a language code such as 'pt' or 'pt-BR'"
+            msg = _("value must be a language code such as 'pt' or 'pt-BR'")
         elif not value.strip():
-            msg = "value must not be empty"
+            msg = _("value must not be empty")
         else:
-            msg = f"{value!r} is not a language tag; use a language code such as 'pt' or 'pt-BR'"
+            msg = (_("%(value)s is not a language tag; use a language code such as 'pt' or "
+                     "'pt-BR'") % {"value": repr(value)})
         self.problem(loc, msg, value)
         return None
 
@@ -232,11 +244,11 @@ class _Checker:
         if kind == "number":
             if math.isfinite(value):
                 return value
-            self.problem(loc, "value must be a finite number", value)
+            self.problem(loc, _("value must be a finite number"), value)
             return None
         if kind == "text":
             return self._text(operator, value, loc)
-        self.problem(loc, "value must be text, a number, or true/false", value)
+        self.problem(loc, _("value must be text, a number, or true/false"), value)
         return None
 
     def _text(self, operator: str | None, value: Any, loc: Loc) -> str | list[str] | None:
@@ -245,18 +257,20 @@ class _Checker:
             if not takes_list:
                 self.problem(
                     loc,
-                    f"operator {operator!r} takes a single text value, not a list "
-                    "(only contains and not_contains take a list)",
+                    _("operator %(operator)s takes a single text value, not a list "
+                      "(only contains and not_contains take a list)")
+                    % {"operator": repr(operator)},
                     value,
                 )
                 return None
             if not value:
-                self.problem(loc, "give at least one value", value)
+                self.problem(loc, _("give at least one value"), value)
                 return None
             if len(value) > MAX_LIST_ITEMS:
                 self.problem(
                     loc,
-                    f"too many values ({len(value)}); at most {MAX_LIST_ITEMS} are allowed",
+                    _("too many values (%(count)s); at most %(n)s are allowed")
+                    % {"count": len(value), "n": MAX_LIST_ITEMS},
                     value,
                 )
                 return None
@@ -269,20 +283,22 @@ class _Checker:
 
     def _one_text(self, value: Any, loc: Loc, list_ok: bool = False) -> str | None:
         if not isinstance(value, str):
-            what = "text or a list of texts" if list_ok else "text"
-            self.problem(loc, f"value must be {what}", value)
+            msg = _("value must be text or a list of texts") if list_ok else _(
+                "value must be text")
+            self.problem(loc, msg, value)
             return None
         if not value.strip():
-            self.problem(loc, "value must not be empty", value)
+            self.problem(loc, _("value must not be empty"), value)
             return None
         if has_control_characters(value):
-            self.problem(loc, "value must not contain control characters (such as NUL)", value)
+            self.problem(loc, _("value must not contain control characters (such as NUL)"),
+                         value)
             return None
         if len(value) > MAX_TEXT_LENGTH:
             self.problem(
                 loc,
-                f"value is too long ({len(value):,} characters); "
-                f"at most {MAX_TEXT_LENGTH:,} are allowed",
+                _("value is too long (%(count)s characters); at most %(n)s are allowed")
+                % {"count": f"{len(value):,}", "n": f"{MAX_TEXT_LENGTH:,}"},
                 value,
             )
             return None
@@ -292,10 +308,12 @@ class _Checker:
         if type(value) is float and value.is_integer():
             value = int(value)  # JSON's 3.0 is the whole number 3
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(loc, f"value must be a whole number, not {_json_type(value)}", value)
+            self.problem(loc, _("value must be a whole number, not %(type)s")
+                         % {"type": _json_type(value)}, value)
             return None
         if not MIN_INTEGER <= value <= MAX_INTEGER:
-            self.problem(loc, f"value must be between {MIN_INTEGER:,} and {MAX_INTEGER:,}", value)
+            self.problem(loc, _("value must be between %(min)s and %(max)s")
+                         % {"min": f"{MIN_INTEGER:,}", "max": f"{MAX_INTEGER:,}"}, value)
             return None
         return value
 
@@ -303,15 +321,15 @@ class _Checker:
         """Problems with the tree as a whole, reported at its root."""
         issues = []
         if self.too_deep:
-            issues.append(Issue((), _DEPTH_MSG, raw))
+            issues.append(Issue((), _depth_msg(), raw))
         # Too deep means uncounted conditions below the cut, so the count would mislead.
         if self.nested and not self.too_deep and self.conditions < MIN_CONDITIONS_TO_NEST:
             issues.append(
                 Issue(
                     (),
-                    f"groups can only be nested when the rule has at least "
-                    f"{MIN_CONDITIONS_TO_NEST} conditions (this one has {self.conditions}); "
-                    "put the conditions directly in the top-level group",
+                    _("groups can only be nested when the rule has at least %(n)s conditions "
+                      "(this one has %(count)s); put the conditions directly in the top-level "
+                      "group") % {"n": MIN_CONDITIONS_TO_NEST, "count": self.conditions},
                     raw,
                     "condition_tree_limit",
                 )
@@ -320,8 +338,8 @@ class _Checker:
             issues.append(
                 Issue(
                     (),
-                    f"this rule has {self.conditions} conditions; "
-                    f"at most {MAX_CONDITIONS} are allowed",
+                    _("this rule has %(count)s conditions; at most %(n)s are allowed")
+                    % {"count": self.conditions, "n": MAX_CONDITIONS},
                     raw,
                     "condition_tree_limit",
                 )
@@ -334,7 +352,8 @@ def check_condition(raw: Any) -> tuple[Raw | None, list[Issue]]:
     checker = _Checker()
     raw = _plain(raw)
     if not isinstance(raw, dict):
-        checker.problem((), "a condition must be an object with field, operator and value", raw)
+        checker.problem((), _("a condition must be an object with field, operator and value"),
+                        raw)
         return None, checker.issues
     return checker.condition(raw, ()), checker.issues
 
@@ -344,7 +363,7 @@ def check_group(raw: Any) -> tuple[Raw | None, list[Issue]]:
     checker = _Checker()
     normalised = checker.group(raw, (), 1)
     if checker.too_deep:
-        checker.issues.append(Issue((), _DEPTH_MSG, raw))
+        checker.issues.append(Issue((), _depth_msg(), raw))
     return normalised, checker.issues
 
 
@@ -354,9 +373,10 @@ def check_tree(raw: Any) -> tuple[Raw | None, list[Issue]]:
     raw = _plain(raw)
     if isinstance(raw, dict) and not any(key in raw for key in GROUP_KEYS):
         if any(key in raw for key in CONDITION_KEYS):
-            msg = 'the top level must be a group, such as {"all": [...]}, not a single condition'
+            msg = _('the top level must be a group, such as {"all": [...]}, not a single '
+                    "condition")
         else:
-            msg = 'a rule must be a group: {"all": [...]} or {"any": [...]}'
+            msg = _('a rule must be a group: {"all": [...]} or {"any": [...]}')
         return None, [Issue((), msg, raw)]
     normalised = checker.group(raw, (), 1)
     issues = checker.issues + checker.tree_issues(raw)
@@ -380,15 +400,15 @@ def _loc_key(key: Any) -> str | int:
 
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, float):
-        return "a decimal number" if math.isfinite(value) else "an infinite number"
+        return _("a decimal number") if math.isfinite(value) else _("an infinite number")
     if isinstance(value, list | tuple):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     if value is None:
         return "null"
     return type(value).__name__

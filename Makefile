@@ -4,9 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# axe-core, the accessibility checker the browser tests inject into each page, from npm.
+AXE_VERSION := 4.10.3
+AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
+AXE_DIR := .cache/axe
+AXE_STAMP := $(AXE_DIR)/.axe-core-$(AXE_VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-fast lint bench migrate demo clean chromium wrk messages
+.PHONY: help run serve test test-fast lint bench migrate demo clean chromium wrk messages axe
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +37,18 @@ chromium: ## install Debian's Chromium for the browser tests, if missing
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >/dev/null || { echo "could not install chromium (run as root?)"; exit 1; }; }
 
+axe: $(AXE_STAMP) ## fetch axe-core (pinned) from npm into .cache/axe for the browser tests
+
+$(AXE_STAMP):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch axe-core (apt-get install npm)"; exit 1; }
+	rm -rf $(AXE_DIR) && mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	tar -xzf $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz -C $(AXE_DIR) --strip-components=1 \
+	  package/axe.min.js package/LICENSE package/package.json
+	rm $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz
+	echo "$(AXE_SHA256)  $(AXE_DIR)/axe.min.js" | sha256sum --check --quiet
+	touch $@
+
 wrk: ## install the HTTP load generator the benchmarks use, if missing
 	@command -v wrk >/dev/null || { \
 	  echo "Installing wrk from Debian packages…"; \
@@ -40,7 +57,7 @@ wrk: ## install the HTTP load generator the benchmarks use, if missing
 
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
 # running in the main thread, which the asyncio tests of the other run must not share.
-test: $(TEST_STAMP) chromium ## install what tests need and run the whole suite
+test: $(TEST_STAMP) chromium axe ## install what tests need and run the whole suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -n $${OVERTURE_TEST_WORKERS:-auto} -m "not e2e" $(PYTEST_ARGS)
 	$(BIN)/pytest -n $${OVERTURE_TEST_WORKERS:-auto} -m e2e $(PYTEST_ARGS)

@@ -102,12 +102,20 @@ def test_create_edit_and_delete_through_the_forms(client, admin, csrf, brand):
     assert client.get(f"/admin/channels/{created['id']}").status_code == 404
 
 
-def test_rotate_secret_shows_a_new_secret(client, admin, csrf, brand):
+def reveal(client, csrf: str, channel_id: int) -> str:
+    """What the page's Reveal button fetches."""
+    r = client.post(f"/admin/channels/{channel_id}/secret",
+                    headers={"X-CSRF-Token": csrf, "Accept": "application/json"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    return r.json()["secret"]
+
+
+def test_rotate_secret_makes_a_new_secret(client, admin, csrf, brand):
     made = client.post("/api/v1/channels", headers=admin.headers,
                        json={"brand_id": brand["id"], "name": "Web"}).json()
     page = client.get(f"/admin/channels/{made['id']}").text
-    assert made["jwt_secret"] in page
     assert "Rotate secret" in page
+    assert reveal(client, csrf, made["id"]) == made["jwt_secret"]
     r = client.post(f"/admin/channels/{made['id']}/rotate-secret", data={"csrf_token": csrf},
                     follow_redirects=False)
     assert r.status_code == 303
@@ -116,8 +124,39 @@ def test_rotate_secret_shows_a_new_secret(client, admin, csrf, brand):
                          headers=admin.headers).json()
     assert after["jwt_secret"] != made["jwt_secret"]
     assert after["key"] == made["key"]
+    assert reveal(client, csrf, made["id"]) == after["jwt_secret"]
+
+
+def test_the_identity_secret_is_in_the_page_only_once_asked_for(client, admin, csrf, brand):
+    made = client.post("/api/v1/channels", headers=admin.headers,
+                       json={"brand_id": brand["id"], "name": "Web"}).json()
     page = client.get(f"/admin/channels/{made['id']}").text
-    assert after["jwt_secret"] in page and made["jwt_secret"] not in page
+    assert made["jwt_secret"] not in page
+    assert '<code class="secret" id="channel-secret" hidden></code>' in page
+    assert f'action="/admin/channels/{made["id"]}/secret"' in page
+    assert ">Reveal</button>" in page
+    # Without JavaScript the form is sent, and the page comes back with the secret shown.
+    r = client.post(f"/admin/channels/{made['id']}/secret", data={"csrf_token": csrf})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert f'<code class="secret" id="channel-secret">{made["jwt_secret"]}</code>' in r.text
+    assert f'<a class="button" href="/admin/channels/{made["id"]}">Hide</a>' in r.text
+    assert made["jwt_secret"] not in client.get(f"/admin/channels/{made['id']}").text
+    # Never for a GET, a forged post, or an agent.
+    assert client.get(f"/admin/channels/{made['id']}/secret").status_code == 405
+    forged = client.post(f"/admin/channels/{made['id']}/secret",
+                         headers={"Accept": "application/json"})
+    assert forged.status_code == 403 and made["jwt_secret"] not in forged.text
+
+
+def test_the_embed_snippet_comes_with_a_copy_button(client, admin, csrf, brand):
+    made = client.post("/api/v1/channels", headers=admin.headers,
+                       json={"brand_id": brand["id"], "name": "Web"}).json()
+    page = client.get(f"/admin/channels/{made['id']}").text
+    snippet = (f'&lt;script src=&#34;http://testserver/widget.js&#34; '
+               f'data-channel=&#34;{made["key"]}&#34; async&gt;&lt;/script&gt;')
+    assert '<pre class="snippet" id="embed-snippet"' in page and snippet in page
+    assert '<button type="button" data-copy="embed-snippet" data-copied="Copied"' in page
+    assert '<span class="copy-status" aria-live="polite"></span>' in page
 
 
 def test_typed_html_comes_back_escaped(client, admin, csrf):

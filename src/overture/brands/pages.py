@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from overture.brands import service
@@ -18,16 +19,17 @@ router = APIRouter(
     prefix="/admin/brands", include_in_schema=False,
     dependencies=[Depends(check_csrf), Depends(page_admin)],
 )
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _form(request: Request, db: Session | None, brand: Brand | None, form: dict,
-          errors: list[dict[str, str]] | None = None):
-    """The brand's form; an existing brand's page also shows its identity secret and the
-    channels that share it."""
+          errors: list[dict[str, str]] | None = None, revealed_secret: str | None = None):
+    """The brand's form; an existing brand's page also has its identity secret (left out of
+    the page unless `revealed_secret`, see `reveal_secret`) and the channels that share it."""
     sharing = service.sharing_channels(db, brand) if db is not None and brand is not None else []
     return render(request, "admin/brand_form.html", status_code=422 if errors else 200,
                   brand=brand, form=form, errors=labelled(errors or [], {"name": _("Name")}),
-                  sharing_channels=sharing)
+                  sharing_channels=sharing, revealed_secret=revealed_secret)
 
 
 @router.get("")
@@ -63,6 +65,20 @@ def update_brand(brand_id: IdPath, request: Request, db: DB, user: PageAdmin,
     if outcome.refused:
         return _form(request, db, brand, form, outcome.errors)
     return flash_to(request, _("Brand saved."), "/admin/brands")
+
+
+@router.post("/{brand_id}/secret")
+def reveal_secret(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    """The shared identity secret, asked for: JSON for the page's Reveal button, or (without
+    JavaScript) the brand's page with the secret shown; a POST with the CSRF token, never
+    stored by a cache (as for a channel's secret)."""
+    brand = service.access_brand(db, user, brand_id)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"secret": brand.identity_secret}, headers=NO_STORE)
+    response = _form(request, db, brand, {"name": brand.name},
+                     revealed_secret=brand.identity_secret)
+    response.headers.update(NO_STORE)
+    return response
 
 
 @router.post("/{brand_id}/rotate-secret")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
@@ -30,6 +31,7 @@ TEXT_FIELDS = ("name", "kind", "sender_name", "sender_avatar_url", "launcher_tex
 # The texts shown to visitors per language: form fields `translations.<tag>.<text>`.
 TRANSLATED = ("launcher_text", "sender_name")
 LANGUAGES = {locale.replace("_", "-"): name for locale, name in LOCALE_NAMES.items()}
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def kind_labels() -> dict[str, str]:
@@ -123,8 +125,10 @@ def _form_of(channel: Channel) -> dict[str, str]:
 
 def _render_form(request: Request, db: Session, user: User, channel: Channel | None,
                  form: dict[str, Any], errors: list[dict[str, str]] | None = None,
-                 status_code: int = 200):
-    context: dict[str, Any] = {}
+                 status_code: int = 200, revealed_secret: str | None = None):
+    """The channel's form; an existing channel's page also has its embed snippet, and its
+    identity secret — left out of the page unless `revealed_secret` (see `reveal_secret`)."""
+    context: dict[str, Any] = {"revealed_secret": revealed_secret}
     if channel is not None:
         base = str(request.base_url).rstrip("/")
         context["snippet"] = (
@@ -193,6 +197,21 @@ def update_channel(channel_id: IdPath, request: Request, db: DB, user: PageAdmin
         return _render_form(request, db, user, channel, form,
                             _readable(outcome.errors, origin_lines), 422)
     return flash_to(request, _("Channel saved."), "/admin/channels")
+
+
+@router.post("/{channel_id}/secret")
+def reveal_secret(channel_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    """The identity secret, asked for: JSON for the page's Reveal button, or (without
+    JavaScript) the channel's page with the secret shown. A POST with the CSRF token, never
+    stored by a cache: the secret is in no page that a GET, a prefetch or a history entry
+    returns."""
+    channel = service.access_channel(db, user, channel_id)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"secret": channel.jwt_secret}, headers=NO_STORE)
+    response = _render_form(request, db, user, channel, _form_of(channel),
+                            revealed_secret=channel.jwt_secret)
+    response.headers.update(NO_STORE)
+    return response
 
 
 @router.post("/{channel_id}/rotate-secret")

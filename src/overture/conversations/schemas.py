@@ -6,8 +6,10 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
+    Field,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -101,10 +103,44 @@ class ConversationOut(BaseModel):
     messages: list[MessageOut]
 
 
+def _one_word_tags(values: object) -> object:
+    """A tag typed with a space ("vip customer") is refused as such, with the way out, rather
+    than split into two tags or refused for its "characters"."""
+    if isinstance(values, list):
+        for i, raw in enumerate(values):
+            if isinstance(raw, str) and len(raw.split()) > 1:
+                raise PydanticCustomError("tag_with_space", _(
+                    "tag {n} (“{tag}”) has a space: one word per tag: use - or _"),
+                    {"n": i + 1, "tag": raw.strip()[:50]})
+    return values
+
+
 class TicketPatch(Strict):
     status: TicketStatus | None = None
     assignee_id: IdField | None = None
-    tags: Tags | None = None
+    tags: Annotated[Tags | None, BeforeValidator(_one_word_tags)] = None
+
+
+TicketView = Literal["mine", "unassigned", "open", "solved"]
+
+
+class TextRun(BaseModel):
+    """A piece of a proactive message as the customer saw it: text, bold, italic, or a link
+    (http, https or mailto only). Shown with text nodes, never as HTML."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    href: str | None = None
+
+
+class TicketCounts(BaseModel):
+    """How many tickets each view of the agents' queue holds (for the caller, and the search)."""
+
+    mine: int
+    unassigned: int
+    open: int
+    solved: int
 
 
 class TicketOut(BaseModel):
@@ -123,6 +159,19 @@ class TicketOut(BaseModel):
     updated_at: datetime
     last_activity: datetime
     unassigned: bool
+    visitor_name: str
+    visitor_email: str
+    visitor_ref: str = Field(description="a short, stable label of the customer, for a "
+                                         "visitor who gave no name or email")
+    preview: str = Field(description="the conversation's last message, as one line of plain "
+                                     "text, cut at 140 characters")
+    preview_author: str | None = Field(description="who wrote it: customer, agent, sender, "
+                                                   "bot or system")
+    waiting_since: datetime | None = Field(
+        description="when the customer's first message since an agent last replied was sent; "
+                    "null when an agent spoke last, or the ticket is solved")
+    unread: bool = Field(description="the customer wrote after an agent last replied, and "
+                                     "the ticket is not solved")
 
 
 class PageViewOut(BaseModel):
@@ -135,7 +184,8 @@ class TicketDetail(TicketOut):
     messages: list[MessageOut]
     page_views: list[PageViewOut]
     proactive_message_text: str | None
-    visitor_name: str
-    visitor_email: str
+    proactive_message_runs: list[TextRun] | None = Field(
+        description="the proactive message as the customer saw it: formatted, placeholders "
+                    "filled")
 
 

@@ -7,10 +7,12 @@ no tags). Messages are stored before they are delivered: hub events go out after
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, insert, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from overture.accounts.models import User
 from overture.accounts.service import require_role
@@ -20,6 +22,7 @@ from overture.conversations.schemas import (
     MessageOut,
     PageViewOut,
     StartConversationIn,
+    TicketCounts,
     TicketDetail,
     TicketOut,
     TicketPatch,
@@ -343,11 +346,19 @@ def access_ticket(db: Session, user: User, ticket_id: int, *,
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+PREVIEW_LENGTH = 140
 # What a ticket's output reads besides the ticket: its conversation (channel, last activity)
-# and its assignee, loaded in the list's own statement.
+# with its visitor, and its assignee, loaded in the list's own statement.
 _AS_LISTED = (joinedload(Ticket.assignee),)
 _IN_DETAIL = (joinedload(Ticket.conversation).joinedload(Conversation.visitor),
               joinedload(Ticket.assignee), joinedload(Ticket.proactive_message))
+# The views of the agents' queue (SPEC §7): what each one holds.
+VIEWS = {
+    "mine": lambda user: and_(Ticket.status != "solved", Ticket.assignee_id == user.id),
+    "unassigned": lambda user: and_(Ticket.status != "solved", Ticket.assignee_id.is_(None)),
+    "open": lambda user: Ticket.status != "solved",
+    "solved": lambda user: Ticket.status == "solved",
+}
 
 
 @dataclass(frozen=True)
@@ -356,37 +367,117 @@ class TicketPage:
     next_cursor: Cursor | None  # where the next page starts; None on the last page
 
 
+@dataclass(frozen=True)
+class Activity:
+    """What a queue row says about its conversation, read in the list's own statement."""
+
+    preview: str = ""
+    preview_author: str | None = None
+    waiting_since: datetime | None = None
+
+
+_Last = aliased(ChatMessage, name="last_message")
+
+
+def _last_message_id():
+    return (select(ChatMessage.id).where(ChatMessage.conversation_id == Conversation.id)
+            .order_by(ChatMessage.id.desc()).limit(1)
+            .correlate(Conversation).scalar_subquery())
+
+
+def _waiting_since():
+    """When the customer's first message after the last agent reply was sent (NULL when an
+    agent spoke last, or the customer has not written): how long they have been waiting."""
+    replied = aliased(ChatMessage, name="replied")
+    waiting = aliased(ChatMessage, name="waiting")
+    last_reply = (select(func.max(replied.id))
+                  .where(replied.conversation_id == Conversation.id, replied.author == "agent")
+                  .correlate(Conversation).scalar_subquery())
+    return (select(func.min(waiting.created_at))
+            .where(waiting.conversation_id == Conversation.id, waiting.author == "customer",
+                   waiting.id > func.coalesce(last_reply, 0))
+            .correlate(Conversation).scalar_subquery())
+
+
+def _search(q: str):
+    """A requester's name or email (theirs on the ticket, or the visitor's), a part of it in
+    any letter case; or one of the ticket's tags, whole."""
+    needle = q.strip().lower()
+    return or_(*(func.lower(column).contains(needle, autoescape=True) for column in (
+        Ticket.requester_name, Ticket.requester_email, Visitor.name, Visitor.email)),
+        exists().where(TicketTag.ticket_id == Ticket.id, TicketTag.tag == needle))
+
+
 def list_tickets(db: Session, user: User, *, tag: str | None = None, status: str | None = None,
-                 limit: int = PAGE_SIZE, after: Cursor | None = None) -> TicketPage:
+                 view: str | None = None, q: str | None = None, limit: int = PAGE_SIZE,
+                 after: Cursor | None = None) -> TicketPage:
     """Tickets, latest activity first (ties: the newest ticket first), one page of `limit`
-    starting after the ticket `after` names. One statement, whatever the page's length."""
+    starting after the ticket `after` names; each with its last message and how long the
+    customer has been waiting. One statement, whatever the page's length."""
     require_role(user, "admin", "agent")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    q = (select(Ticket).join(Ticket.conversation)
-         .options(contains_eager(Ticket.conversation), *_AS_LISTED)
-         .order_by(Conversation.last_activity.desc(), Ticket.id.desc())
-         .limit(limit + 1))
+    q_ = (select(Ticket, func.substr(_Last.body, 1, PREVIEW_LENGTH * 2), _Last.author,
+                 _waiting_since())
+          .join(Ticket.conversation).join(Conversation.visitor)
+          .outerjoin(_Last, _Last.id == _last_message_id())
+          .options(contains_eager(Ticket.conversation).contains_eager(Conversation.visitor),
+                   *_AS_LISTED)
+          .order_by(Conversation.last_activity.desc(), Ticket.id.desc())
+          .limit(limit + 1))
     if status == "unsolved":
-        q = q.where(Ticket.status != "solved")
+        q_ = q_.where(Ticket.status != "solved")
     elif status:
-        q = q.where(Ticket.status == status)
+        q_ = q_.where(Ticket.status == status)
+    if view:
+        q_ = q_.where(VIEWS[view](user))
     if tag:
-        q = q.where(exists().where(TicketTag.ticket_id == Ticket.id,
-                                   TicketTag.tag == tag.strip().lower()))
+        q_ = q_.where(exists().where(TicketTag.ticket_id == Ticket.id,
+                                     TicketTag.tag == tag.strip().lower()))
+    if q and q.strip():
+        q_ = q_.where(_search(q))
     if after is not None:
-        q = q.where(or_(Conversation.last_activity < after.at,
-                        and_(Conversation.last_activity == after.at, Ticket.id < after.id)))
-    tickets = list(db.scalars(q))
-    more = len(tickets) > limit
-    tickets = tickets[:limit]
-    last = tickets[-1] if more else None
-    return TicketPage([ticket_out(t) for t in tickets],
+        q_ = q_.where(or_(Conversation.last_activity < after.at,
+                          and_(Conversation.last_activity == after.at, Ticket.id < after.id)))
+    rows = db.execute(q_).unique().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1][0] if more else None
+    return TicketPage([ticket_out(t, Activity(_preview(body), author, waiting))
+                       for t, body, author, waiting in rows],
                       Cursor(last.conversation.last_activity, last.id) if last else None)
 
 
-def ticket_out(ticket: Ticket) -> TicketOut:
-    """A ticket as lists show it; its conversation and assignee must have been loaded."""
+def ticket_counts(db: Session, user: User, *, q: str | None = None) -> TicketCounts:
+    """How many tickets each view holds, matching the search `q`: one statement."""
+    require_role(user, "admin", "agent")
+    stmt = select(*(func.count(case((where(user), 1))).label(name)
+                    for name, where in VIEWS.items())).select_from(Ticket)
+    if q and q.strip():
+        stmt = (stmt.join(Conversation, Conversation.id == Ticket.conversation_id)
+                .join(Visitor, Visitor.id == Conversation.visitor_id).where(_search(q)))
+    row = db.execute(stmt).one()
+    return TicketCounts(**{name: row._mapping[name] or 0 for name in VIEWS})
+
+
+def _preview(body: str | None) -> str:
+    """A message as one line of plain text, cut at PREVIEW_LENGTH characters."""
+    line = " ".join((body or "").split())
+    return line if len(line) <= PREVIEW_LENGTH else line[:PREVIEW_LENGTH - 1].rstrip() + "…"
+
+
+def visitor_ref(visitor_id: int) -> str:
+    """Six hex digits that stand for a visitor who gave no name: stable, and the same on
+    each of their tickets."""
+    return hashlib.blake2s(f"visitor:{visitor_id}".encode(), digest_size=3).hexdigest()
+
+
+def ticket_out(ticket: Ticket, activity: Activity | None = None) -> TicketOut:
+    """A ticket as lists show it; its conversation (with its visitor) and assignee must have
+    been loaded."""
     conv = ticket.conversation
+    visitor = conv.visitor
+    activity = activity or Activity()
+    solved = ticket.status == "solved"
     return TicketOut(
         id=ticket.id, conversation_id=ticket.conversation_id, channel_id=conv.channel_id,
         requester_name=ticket.requester_name, requester_email=ticket.requester_email,
@@ -396,6 +487,12 @@ def ticket_out(ticket: Ticket) -> TicketOut:
         proactive_message_name=ticket.proactive_message_name,
         created_at=ticket.created_at, updated_at=ticket.updated_at,
         last_activity=conv.last_activity, unassigned=ticket.assignee_id is None,
+        visitor_name=visitor.name if visitor else "",
+        visitor_email=visitor.email if visitor else "",
+        visitor_ref=visitor_ref(conv.visitor_id),
+        preview=activity.preview, preview_author=activity.preview_author,
+        waiting_since=None if solved else activity.waiting_since,
+        unread=not solved and activity.waiting_since is not None,
     )
 
 
@@ -406,17 +503,42 @@ def ticket_detail(db: Session, ticket: Ticket) -> TicketDetail:
                         # Read again: the assignee or status may have just changed.
                         .execution_options(populate_existing=True)).one()
     conv = ticket.conversation
-    visitor = conv.visitor
     message = ticket.proactive_message
+    chat = messages_after(db, conv.id)
     return TicketDetail(
-        **ticket_out(ticket).model_dump(),
-        messages=[MessageOut.model_validate(m) for m in messages_after(db, conv.id)],
+        **ticket_out(ticket, _activity(ticket, chat)).model_dump(),
+        messages=[MessageOut.model_validate(m) for m in chat],
         page_views=[PageViewOut(url=p.url, title=p.title, at=p.at)
                     for p in recent_page_views(db, conv.visitor_id)],
         proactive_message_text=message.message if message else None,
-        visitor_name=visitor.name if visitor else "",
-        visitor_email=visitor.email if visitor else "",
+        proactive_message_runs=_as_seen(message, conv.visitor, chat) if message else None,
     )
+
+
+def _activity(ticket: Ticket, chat: list[ChatMessage]) -> Activity:
+    """The list's `Activity`, from a conversation already read (the same rules as the SQL)."""
+    if not chat:
+        return Activity()
+    replied = max((m.id for m in chat if m.author == "agent"), default=0)
+    waiting = [m.created_at for m in chat if m.author == "customer" and m.id > replied]
+    return Activity(_preview(chat[-1].body[:PREVIEW_LENGTH * 2]), chat[-1].author,
+                    min(waiting) if waiting else None)
+
+
+def _as_seen(message: ProactiveMessage, visitor: Visitor | None,
+             chat: list[ChatMessage]) -> list[dict]:
+    """The message's runs with the placeholders filled as they were for this customer. The
+    conversation keeps what was shown as plain text: the names known now fill them unless
+    that text shows they were unknown then (the reply form names the customer only after)."""
+    first, full = _names(visitor) if visitor else ("", "")
+    now = render.runs(message.message, first, full)
+    if full:
+        shown = {m.body for m in chat if m.author in ("sender", "bot")}
+        if render.plain(now) not in shown:
+            anonymous = render.runs(message.message, "", "")
+            if render.plain(anonymous) in shown:
+                return anonymous
+    return now
 
 
 def set_tags(db: Session, ticket: Ticket, tags: list[str]) -> None:

@@ -864,7 +864,8 @@
       'aria-controls': 'ov-panel' }, [launcherIcon, label, dot]);
     var bubble = h('div', { 'class': 'bubble', role: 'status', 'aria-live': 'polite' });
     var herald = h('div', { 'class': 'vh', 'aria-live': 'polite' });  // news, panel closed
-    var log = h('ol', { 'class': 'log', role: 'log', 'aria-live': 'polite' });
+    // A list (role=log would hide the items' list semantics), read out as it grows.
+    var log = h('ol', { 'class': 'log', 'aria-live': 'polite' });
     var foot = h('div', { 'class': 'foot', hidden: true });
     var closer = h('button', { 'class': 'close', type: 'button', 'aria-label': T.close },
       [icon(CROSS)]);

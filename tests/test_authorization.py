@@ -234,6 +234,7 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("GET", "/admin/proactive-messages"): admin_page(),
     ("GET", "/admin/proactive-messages/new"): admin_page(),
     ("POST", "/admin/proactive-messages/new"): admin_page(303),
+    ("POST", "/admin/proactive-messages/test-visit"): admin_page(),
     ("GET", "/admin/proactive-messages/{message_id}"): admin_page(),
     ("POST", "/admin/proactive-messages/{message_id}"): admin_page(303),
     ("GET", "/admin/proactive-messages/{message_id}/delete"): admin_page(),
@@ -556,6 +557,9 @@ BODIES: dict[tuple[str, str], Body] = {
         lambda w, ids: {"payload": json.dumps({"name": w.unique("Message")})}),
     ("POST", "/admin/proactive-messages/{message_id}"): _form(
         lambda w, ids: {"payload": json.dumps({"name": w.unique("Message")})}),
+    ("POST", "/admin/proactive-messages/test-visit"): _json(lambda w, ids: {
+        "message_id": w.new_message("draft"), "message": {"name": "On the screen"},
+        "visit": {}}),
     ("POST", "/login"): _form(lambda w, ids: {"email": "agent@example.test",
                                               "password": PASSWORD}),
     ("POST", "/locale"): _form(lambda w, ids: {"locale": "pt_BR"}),

@@ -292,7 +292,8 @@ def test_the_editor_refuses_a_bad_rule_and_keeps_what_was_typed(admin_page: Page
 
     errors = page.locator("#pe-errors")
     expect(errors).to_contain_text("Nothing was saved.")
-    expect(errors).to_contain_text("conditions.all.0.value")
+    expect(errors).to_contain_text("Condition 1 (Visit count), Value")
+    expect(errors).not_to_contain_text("conditions.all.0.value")
     expect(errors).to_contain_text("Priority")
     expect(page.locator(".cb-row .cb-errors")).to_contain_text("whole number")
     expect(page.locator(".cb-row .cb-value")).to_have_attribute("aria-invalid", "true")

@@ -304,7 +304,8 @@ def test_the_editor_carries_everything_the_script_needs(client, setup, clean):
     assert context["channels"][0]["sender_name"] is not None
     assert "visit_history" in context["fields"] and "attribute.NAME" in context["fields"]
     assert context["limits"]["min_conditions_to_nest"] == 3
-    assert context["test_url"] is None  # test a visit is for saved messages
+    # Test a visit judges what is on the screen: a new message too.
+    assert context["test_url"] == f"{BASE}/test-visit"
     strings = json.loads(re.search(
         r'<script type="application/json" id="pe-strings">(.*?)</script>', html, re.S).group(1))
     assert strings["add_condition"] == "Add condition"
@@ -314,7 +315,7 @@ def test_the_editor_carries_everything_the_script_needs(client, setup, clean):
                   "Every time the conditions are met", "Visitor loads the page",
                   "Visitor is on the page", "No bots yet"):
         assert words in html
-    assert "Test a visit" not in html
+    assert "Test a visit" in html
 
 
 def test_a_social_channel_is_not_offered(client, admin, setup, clean):
@@ -336,7 +337,7 @@ def test_a_new_message_is_saved_from_the_payload(client, admin, complete, clean)
     page = client.get(r.headers["location"]).text
     assert "Proactive message created." in page
     assert "Test a visit" in page
-    assert f"/api/v1/proactive-messages/{m['id']}/test" in page
+    assert f"{BASE}/test-visit" in page
 
 
 def test_an_edit_is_saved_and_raises_the_version(client, admin, complete, clean):
@@ -363,18 +364,18 @@ def test_an_edit_is_saved_and_raises_the_version(client, admin, complete, clean)
         {"field": "page_url", "operator": "contains", "value": ["/a"]},
         {"field": "page_url", "operator": "contains", "value": ["/b"]},
         {"any": [{"field": "language", "operator": "bigger", "value": "pt"}]}]}},
-     "<strong>Conditions (conditions.all.2.any.0.operator)</strong>"),
+     "<strong>Nested group 1, Condition 1 (Language), Operator</strong>"),
     ({"conditions": {"all": [
         {"field": "page_url", "operator": "contains", "value": ["/a"]},
         {"any": [{"field": "language", "operator": "is", "value": "pt"}]}]}},
      "<strong>Conditions</strong>"),  # two conditions may not nest: reported at the root
     ({"trigger": {"event": "on_page", "seconds": 0}},
-     "<strong>Trigger (trigger.on_page.seconds)</strong>"),
+     "<strong>Time on the page (minutes and seconds)</strong>"),
     ({"priority": "first"}, "<strong>Priority</strong>"),
     ({"name": ""}, "<strong>Name</strong>"),
-    ({"tags": ["not a tag"]}, "<strong>Tags</strong>"),
+    ({"tags": ["not a tag"]}, "<strong>Ticket tags</strong>"),
     ({"response": {"type": "agent", "follow_up": "Thanks 🎉"}},
-     "<strong>Response (response.agent.follow_up)</strong>"),
+     "<strong>Follow-up message</strong>"),
     ({"message": "Hi {{nickname}}"}, "<strong>Message</strong>"),
 ])
 def test_a_bad_payload_is_shown_beside_the_form_and_nothing_is_stored(
@@ -405,8 +406,10 @@ def test_a_field_error_names_the_exact_place_in_the_tree(client, admin, complete
         {"any": [{"field": "visit_count", "operator": "gte", "value": "many"}]}]}
     r = save(client, clean, f"{BASE}/new", {**complete, "conditions": tree})
     assert r.status_code == 422
-    assert "<strong>Conditions (conditions.all.2.any.0.value)</strong>" in r.text
+    assert "<strong>Nested group 1, Condition 1 (Visit count), Value</strong>" in r.text
     assert "value must be a whole number" in r.text
+    # The path is for the script that marks the field, never shown.
+    assert "conditions.all.2.any.0.value" not in r.text.split('id="pe-context"')[0]
     context = json.loads(re.search(r'id="pe-context">(.*?)</script>', r.text, re.S).group(1))
     assert context["errors"][0]["path"] == "conditions.all.2.any.0.value"
 

@@ -1,8 +1,9 @@
 """Admin pages for proactive messages: the list, the editor and the lifecycle actions.
 
 The editor posts one field, `payload`: the whole message as JSON, built in the browser by
-`proactive-editor.js`. All validation happens here, through the same schemas as the REST API,
-so an error names the field exactly as the API does (`conditions.all.1.any.0.operator`).
+`proactive-editor.js`. All validation happens here, through the same schemas as the REST API;
+a refusal names each field by the label beside it ("Condition 2 (Page URL), Value"), and its
+path (`conditions.all.1.value`) goes to the script only, which marks the field.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
@@ -24,12 +26,12 @@ from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import DomainError, NotFound
 from overture.kit.ids import IdPath
-from overture.proactive import service, stats
+from overture.proactive import editing, service, stats
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
 from overture.schedules.service import list_schedules
-from overture.web.forms import PostedForm, attempt, labelled
+from overture.web.forms import PostedForm, attempt
 from overture.web.templating import ask_before_delete, flash_to, render
 
 BASE = "/admin/proactive-messages"
@@ -78,27 +80,10 @@ def list_page(request: Request, db: DB, user: PageAdmin, sort: str = "updated_at
 # -- the editor -----------------------------------------------------------------------------
 
 
-def _field_labels() -> dict[str, str]:
-    return {
-        "payload": _("Form"),
-        "name": _("Name"),
-        "brand_id": _("Brand"),
-        "channel_id": _("Channel"),
-        "message": _("Message"),
-        "response": _("Response"),
-        "conditions": _("Conditions"),
-        "trigger": _("Trigger"),
-        "tags": _("Tags"),
-        "timing": _("Timing"),
-        "frequency": _("Frequency"),
-        "priority": _("Priority"),
-        "settings": _("Settings"),
-    }
-
-
-def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Errors as shown beside the form: the field in words, its exact path, the message."""
-    return labelled(errors, _field_labels())
+def _readable(errors: list[dict[str, str]], posted: Any = None) -> list[dict[str, str]]:
+    """Errors as shown beside the form: the field by its label, the message; the path goes
+    to the script only, which marks the field (proactive/editing.py)."""
+    return editing.readable(errors, posted)
 
 
 def _read_payload(form: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
@@ -153,7 +138,9 @@ def _editor_context(db: Session, user: User, m: ProactiveMessage | None,
     return {
         "data": data,
         "message_id": m.id if m is not None else None,
-        "test_url": f"/api/v1/proactive-messages/{m.id}/test" if m is not None else None,
+        # The editor tests what is on its screen, saved or not, a new message too.
+        "test_url": f"{BASE}/test-visit",
+        "languages": editing.languages(),
         "brands": [{"id": b.id, "name": b.name} for b in list_brands(db, user)],
         "channels": channels,
         **_bots(db, user, {c["bot_id"] for c in channels} | {_response_bot(data)}),
@@ -187,13 +174,25 @@ def _render_editor(request: Request, db: Session, user: User, m: ProactiveMessag
                    status_code: int = 200):
     errors = errors or []
     found = service.problems(db, m) if m is not None else []
+    refusal = request.session.pop(REFUSAL, None)
     return render(
         request, "admin/proactive_form.html", status_code=status_code, message=m,
         problems=found, actions=service.actions(db, m, found) if m is not None else [],
         channel_name=service.channel_name(db, m) if m is not None else None,
         errors=errors, editor=_editor_context(db, user, m, data, errors),
         series=_last_30_days(db, m) if m is not None else None,
+        refusal=refusal["msg"] if isinstance(refusal, dict) and m is not None
+        and refusal.get("id") == m.id else None,
     )
+
+
+REFUSAL = "proactive_refusal"
+
+
+def _refused_to_editor(request: Request, m: ProactiveMessage, message: str):
+    """A refused action, said on the editor as an error (never in the success banner)."""
+    request.session[REFUSAL] = {"id": m.id, "msg": message}
+    return RedirectResponse(f"{BASE}/{m.id}", status_code=303)
 
 
 def _last_30_days(db: Session, m: ProactiveMessage):
@@ -210,6 +209,12 @@ def new_message(request: Request, db: DB, user: PageAdmin):
     return _render_editor(request, db, user, None, _blank(db, user))
 
 
+@router.post("/test-visit")
+def try_a_visit(db: DB, user: PageAdmin, body: editing.TestBody):
+    """The test-a-visit panel: the message as it is on the editor's screen, saved or not."""
+    return editing.test_on_screen(db, user, body)
+
+
 @router.post("/new")
 def create_message(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     posted, errors = _read_payload(form)
@@ -218,7 +223,7 @@ def create_message(request: Request, db: DB, user: PageAdmin, form: PostedForm):
         outcome = attempt(db, lambda: service.create_message(db, MessageIn.model_validate(posted)))
         if not outcome.refused and outcome.value is not None:
             return flash_to(request, _("Proactive message created."), f"{BASE}/{outcome.value.id}")
-        errors, status_code = _readable(outcome.errors), outcome.status
+        errors, status_code = _readable(outcome.errors, posted), outcome.status
     return _render_editor(request, db, user, None, _shown(posted, _blank(db, user)), errors,
                           status_code)
 
@@ -276,6 +281,8 @@ def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: 
     if outcome.error is not None:
         # With problems to fix, the editor is where they are listed.
         to = editor if outcome.error.code == "has_problems" else back
+        if to == editor:
+            return _refused_to_editor(request, m, _refused(action, outcome.error))
         return flash_to(request, _refused(action, outcome.error), to)
     if action == "clone" and outcome.value is not None:
         return flash_to(request, _done(action), f"{BASE}/{outcome.value.id}")
@@ -302,6 +309,6 @@ def update_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin
             db, m, service.merge_patch(m, MessagePatch.model_validate(posted))))
         if not outcome.refused:
             return flash_to(request, _("Proactive message saved."), f"{BASE}/{m.id}")
-        errors, status_code = _readable(outcome.errors), outcome.status
+        errors, status_code = _readable(outcome.errors, posted), outcome.status
     return _render_editor(request, db, user, m, _shown(posted, service.current_data(m)), errors,
                           status_code)

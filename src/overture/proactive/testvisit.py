@@ -1,17 +1,34 @@
-"""The test-a-visit panel: would this message be shown to the visit an admin describes?"""
+"""The test-a-visit panel: would this message be shown to the visit an admin describes?
+
+The editor tests what is on its screen, saved or not (`on_screen`): the message as typed, with
+the status of the saved one (a new message is a Draft). The API tests a saved message.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from overture.channels.models import Channel
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.proactive.models import ProactiveMessage
 from overture.proactive.rules import ConditionTree, VisitContext, explain
-from overture.proactive.schemas import VisitIn, VisitVerdict
-from overture.proactive.service import STATUS_LABELS, problems
+from overture.proactive.schemas import MessageIn, VisitIn, VisitVerdict
+from overture.proactive.service import CONTENT_FIELDS, STATUS_LABELS, problems
 from overture.schedules.hours import is_open
 from overture.schedules.models import Schedule
+
+
+def on_screen(db: Session, data: MessageIn, status: str = "draft") -> ProactiveMessage:
+    """The message as the editor shows it: never added to the session, so never stored."""
+    m = ProactiveMessage(status=status)
+    dumped = data.model_dump(mode="json")
+    for field in CONTENT_FIELDS:
+        setattr(m, field, dumped[field])
+    if m.brand_id is None and m.channel_id is not None:  # as a save would fill it in
+        channel = db.get(Channel, m.channel_id)
+        m.brand_id = channel.brand_id if channel is not None else None
+    return m
 
 
 def test_visit(db: Session, m: ProactiveMessage, visit: VisitIn) -> VisitVerdict:

@@ -34,8 +34,14 @@ def _in_words(err: dict[str, Any]) -> str:
         return _("must be at least %(n)s") % {"n": ctx.get("ge", ctx.get("gt"))}
     if kind in ("less_than_equal", "less_than"):
         return _("must be at most %(n)s") % {"n": ctx.get("le", ctx.get("lt"))}
-    if kind in ("literal_error", "enum"):
+    if kind in ("literal_error", "enum", "union_tag_invalid", "union_tag_not_found"):
         return _("choose one of the offered values")
+    if kind == "extra_forbidden":
+        return _("this field is not expected here")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("choose yes or no")
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        return _("the value is not of the expected kind")
     if kind == "string_pattern_mismatch":
         return _("the format is not valid")
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
@@ -111,7 +117,11 @@ def labelled(errors: list[dict[str, str]], labels: Mapping[str, str], *,
     """Field paths as the words beside the inputs: `labels` names the fields; `positions`
     turns a list item's index into the number the admin sees (a textarea line, a table row
     kept after empty ones were dropped: ("row %(n)s", [1, 3, 4])); `messages` replaces the
-    message of a field whose rule is easier said in the page's own words."""
+    message of a field whose rule is easier said in the page's own words.
+
+    The words never show the path itself: a part without a label is left out (the message
+    beside the field says the rest). Each error keeps its `path`, and `row` (the number the
+    admin sees) for a list item, so that the page can mark the input (static/form-errors.js)."""
     positions, messages = positions or {}, messages or {}
     out = []
     for err in errors:
@@ -119,15 +129,22 @@ def labelled(errors: list[dict[str, str]], labels: Mapping[str, str], *,
         parts = path.split(".") if path else []
         head = parts[0] if parts else ""
         words = [labels.get(head, head)] if parts else []
+        row: int | None = None
         if head in positions and len(parts) > 1 and parts[1].isdigit():
             template, kept = positions[head]
             index = int(parts[1])
-            words.append(template % {"n": kept[index] if index < len(kept) else index + 1})
-            words.extend(labels.get(p, p) for p in parts[2:])
+            row = kept[index] if index < len(kept) else index + 1
+            words.append(template % {"n": row})
+            words.extend(labels[p] for p in parts[2:] if p in labels)
+        elif path in labels:
+            words = [labels[path]]
         elif len(parts) > 1:
-            words = [f"{words[0]} ({path})"]
-        out.append({"field": ", ".join(words), "path": path,
-                    "msg": messages.get(head, err.get("msg", ""))})
+            words.extend(labels[p] for p in parts[1:] if p in labels)
+        item = {"field": ", ".join(words), "path": path,
+                "msg": messages.get(head, err.get("msg", ""))}
+        if row is not None:
+            item["row"] = str(row)
+        out.append(item)
     return out
 
 

@@ -10,8 +10,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from babel.numbers import format_decimal
 from pydantic import BaseModel
 
+from overture import i18n
 from overture.i18n import gettext as _
 from overture.kit.schemas import has_control_characters
 
@@ -42,6 +44,11 @@ CONDITION_KEYS: Final = ("field", "operator", "value")
 GROUP_KEYS: Final = ("all", "any")
 
 _FIELD_LIST: Final = ", ".join(SPECS)
+
+
+def _number(n: int) -> str:
+    """A count as the page's language writes it (1,000,000 or 1.000.000)."""
+    return format_decimal(n, locale=i18n.current_locale.get())
 
 
 def _kind_words(kind: AttributeKind) -> str:
@@ -298,7 +305,7 @@ class _Checker:
             self.problem(
                 loc,
                 _("value is too long (%(count)s characters); at most %(n)s are allowed")
-                % {"count": f"{len(value):,}", "n": f"{MAX_TEXT_LENGTH:,}"},
+                % {"count": _number(len(value)), "n": _number(MAX_TEXT_LENGTH)},
                 value,
             )
             return None
@@ -307,13 +314,16 @@ class _Checker:
     def _integer(self, value: Any, loc: Loc) -> int | None:
         if type(value) is float and value.is_integer():
             value = int(value)  # JSON's 3.0 is the whole number 3
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.problem(loc, _("value must be a whole number; it is empty"), value)
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(loc, _("value must be a whole number, not %(type)s")
                          % {"type": _json_type(value)}, value)
             return None
         if not MIN_INTEGER <= value <= MAX_INTEGER:
             self.problem(loc, _("value must be between %(min)s and %(max)s")
-                         % {"min": f"{MIN_INTEGER:,}", "max": f"{MAX_INTEGER:,}"}, value)
+                         % {"min": _number(MIN_INTEGER), "max": _number(MAX_INTEGER)}, value)
             return None
         return value
 

@@ -6,6 +6,11 @@
  * the test-a-visit panel, and on submit writes the whole message as JSON into the hidden
  * `payload` field. The server validates everything; nothing here is trusted.
  *
+ * A refused save comes back with the errors in #pe-context (each with the path of its field):
+ * each field named is marked (aria-invalid, the message beside it, focus on the first). The
+ * tags are checked here by the server's rule before they are sent. Test a visit sends what is
+ * on the screen, saved or not. Leaving with unsaved changes asks first.
+ *
  * Text typed by anyone is only ever put into the page with textContent / createElement.
  */
 (function () {
@@ -61,6 +66,13 @@
   }
 
   function option(value, label) { return h("option", {value: value, text: label}); }
+
+  /* Adds `id` to the elements that describe `el` (its hint stays). */
+  function describe(el, id) {
+    var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (ids.indexOf(id) < 0) ids.unshift(id);
+    el.setAttribute("aria-describedby", ids.join(" "));
+  }
 
   function setOptions(select, pairs, selected) {
     select.replaceChildren.apply(select, pairs.map(function (p) { return option(p[0], p[1]); }));
@@ -138,7 +150,9 @@
       var n = Array.from(textArea.value).length;  // code points, as the server counts
       counter.textContent = fmt(n > MAX_TEXT ? T.counter_over : T.counter, {n: n, max: MAX_TEXT});
       counter.classList.toggle("over", n > MAX_TEXT);
-      textArea.setAttribute("aria-invalid", n > MAX_TEXT ? "true" : "false");
+      var refused = textArea.hasAttribute("data-refused");
+      if (n > MAX_TEXT || refused) textArea.setAttribute("aria-invalid", "true");
+      else textArea.removeAttribute("aria-invalid");
     }
     textArea.addEventListener("input", function () { updateCounter(); updatePreview(); });
 
@@ -327,6 +341,7 @@
     var MAX_CONDITIONS = LIMITS.max_conditions || 30;
     var MIN_TO_NEST = LIMITS.min_conditions_to_nest || 3;
     var MAX_VALUES = LIMITS.max_list_items || 20;
+    var LANGUAGES = ctx.languages || [];
     var treeErrors = (ctx.errors || []).filter(function (e) {
       return e.path === "conditions" || String(e.path).indexOf("conditions.") === 0;
     });
@@ -447,11 +462,26 @@
       }));
     }
 
-    function markInvalid(input, path, describedBy) {
-      if (treeErrors.some(function (e) { return e.path === path || e.path.indexOf(path + ".") === 0; })) {
-        input.setAttribute("aria-invalid", "true");
-        if (describedBy) input.setAttribute("aria-describedby", describedBy);
-      }
+    /* An input of a refused condition: described by the row's errors; invalid when an error
+       names it (or names the condition as a whole). */
+    function markInvalid(input, path, describedBy, rowPath) {
+      var named = treeErrors.some(function (e) { return e.path === path || e.path.indexOf(path + ".") === 0; });
+      var whole = rowPath && treeErrors.some(function (e) {
+        if (e.path === rowPath) return true;
+        var rest = e.path.indexOf(rowPath + ".") === 0 ? e.path.slice(rowPath.length + 1).split(".")[0] : null;
+        return rest !== null && ["field", "operator", "value"].indexOf(rest) < 0;
+      });
+      if (named || whole) input.setAttribute("aria-invalid", "true");
+      if (describedBy) describe(input, describedBy);
+    }
+
+    /* Conditions and nested groups are numbered apart, each within its group, as the server
+       names them in a refusal ("Nested group 1, Condition 2 (Language)"). */
+    function numbers(group) {
+      var conditions = 0, groups = 0;
+      return group.children.map(function (child) {
+        return child.type === "group" ? ++groups : ++conditions;
+      });
     }
 
     var uid = 0;
@@ -475,12 +505,14 @@
       renderBuilder(focus);
     }
 
-    function renderGroup(group, path, isRoot, parent, index) {
+    function renderGroup(group, path, isRoot, parent, index, number) {
       var count = countConditions(tree);
-      var box = h(isRoot ? "div" : "li", {
-        className: isRoot ? "cb-group cb-root" : "cb-group cb-nested", "data-path": path,
-        role: isRoot ? null : "group", "aria-label": isRoot ? null : T.nested_group,
-      });
+      /* A list holds only list items (<li>); the item holds the group, named for screen readers. */
+      var outer = isRoot ? null : h("li", {className: "cb-group cb-nested", "data-path": path});
+      var box = isRoot ? h("div", {className: "cb-group cb-root", "data-path": path})
+        : h("div", {className: "cb-group-body", role: "group",
+                    "aria-label": fmt(T.nested_group, {n: number})});
+      if (outer) outer.appendChild(box);
       var opSelect = h("select", {className: "cb-op"}, [
         option("all", T.op_all), option("any", T.op_any)]);
       opSelect.value = group.op;
@@ -490,11 +522,11 @@
       });
       var head = h("div", {className: "cb-head"}, [
         h("label", {className: "cb-op-label"}, [
-          h("span", {text: isRoot ? T.match_root : T.match_group}), " ", opSelect]),
+          h("span", {text: isRoot ? T.match_root : fmt(T.match_group, {n: number})}), " ", opSelect]),
       ]);
       if (!isRoot) {
         head.appendChild(h("button", {type: "button", className: "cb-remove-group link",
-          text: T.remove_group, on: {click: function () {
+          text: T.remove_group, "aria-label": fmt(T.remove_group_n, {n: number}), on: {click: function () {
             parent.children.splice(index, 1);
             structuralChange({path: "conditions", cls: "cb-add"});
           }}}));
@@ -505,11 +537,12 @@
 
       if (group.children.length) {
         var list = h("ol", {className: "cb-list"});
+        var numbered = numbers(group);
         group.children.forEach(function (child, i) {
           var childPath = path + "." + group.op + "." + i;
           list.appendChild(child.type === "group"
-            ? renderGroup(child, childPath, false, group, i)
-            : renderCondition(child, childPath, group, i));
+            ? renderGroup(child, childPath, false, group, i, numbered[i])
+            : renderCondition(child, childPath, group, i, numbered[i], isRoot ? null : number));
         });
         box.appendChild(list);
       } else if (isRoot) {
@@ -546,7 +579,7 @@
       if (isRoot && full) {
         box.appendChild(h("p", {className: "hint", text: fmt(T.max_conditions, {n: MAX_CONDITIONS})}));
       }
-      return box;
+      return outer || box;
     }
 
     function fieldLabel(field) {
@@ -554,12 +587,13 @@
       return (T.fields || {})[field] || field;
     }
 
-    function renderCondition(c, path, parent, index) {
-      var n = index + 1;
-      var row = h("li", {className: "cb-row", "data-path": path, role: "group",
-                         "aria-label": fmt(T.condition_n, {n: n})});
+    function renderCondition(c, path, parent, index, n, groupNumber) {
       var errors = errorsAt(path, false);
       var errorsId = errors.length ? "cb-err-" + (++uid) : null;
+      var named = fmt(T.condition_named, {n: n, field: fieldLabel(c.field)});
+      var row = h("li", {className: "cb-row" + (errors.length ? " cb-row-invalid" : ""), "data-path": path});
+      var inner = h("div", {className: "cb-row-body", role: "group", "aria-label": named});
+      row.appendChild(inner);
 
       // Field
       var fieldSelect = h("select", {className: "cb-field", "aria-label": T.field});
@@ -568,7 +602,7 @@
       var known = isAttribute(c.field) || FIELD_ORDER.indexOf(c.field) >= 0;
       if (!known) fieldSelect.appendChild(option(c.field, c.field));
       fieldSelect.value = isAttribute(c.field) ? "attribute" : c.field;
-      markInvalid(fieldSelect, path + ".field", errorsId);
+      markInvalid(fieldSelect, path + ".field", errorsId, path);
       fieldSelect.addEventListener("change", function () {
         var chosen = fieldSelect.value;
         if (chosen === "attribute") {
@@ -589,10 +623,11 @@
         var nameBox = h("input", {type: "text", className: "cb-attr-name", value: c.field.slice(PREFIX.length),
           "aria-label": T.attribute_name, placeholder: "plan", maxlength: 64, spellcheck: "false"});
         nameBox.addEventListener("input", function () { c.field = PREFIX + nameBox.value.trim(); });
-        markInvalid(nameBox, path + ".field", errorsId);
+        markInvalid(nameBox, path + ".field", errorsId, path);
         var kindSelect = h("select", {className: "cb-attr-kind", "aria-label": T.attribute_kind}, [
           option("text", T.kind_text), option("number", T.kind_number), option("boolean", T.kind_boolean)]);
         kindSelect.value = valueKind(c);
+        markInvalid(kindSelect, path + ".kind", errorsId, path);
         kindSelect.addEventListener("change", function () {
           c.kind = kindSelect.value;
           if (operatorsFor(c).indexOf(c.operator) < 0) c.operator = defaultOperator(c);
@@ -608,7 +643,7 @@
       if (c.operator && ops.indexOf(c.operator) < 0) ops.push(c.operator);  // the server names it
       ops.forEach(function (op) { opSelect.appendChild(option(op, (T.operators || {})[op] || op)); });
       opSelect.value = c.operator;
-      markInvalid(opSelect, path + ".operator", errorsId);
+      markInvalid(opSelect, path + ".operator", errorsId, path);
       opSelect.addEventListener("change", function () {
         var wasList = takesList(c);
         c.operator = opSelect.value;
@@ -620,9 +655,12 @@
       // Value
       parts.push(valueInput(c, path, errorsId));
 
-      // Remove
+      // Remove: the button says which condition it removes.
+      var removeName = groupNumber
+        ? fmt(T.remove_condition_nested, {n: n, field: fieldLabel(c.field), group: groupNumber})
+        : fmt(T.remove_condition, {n: n, field: fieldLabel(c.field)});
       parts.push(h("button", {type: "button", className: "cb-remove", text: "×",
-        "aria-label": fmt(T.remove_condition, {n: n}), title: fmt(T.remove_condition, {n: n}),
+        "aria-label": removeName, title: removeName,
         on: {click: function () {
           parent.children.splice(index, 1);
           var focusPath = parent.children.length
@@ -632,8 +670,8 @@
           else structuralChange({path: "conditions", cls: "cb-add"});
         }}}));
 
-      row.appendChild(h("div", {className: "cb-inputs"}, parts));
-      if (errors.length) row.appendChild(errorList(errors, errorsId));
+      inner.appendChild(h("div", {className: "cb-inputs"}, parts));
+      if (errors.length) inner.appendChild(errorList(errors, errorsId));
       return row;
     }
 
@@ -646,17 +684,28 @@
         c.value.forEach(function (v, i) {
           var input = h("input", {type: "text", className: "cb-value", value: str(v),
             "aria-label": fmt(T.value_n, {n: i + 1}), placeholder: c.field === "page_url" ? "/pricing" : ""});
-          input.addEventListener("input", function () { c.value[i] = input.value; });
-          markInvalid(input, valuePath + "." + i, errorsId);
-          if (treeErrors.some(function (e) { return e.path === valuePath; })) markInvalid(input, valuePath, errorsId);
+          markInvalid(input, valuePath + "." + i, errorsId, path);
+          if (treeErrors.some(function (e) { return e.path === valuePath; })) markInvalid(input, valuePath, errorsId, path);
           var item = h("span", {className: "cb-value-item"}, [input]);
+          var remove = null;
+          /* "Remove value 2 (/plans)": the button names the value it removes, as typed. */
+          function removeName() {
+            var typed = input.value.trim();
+            if (typed.length > 40) typed = typed.slice(0, 39) + "…";
+            return typed ? fmt(T.remove_value_named, {n: i + 1, value: typed}) : fmt(T.remove_value, {n: i + 1});
+          }
           if (c.value.length > 1) {
-            item.appendChild(h("button", {type: "button", className: "cb-value-remove", text: "×",
-              "aria-label": fmt(T.remove_value, {n: i + 1}), on: {click: function () {
+            remove = h("button", {type: "button", className: "cb-value-remove", text: "×",
+              "aria-label": removeName(), on: {click: function () {
                 c.value.splice(i, 1);
                 renderBuilder({path: path, cls: "cb-value-add"});
-              }}}));
+              }}});
+            item.appendChild(remove);
           }
+          input.addEventListener("input", function () {
+            c.value[i] = input.value;
+            if (remove) remove.setAttribute("aria-label", removeName());
+          });
           box.appendChild(item);
         });
         if (c.value.length < MAX_VALUES) {
@@ -694,14 +743,34 @@
           var v = numberOrRaw(input.value);
           c.value = v === null ? "" : v;
         });
+      } else if (kind === "language") {
+        /* A language: common tags offered by name (datalist #pe-languages), any tag typed. */
+        input = h("input", {type: "text", className: "cb-value cb-language", "aria-label": T.value,
+          value: str(c.value), placeholder: "pt-BR", list: "pe-languages", autocomplete: "off",
+          spellcheck: "false"});
+        var spoken = h("span", {className: "hint cb-language-name", id: "cb-lang-" + (++uid)});
+        var sayName = function () { spoken.textContent = languageName(input.value); };
+        input.setAttribute("aria-describedby", spoken.id);
+        input.addEventListener("input", function () { c.value = input.value.trim(); sayName(); });
+        sayName();
+        markInvalid(input, valuePath, errorsId, path);
+        return h("span", {className: "cb-language-box"}, [input, spoken]);
       } else {
         input = h("input", {type: "text", className: "cb-value", "aria-label": T.value, value: str(c.value),
-          placeholder: kind === "language" ? "pt-BR" : (c.field === "page_url" ? "/pricing" : ""),
+          placeholder: c.field === "page_url" ? "/pricing" : "",
           title: c.operator === "matches" ? T.wildcard_hint : null});
         input.addEventListener("input", function () { c.value = input.value; });
       }
-      markInvalid(input, valuePath, errorsId);
+      markInvalid(input, valuePath, errorsId, path);
       return input;
+    }
+
+    function languageName(tag) {
+      var wanted = String(tag).trim().toLowerCase().replace(/_/g, "-");
+      for (var i = 0; i < LANGUAGES.length; i++) {
+        if (LANGUAGES[i].tag.toLowerCase() === wanted) return LANGUAGES[i].name;
+      }
+      return "";
     }
 
     renderBuilder();
@@ -758,18 +827,50 @@
     priorityInput.value = data.priority === null || data.priority === undefined ? "1" : str(data.priority);
 
     // Tags ----------------------------------------------------------------------------------
+    /* The server's rule (SPEC §2): lower-case words of letters, digits, _, - and :, at most
+       50 characters each, at most 20 tags. Typed with commas between them; a space inside a
+       tag is refused in words, never taken as two tags. */
+    var TAG = /^[a-z0-9_:\-]{1,50}$/, MAX_TAGS = 20;
     var tagsInput = $("pe-tags"), tagChips = $("pe-tag-chips");
+    var tagError = h("p", {className: "field-error", id: "pe-tags-error", hidden: true});
+    tagsInput.closest("label").insertAdjacentElement("afterend", tagError);
     tagsInput.value = Array.isArray(data.tags) ? data.tags.map(str).join(", ") : str(data.tags);
     function parseTags() {
       return tagsInput.value.split(",").map(function (t) { return t.trim(); })
         .filter(function (t) { return t !== ""; });
+    }
+    function tagProblem() {
+      var tags = parseTags();
+      if (tags.length > MAX_TAGS) return fmt(T.tag_too_many, {});
+      for (var i = 0; i < tags.length; i++) {
+        var tag = tags[i];
+        if (/\s/.test(tag)) {
+          return fmt(T.tag_space, {tag: tag, example: tag.toLowerCase().split(/\s+/).join("-")});
+        }
+        if (tag.length > 50) return fmt(T.tag_too_long, {tag: tag.slice(0, 20) + "…"});
+        if (!TAG.test(tag.toLowerCase())) return fmt(T.tag_characters, {tag: tag});
+      }
+      return null;
+    }
+    /* Says what is wrong with the tags beside them (or nothing); true when they are fine. */
+    function checkTags() {
+      var problem = tagProblem();
+      tagError.hidden = !problem;
+      tagError.textContent = problem || "";
+      if (problem) {
+        tagsInput.setAttribute("aria-invalid", "true");
+        describe(tagsInput, "pe-tags-error");
+      } else if (!tagsInput.hasAttribute("data-refused")) {
+        tagsInput.removeAttribute("aria-invalid");
+      }
+      return !problem;
     }
     function renderTags() {
       tagChips.replaceChildren.apply(tagChips, parseTags().map(function (t) {
         return h("span", {className: "chip", text: t.toLowerCase()});
       }));
     }
-    tagsInput.addEventListener("input", renderTags);
+    tagsInput.addEventListener("input", function () { renderTags(); checkTags(); });
     renderTags();
 
     // Live preview --------------------------------------------------------------------------
@@ -852,8 +953,9 @@
     updatePreview();
 
     // Save ----------------------------------------------------------------------------------
-    form.addEventListener("submit", function () {
-      $("pe-payload").value = JSON.stringify({
+    /* The whole message as it is on the screen. */
+    function buildPayload() {
+      return {
         name: nameInput.value,
         brand_id: idOrNull(brandSelect.value),
         channel_id: idOrNull(channelSelect.value),
@@ -865,8 +967,112 @@
         timing: buildTiming(),
         frequency: frequencySelect.value,
         priority: numberOrRaw(priorityInput.value),
-      });
+      };
+    }
+
+    var leaving = false;
+    form.addEventListener("submit", function (ev) {
+      if (!checkTags()) {  // refused here, by the server's rule, before anything is sent
+        ev.preventDefault();
+        tagsInput.focus();
+        return;
+      }
+      leaving = true;
+      $("pe-payload").value = JSON.stringify(buildPayload());
     });
+
+    // Unsaved changes -----------------------------------------------------------------------
+    /* What was saved, as this page would send it; a page showing a refused save shows what
+       was typed, which is not saved. */
+    var saved = JSON.stringify(buildPayload());
+    var refusedSave = (ctx.errors || []).length > 0;
+    var unsavedNote = $("pe-unsaved");
+    function dirty() { return refusedSave || JSON.stringify(buildPayload()) !== saved; }
+    function showDirty() {
+      var now = dirty();
+      if (unsavedNote.textContent !== (now ? T.unsaved : "")) unsavedNote.textContent = now ? T.unsaved : "";
+    }
+    ["input", "change", "click"].forEach(function (type) {
+      form.addEventListener(type, function () { window.setTimeout(showDirty, 0); });
+    });
+    showDirty();
+
+    window.addEventListener("beforeunload", function (ev) {
+      if (leaving || !dirty()) return;
+      ev.preventDefault();
+      ev.returnValue = "";  // older browsers need a value to ask
+    });
+    /* Links and the other forms of the page (Publish, Pause… which act on the saved message)
+       ask in the page's own words; the browser then need not ask again. */
+    document.addEventListener("click", function (ev) {
+      var link = ev.target.closest && ev.target.closest("a[href]");
+      if (!link || ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey
+          || ev.shiftKey || ev.altKey || link.target === "_blank" || link.hasAttribute("download")) return;
+      var href = link.getAttribute("href");
+      if (!href || href.charAt(0) === "#" || !dirty()) return;
+      if (window.confirm(T.leave_confirm)) leaving = true;
+      else ev.preventDefault();
+    });
+    document.addEventListener("submit", function (ev) {
+      if (ev.target === form || ev.defaultPrevented || !dirty()) return;
+      if (window.confirm(T.leave_confirm)) leaving = true;
+      else ev.preventDefault();
+    });
+
+    markRefusedFields();
+
+    // A refused save: each field marked, the first one focused ----------------------------
+    /* The inputs of each field the server names (by its path, union members dropped), and
+       where its message goes. */
+    function fieldOf(path) {
+      var head = path.split(".")[0], two = path.split(".").slice(0, 2).join(".");
+      var radios = function (name) {
+        return Array.prototype.slice.call(document.querySelectorAll('input[name="' + name + '"]'));
+      };
+      var map = {
+        "name": [[nameInput]], "brand_id": [[brandSelect]], "channel_id": [[channelSelect], channelHint],
+        "message": [[textArea], counter],
+        "response": [radios("pe-response-type")], "response.type": [radios("pe-response-type")],
+        "response.follow_up": [[followUp]], "response.collect": [[], collectAdd],
+        "response.bot_id": [[botSelect], botHint], "response.answer_id": [[answerSelect], botHint],
+        "trigger": [radios("pe-trigger")], "trigger.event": [radios("pe-trigger")],
+        "trigger.seconds": [[minutesInput, secondsInput], timeBox.querySelector(".hint")],
+        "timing": [[timingSelect]], "timing.when": [[timingSelect]],
+        "timing.schedule_id": [[scheduleSelect]],
+        "frequency": [[frequencySelect]], "priority": [[priorityInput], $("pe-priority-hint")],
+        "tags": [[tagsInput], $("pe-tags-hint")],
+      };
+      return map[two] || map[head] || null;
+    }
+
+    function markRefusedFields() {
+      var notes = {};
+      (ctx.errors || []).forEach(function (e) {
+        var path = str(e.path);
+        if (path === "conditions" || path.indexOf("conditions.") === 0) return;  // the builder's
+        var found = fieldOf(path);
+        if (!found) return;
+        var inputs = found[0], after = found[1];
+        var key = path.split(".").slice(0, 2).join("-").replace(/[^\w-]/g, "");
+        var note = notes[key];
+        if (!note) {
+          note = notes[key] = h("p", {className: "field-error", id: "pe-error-" + key});
+          var anchor = after || (inputs[0] && (inputs[0].closest("label") || inputs[0]));
+          if (anchor) anchor.insertAdjacentElement("afterend", note);
+        }
+        note.appendChild(h("span", {text: str(e.msg) + " "}));
+        inputs.forEach(function (input) {
+          input.setAttribute("aria-invalid", "true");
+          input.setAttribute("data-refused", "");
+          describe(input, note.id);
+        });
+        if (path.indexOf("trigger") === 0) timeBox.hidden = triggerEvent !== "on_page";
+        if (path.indexOf("timing.") === 0) scheduleBox.hidden = false;
+      });
+      // The first field marked, in the order of the page: the builder's inputs included.
+      var first = form.querySelector('[aria-invalid="true"]');
+      if (first && (ctx.errors || []).length) first.focus();
+    }
 
     // Test a visit --------------------------------------------------------------------------
     var runButton = $("pe-test-run"), result = $("pe-test-result");
@@ -923,13 +1129,25 @@
       result.replaceChildren.apply(result, parts);
     }
 
+    /* The panel's inputs, by the name of the visit's field the server refuses. */
+    var VISIT_INPUTS = {url: "pe-test-url", title: "pe-test-title", language: "pe-test-language",
+      visit_history: "pe-test-history", device_type: "pe-test-device", visit_count: "pe-test-visits",
+      pages_in_visit: "pe-test-pages", seconds_on_page: "pe-test-seconds"};
+
+    function clearVisitMarks() {
+      Object.keys(VISIT_INPUTS).forEach(function (k) { $(VISIT_INPUTS[k]).removeAttribute("aria-invalid"); });
+    }
+
+    /* A refusal: each problem by the label the admin sees (of the editor or of this panel). */
     function showError(body) {
       var lines = [];
       var err = body && body.error;
       if (err && Array.isArray(err.details) && err.details.length) {
         err.details.forEach(function (d) {
-          var where = Array.isArray(d.loc) ? d.loc.join(".") : "";
+          var where = str(d.field);
           lines.push((where ? where + ": " : "") + str(d.msg || d.message));
+          var visitField = /^visit\./.test(str(d.path)) ? str(d.path).slice(6) : null;
+          if (visitField && VISIT_INPUTS[visitField]) $(VISIT_INPUTS[visitField]).setAttribute("aria-invalid", "true");
         });
       } else if (err && err.message) lines.push(str(err.message));
       else lines.push(T.network_error);
@@ -944,17 +1162,35 @@
       return v === null ? $(id).value : v;
     }
 
+    /* The visit stays one a visitor could make: the first visit is a new visitor's, any later
+       one a returning visitor's. */
+    var historySelect = $("pe-test-history"), visitsInput = $("pe-test-visits");
+    historySelect.addEventListener("change", function () {
+      var count = parseInt(visitsInput.value, 10);
+      if (historySelect.value === "new") visitsInput.value = "1";
+      else if (!(count > 1)) visitsInput.value = "2";
+    });
+    visitsInput.addEventListener("input", function () {
+      var count = parseInt(visitsInput.value, 10);
+      if (count >= 1) historySelect.value = count > 1 ? "returning" : "new";
+    });
+
     runButton.addEventListener("click", function () {
       var body = {
-        url: $("pe-test-url").value,
-        title: $("pe-test-title").value,
-        language: $("pe-test-language").value,
-        visit_history: $("pe-test-history").value,
-        device_type: $("pe-test-device").value,
-        visit_count: intOrRaw("pe-test-visits"),
-        pages_in_visit: intOrRaw("pe-test-pages"),
-        seconds_on_page: intOrRaw("pe-test-seconds"),
+        message_id: ctx.message_id === undefined ? null : ctx.message_id,
+        message: buildPayload(),
+        visit: {
+          url: $("pe-test-url").value,
+          title: $("pe-test-title").value,
+          language: $("pe-test-language").value,
+          visit_history: historySelect.value,
+          device_type: $("pe-test-device").value,
+          visit_count: intOrRaw("pe-test-visits"),
+          pages_in_visit: intOrRaw("pe-test-pages"),
+          seconds_on_page: intOrRaw("pe-test-seconds"),
+        },
       };
+      clearVisitMarks();
       runButton.disabled = true;
       result.replaceChildren(h("p", {className: "hint", text: T.testing}));
       fetch(ctx.test_url, {

@@ -19,11 +19,18 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from overture.accounts.models import User
+from overture.accounts.service import create_token
 from overture.bots.models import Bot, BotAnswer
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.conversations.models import Ticket
-from overture.demo.service import DEMO_ADMIN_PASSWORD, DEMO_AGENT_EMAIL, DEMO_CHANNEL_KEY
+from overture.demo.service import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_ADMIN_PASSWORD,
+    DEMO_AGENT_EMAIL,
+    DEMO_CHANNEL_KEY,
+)
 from overture.proactive.models import ProactiveMessage
 from overture.schedules.models import Schedule
 from tests.e2e.axe import assert_accessible
@@ -46,11 +53,15 @@ class Ids:
     schedule: int
     bot: int
     answer: int
+    user: int
 
 
 @pytest.fixture
 def ids(app, demo) -> Ids:
+    """The demo's records, and an API token of the admin's (listed on /account)."""
     with app.state.db.unit_of_work() as db:
+        admin = db.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+        create_token(db, admin, "Reporting script")
         return Ids(
             message=db.scalar(select(ProactiveMessage.id).where(
                 ProactiveMessage.name == "Demo: welcome on the home page")),
@@ -59,6 +70,7 @@ def ids(app, demo) -> Ids:
             schedule=db.scalar(select(Schedule.id)),
             bot=db.scalar(select(Bot.id)),
             answer=db.scalar(select(BotAnswer.id).where(BotAnswer.name == "App help")),
+            user=db.scalar(select(User.id).where(User.email == DEMO_AGENT_EMAIL)),
         )
 
 
@@ -98,6 +110,8 @@ ADMIN_PAGES = [
     "/admin/bots/{bot}/answers/{answer}",
     "/admin/settings",
     "/admin/users",
+    "/admin/users/{user}",
+    "/admin/brands/{brand}/delete",
     "/account",
 ]
 # The pages with the most words and widgets are checked in Brazilian Portuguese as well.
@@ -121,6 +135,12 @@ def test_admin_page(admin_page: Page, live_server: str, ids: Ids, path: str, loc
     if path in READY:
         expect(page.locator(READY[path]).first).to_be_visible()
     assert_accessible(page, f"{url} ({locale})")
+
+
+def test_an_error_page(admin_page: Page, live_server: str):
+    response = admin_page.goto(f"{live_server}/admin/brands/987654")
+    assert response is not None and response.status == 404
+    assert_accessible(admin_page, "a page that is not there (404)")
 
 
 @pytest.mark.parametrize("locale", ["en", "pt_BR"])
@@ -264,6 +284,23 @@ def test_widget_bubble_and_conversation(visitor: Page, live_server: str, demo):
         dialog.get_by_role("button", name="Fechar")).click()
     expect(launcher(page)).to_be_visible()
     assert_widget_accessible(page, "/demo/pricing, the messenger closed")
+
+
+@pytest.mark.parametrize("visitor", ["en-US", "pt-BR"], indirect=True)
+def test_widget_data_form(visitor: Page, live_server: str, demo):
+    """The welcome message asks for a name and an email: the form, then a refusal beside it."""
+    page = visitor
+    page.goto(f"{live_server}/demo")
+    bubble(page).get_by_role("button").first.click()
+    dialog = messenger(page)
+    email = dialog.locator("input[type=email]")
+    expect(email).to_be_visible()
+    assert_widget_accessible(page, "/demo, the messenger's data form")
+    dialog.locator("input:not([type=email])").first.fill("Ana")
+    email.fill("not-an-email")
+    email.press("Enter")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    assert_widget_accessible(page, "/demo, the data form refused")
 
 
 @pytest.mark.parametrize("visitor", ["en-US", "pt-BR"], indirect=True)

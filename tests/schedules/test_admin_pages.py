@@ -41,15 +41,42 @@ def form(csrf: str, name: str = "Support hours", timezone: str = "America/Sao_Pa
 def test_new_form_works_without_javascript(client, csrf):
     r = client.get("/admin/schedules/new")
     assert r.status_code == 200
-    assert r.text.count('name="start[]"') >= 10  # + one in the <template> for "Add a row"
+    assert r.text.count('name="start[]"') >= 10  # + one in the <template> for "Add hours"
     assert 'type="time" step="900"' in r.text
     assert 'type="date"' in r.text
-    assert '<input name="timezone" list="time-zones"' in r.text
-    assert '<option value="America/Sao_Paulo">' in r.text
-    zones = r.text.index('<option value="Africa/Abidjan">'), r.text.index('"Europe/Lisbon"')
-    assert zones[0] < zones[1]  # sorted
     for day in ("Monday", "Sunday"):
         assert day in r.text
+
+
+def test_the_time_zone_is_picked_from_a_list_with_common_zones_first(client, csrf):
+    clock.freeze(datetime(2026, 1, 15, 12, 0, tzinfo=UTC))  # winter in the north
+    html = client.get("/admin/schedules/new").text
+    assert '<select name="timezone" id="timezone" required' in html
+    assert '<option value="" selected>— choose a time zone —</option>' in html
+    common, everything = html.index('label="Common time zones"'), html.index('"All time zones"')
+    sao_paulo = html.index('<option value="America/Sao_Paulo" >America/Sao_Paulo (UTC−03:00)')
+    assert common < sao_paulo < everything
+    assert '<option value="Asia/Kolkata" >Asia/Kolkata (UTC+05:30)' in html
+    assert '<option value="Europe/London" >Europe/London (UTC+00:00)' in html
+    rest = html[everything:]
+    assert rest.index('"Africa/Abidjan"') < rest.index('"Europe/Zurich"')  # the rest, sorted
+    assert "America/Sao_Paulo" not in rest  # offered once
+    clock.freeze(datetime(2026, 7, 15, 12, 0, tzinfo=UTC))  # summer: the offsets follow
+    html = client.get("/admin/schedules/new").text
+    assert "Europe/London (UTC+01:00)" in html and "America/Sao_Paulo (UTC−03:00)" in html
+
+
+def test_a_saved_zone_is_selected_and_an_unknown_one_kept(client, admin, csrf, db):
+    made = client.post("/api/v1/schedules", headers=admin.headers,
+                       json={"name": "Office", "timezone": "Asia/Tokyo"}).json()
+    html = client.get(f"/admin/schedules/{made['id']}").text
+    assert '<option value="Asia/Tokyo" selected>Asia/Tokyo (UTC+09:00)' in html
+    from overture.schedules.models import Schedule
+    with db() as session:  # a zone this server's tz database no longer has
+        session.get(Schedule, made["id"]).timezone = "Asia/Gone"
+    html = client.get(f"/admin/schedules/{made['id']}").text
+    assert '<optgroup label="Saved">' in html
+    assert '<option value="Asia/Gone" selected>Asia/Gone</option>' in html
 
 
 def test_create_edit_and_delete_through_the_forms(client, admin, csrf):
@@ -126,16 +153,20 @@ def test_list_says_whether_each_schedule_is_open_now(client, admin, csrf):
 @pytest.mark.parametrize("kwargs,label,words", [
     ({"name": ""}, "Name", "this field is required"),
     ({"timezone": "Mars/Olympus"}, "Time zone", "not an IANA time zone"),
-    ({"timezone": ""}, "Time zone", "not an IANA time zone"),
+    ({"timezone": ""}, "Time zone", "choose a time zone"),
+    # Counted as the form shows them again: without the empty row.
     ({"intervals": [("0", "09:00", "10:00"), ("0", "", ""), ("1", "12:00", "11:00")]},
-     "Weekly hours, row 3", "start must be before end"),
+     "Weekly hours, row 2", "the end must be after the start"),
     ({"intervals": [("2", "09:10", "10:00")]}, "Weekly hours, row 1, Start", "15-minute step"),
     ({"intervals": [("2", "09:00", "")]}, "Weekly hours, row 1, End", "not a time"),
     ({"intervals": [("7", "09:00", "10:00")]}, "Weekly hours, row 1, Day", "must be at most 6"),
+    # An overlap is said of each row concerned, naming the other one.
     ({"intervals": [("0", "09:00", "12:00"), ("0", "11:00", "13:00")]},
-     "Weekly hours", "Monday 11:00-13:00: overlaps 09:00-12:00"),
+     "Weekly hours, row 1", "overlaps Monday 11:00–13:00"),
+    ({"intervals": [("0", "09:00", "12:00"), ("0", "11:00", "13:00")]},
+     "Weekly hours, row 2", "overlaps Monday 09:00–12:00"),
     ({"holidays": [("", "", ""), ("Carnival", "2027-02-09", "2027-02-08")]},
-     "Holidays, row 2", "last_day must not be before first_day"),
+     "Holidays, row 1", "the last day must not be before the first day"),
     ({"holidays": [("Carnival", "", "")]}, "Holidays, row 1, First day", "enter a date like 2026-12-24"),
     ({"holidays": [("", "2027-02-08", "")]}, "Holidays, row 1, Name", "this field is required"),
 ])
@@ -154,7 +185,8 @@ def test_invalid_form_is_shown_again_with_what_was_typed(client, admin, csrf):
         csrf, name="Kept", timezone="Nowhere/Land",
         intervals=[("3", "08:00", "00:00")], holidays=[("Day off", "2027-05-01", "")]))
     assert r.status_code == 422
-    assert 'value="Kept"' in r.text and 'value="Nowhere/Land"' in r.text
+    assert 'value="Kept"' in r.text
+    assert '<option value="Nowhere/Land" selected>Nowhere/Land</option>' in r.text
     assert '<option value="3" selected>Thursday</option>' in r.text
     assert 'value="08:00"' in r.text and 'value="Day off"' in r.text
     assert r.text.count('name="start[]"') >= 10

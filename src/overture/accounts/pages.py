@@ -209,34 +209,113 @@ def create_user(request: Request, db: DB, user: PageAdmin, form: PostedForm):
                     "/admin/users")
 
 
+def _user_form(request: Request, db: Session, user: User, target: User, *,
+               form: dict[str, Any] | None = None, status_code: int = 200,
+               errors: list[dict[str, str]] | None = None,
+               password_errors: list[dict[str, str]] | None = None,
+               action_errors: list[dict[str, str]] | None = None,
+               generated_password: str | None = None):
+    """One user's page: their details and role, a new password, signing out, (de)activation.
+    `errors` belong to the details form, `password_errors` to the password form."""
+    shown = form or {"email": target.email, "name": target.name, "role": target.role}
+    response = render(request, "admin/user_form.html", status_code=status_code, target=target,
+                      form=shown, roles=role_labels(), errors=errors or [],
+                      password_errors=password_errors or [],
+                      action_errors=action_errors or [], generated_password=generated_password)
+    if generated_password:
+        response.headers["Cache-Control"] = "no-store"  # shown once: never from a cache
+    return response
+
+
+@router.get("/users/{user_id}")
+def edit_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+    return _user_form(request, db, user, service.access_user(db, user, user_id))
+
+
+@router.post("/users/{user_id}")
+def update_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin, form: PostedForm):
+    target = service.access_user(db, user, user_id)
+    raw = {key: one(form, key) for key in ("email", "name", "role") if key in form}
+    # An address left as it is is not checked again (one stored before today's rules, say).
+    changes = {k: v for k, v in raw.items()
+               if not (k == "email" and v.strip().lower() == target.email)}
+    outcome = submit(db, UserPatch, changes,
+                     lambda data: service.update_user(db, user, target, data))
+    if outcome.refused or outcome.value is None:
+        shown = {"email": target.email, "name": target.name, "role": target.role, **raw}
+        return _user_form(request, db, user, service.access_user(db, user, user_id), form=shown,
+                          status_code=outcome.status, errors=_readable(outcome.errors))
+    return flash_to(request, _("%(email)s is saved.") % {"email": outcome.value.email},
+                    f"/admin/users/{user_id}")
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(user_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                   form: PostedForm):
+    """An admin sets a user's password: the one typed, or one made up and shown this once.
+    The user's sessions end. One's own is changed on the account page, with the current one."""
+    target = service.access_user(db, user, user_id)
+    if target.id == user.id:
+        refusal = [{"field": "", "msg": _("Change your own password on your account page, "
+                                          "where you confirm the current one.")}]
+        return _user_form(request, db, user, target, status_code=409,
+                          password_errors=refusal)
+    generate = one(form, "generate") == "1"
+    password = service.generate_password() if generate else one(form, "password")
+    outcome = submit(db, UserPatch, {"password": password},
+                     lambda data: service.update_user(db, user, target, data))
+    if outcome.refused or outcome.value is None:
+        return _user_form(request, db, user, service.access_user(db, user, user_id),
+                          status_code=outcome.status,
+                          password_errors=_readable(outcome.errors))
+    if generate:
+        return _user_form(request, db, user, outcome.value, generated_password=password)
+    return flash_to(request, _("%(email)s has a new password: their sessions ended. Give it "
+                               "to them.") % {"email": outcome.value.email},
+                    f"/admin/users/{user_id}")
+
+
+def _back(form: dict[str, Any], user_id: int) -> str:
+    """Back to the page the action was taken on: the user's own page or the list."""
+    own = f"/admin/users/{user_id}"
+    return own if one(form, "back") == own else "/admin/users"
+
+
 def _user_action(request: Request, db: Session, user: User, user_id: int, patch: UserPatch,
-                 done: str):
+                 done: str, back: str):
     outcome = attempt(db, lambda: service.update_user(
         db, user, service.access_user(db, user, user_id), patch))
     if outcome.refused or outcome.value is None:
+        if back != "/admin/users":
+            return _user_form(request, db, user, service.access_user(db, user, user_id),
+                              status_code=outcome.status, action_errors=outcome.errors)
         return _users_page(request, db, user, {"role": ROLES[1]}, status_code=outcome.status,
                            action_errors=outcome.errors)
-    return flash_to(request, done % {"email": outcome.value.email}, "/admin/users")
+    return flash_to(request, done % {"email": outcome.value.email}, back)
 
 
 @router.post("/users/{user_id}/deactivate")
-def deactivate_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def deactivate_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                    form: PostedForm):
     return _user_action(request, db, user, user_id, UserPatch(is_active=False), _(
-        "%(email)s is deactivated: their sessions ended and their API tokens are revoked."))
+        "%(email)s is deactivated: their sessions ended and their API tokens are revoked."),
+        _back(form, user_id))
 
 
 @router.post("/users/{user_id}/activate")
-def activate_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def activate_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                  form: PostedForm):
     return _user_action(request, db, user, user_id, UserPatch(is_active=True),
-                        _("%(email)s can sign in again."))
+                        _("%(email)s can sign in again."), _back(form, user_id))
 
 
 @router.post("/users/{user_id}/sign-out")
-def sign_out_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin):
+def sign_out_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                  form: PostedForm):
     target = service.access_user(db, user, user_id)
     ended = sessions.end_all(db, target.id)
     return flash_to(request, _("%(email)s is signed out everywhere (%(count)s sessions ended).")
-                    % {"email": target.email, "count": ended}, "/admin/users")
+                    % {"email": target.email, "count": ended}, _back(form, user_id))
 
 
 # ---- one's own account -----------------------------------------------------------------------
@@ -285,7 +364,10 @@ def create_token(request: Request, db: DB, user: PageUser, form: PostedForm):
         return _account_page(request, db, user, status_code=outcome.status,
                              errors=_readable(outcome.errors))
     _token, secret = outcome.value
-    return _account_page(request, db, user, new_token=secret)
+    response = _account_page(request, db, user, new_token=secret)
+    response.headers["Cache-Control"] = "no-store"  # shown once: never from a cache
+    return response
+
 
 
 @account.post("/tokens/{token_id}/revoke")

@@ -47,6 +47,7 @@ class UserIn(Strict):
 class UserPatch(Strict):
     """What an admin may change of a user; fields left out stay as they are."""
 
+    email: EmailStr | None = None
     name: PlainName | None = None
     role: Literal["admin", "agent"] | None = None
     is_active: StrictBool | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -71,14 +73,21 @@ def _check_password(password: str, field: str = "password") -> None:
         raise Invalid(field, _("password must have at least 10 characters"))
 
 
+def _check_email_free(db: Session, email: str, *, other_than: int | None = None) -> None:
+    query = select(User.id).where(func.lower(User.email) == email)
+    if other_than is not None:
+        query = query.where(User.id != other_than)
+    if db.scalar(query):
+        taken = _("a user with email %(email)s already exists") % {"email": email}
+        raise Conflict(taken, code="email_taken", details=[{"loc": ["email"], "msg": taken}])
+
+
 def create_user(db: Session, *, email: str, name: str, password: str, role: str) -> User:
     if role not in ROLES:
         raise Invalid("role", _("role must be one of: %(roles)s") % {"roles": ", ".join(ROLES)})
     _check_password(password)
     email = email.strip().lower()
-    if db.scalar(select(User.id).where(func.lower(User.email) == email)):
-        taken = _("a user with email %(email)s already exists") % {"email": email}
-        raise Conflict(taken, code="email_taken", details=[{"loc": ["email"], "msg": taken}])
+    _check_email_free(db, email)
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
     db.add(user)
     db.flush()
@@ -93,15 +102,21 @@ def access_user(db: Session, user: User, user_id: int) -> User:
 
 
 def update_user(db: Session, actor: User, target: User, data: UserPatch) -> User:
-    """An admin edits a user: name, role, active or not, a new password. Deactivating or
-    resetting the password ends the user's sessions at once; deactivating also revokes their
-    API tokens, so that turning the account back on does not bring old tokens back."""
+    """An admin edits a user: email, name, role, active or not, a new password. Deactivating
+    or resetting the password ends the user's sessions at once; deactivating also revokes their
+    API tokens, so that turning the account back on does not bring old tokens back. A role
+    taken away counts from the next request: every request loads the user's role afresh."""
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    # An admin cannot shut themselves out: so there is always an active admin to undo things.
+    # An admin cannot shut themselves out: the one making the change stays an active admin, so
+    # there is always an active admin to undo things.
     if target.id == actor.id and (("role" in changes and changes["role"] != target.role)
                                   or changes.get("is_active") is False):
         raise Conflict(_("you cannot deactivate your own account or change your own role; "
                          "ask another admin"), code="own_account")
+    if "email" in changes:
+        email = changes["email"].strip().lower()
+        _check_email_free(db, email, other_than=target.id)
+        target.email = email
     if "name" in changes:
         target.name = changes["name"].strip()
     if "role" in changes:
@@ -115,6 +130,14 @@ def update_user(db: Session, actor: User, target: User, data: UserPatch) -> User
             revoke_tokens_of(db, target.id)
     db.flush()
     return target
+
+
+def generate_password() -> str:
+    """A password an admin hands to someone: 20 letters and digits in groups of five, none
+    that reads like another (no 0/O, 1/l/I, 8/B), over 100 bits of chance."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"
+    chars = "".join(secrets.choice(alphabet) for _n in range(20))
+    return "-".join(chars[i:i + 5] for i in range(0, 20, 5))
 
 
 def set_password(db: Session, user: User, password: str) -> None:

@@ -437,14 +437,16 @@ def test_take_tag_and_solve_and_the_ticket_leaves_the_queue(
     panel.get_by_label("Status").select_option("solved")
     expect(row).to_have_count(0)
     expect(page.locator("#aw-queue-empty")).to_be_visible()
-    expect(page.locator("#aw-send-state")).to_have_text(
-        "This ticket is solved. Change its status to reply.")
+    expect(page.locator("#aw-solved")).to_contain_text("This ticket is solved. Reopen it to reply.")
+    expect(page.get_by_label("Reply")).to_be_disabled()
     assert site.api.get(f"/api/v1/tickets/{started.ticket_id}").json()["status"] == "solved"
 
     # The customer writes again: the ticket reopens and comes back to the queue, live.
     customer.say(started.conversation_id, "One more question")
     expect(row).to_be_visible()
     expect(panel.get_by_label("Status")).to_have_value("open")
+    expect(page.get_by_label("Reply")).to_be_enabled()
+    expect(page.locator("#aw-solved")).to_be_hidden()
 
 
 def test_bad_tags_are_refused_with_the_reason(page: Page, site: DemoSite, customer: Customer):

@@ -3,9 +3,12 @@
  * Plain JavaScript, no build step. The page renders the empty shell and one JSON blob
  * (#aw-config: who I am, the CSRF token, the UI words in the page's language). This script:
  *
- *  - keeps the queue of unsolved tickets (GET /api/v1/tickets?status=unsolved, every page,
- *    following X-Next-Cursor) up to date through the queue feed (WebSocket /agent/ws,
- *    "activity" events → debounced refetch);
+ *  - keeps the queue up to date through the queue feed (WebSocket /agent/ws, "activity"
+ *    events → debounced refetch): one view of it (GET /api/v1/tickets?view=mine|unassigned|
+ *    open|solved, with the search as `q`; the unsolved views every page, following
+ *    X-Next-Cursor, Solved a page at a time) and each view's count (/api/v1/ticket-counts);
+ *    each row says who, the last message, how long the customer has waited, and whether they
+ *    wrote since an agent last replied;
  *  - opens a ticket from the URL hash (#ticket-ID): its conversation, live through
  *    /agent/conversations/ID/ws?after=<last id> (resumes from the last id it received,
  *    dedupes by message id), and the ticket panel (status, tags, assignee, the proactive
@@ -17,7 +20,8 @@
  * a sent reply stays in localStorage (the ticket's "outbox") until the server hands it back.
  * Both survive a reload and a dropped connection.
  *
- * Text from anyone (customers above all) only ever reaches the page through textContent.
+ * Text from anyone (customers above all) only ever reaches the page through textContent; the
+ * proactive message's formatting comes as runs of text, built into elements here.
  */
 (function () {
   "use strict";
@@ -86,10 +90,11 @@
 
   // -- the REST API ---------------------------------------------------------------------------
 
-  function ApiError(status, code, message) {
+  function ApiError(status, code, message, details) {
     this.status = status;
     this.code = code;
     this.message = message;
+    this.details = Array.isArray(details) ? details : [];
   }
 
   /* Network failures, 5xx and 429 are worth retrying; other 4xx answers are final. */
@@ -108,6 +113,10 @@
     return parts.length ? parts.join("; ") : message;
   }
 
+  /* How far the server's clock is ahead of this computer's (from each answer's Date): the
+   * waiting times are counted on the server's clock, like the times they start from. */
+  var serverSkew = 0;
+
   // `withNext`: resolve to { data, next } — next is the X-Next-Cursor of a paged list.
   function api(method, path, body, withNext) {
     var options = { method: method, credentials: "same-origin",
@@ -118,6 +127,8 @@
       options.body = JSON.stringify(body);
     }
     return fetch(path, options).then(function (response) {
+      var date = Date.parse(response.headers.get("Date") || "");
+      if (!isNaN(date)) serverSkew = date + 500 - Date.now(); // Date is in whole seconds
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.ok) {
           return withNext ? { data: data, next: response.headers.get("X-Next-Cursor") } : data;
@@ -125,22 +136,26 @@
         if (response.status === 401) sessionEnded();
         var error = (data && data.error) || {};
         throw new ApiError(response.status, error.code || "http_" + response.status,
-                           describe(error) || response.statusText || String(response.status));
+                           describe(error) || response.statusText || String(response.status),
+                           error.details);
       });
     }, function () {
       throw new ApiError(0, "network", t("network_error"));
     });
   }
 
-  // Every page of a paged list (GET /api/v1/tickets pages by cursor), as one array.
-  function apiAll(path) {
+  /* The pages of a paged list (GET /api/v1/tickets pages by cursor), as one array: every
+   * page, or pages until `max` items are in; resolves to { items, more }. */
+  function apiPages(path, max) {
     var items = [];
     function page(cursor) {
-      var url = path + (path.indexOf("?") < 0 ? "?" : "&") + "limit=200" +
+      var size = max ? Math.min(200, Math.max(1, max - items.length)) : 200;
+      var url = path + (path.indexOf("?") < 0 ? "?" : "&") + "limit=" + size +
         (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
       return api("GET", url, undefined, true).then(function (got) {
         items = items.concat(got.data || []);
-        return got.next ? page(got.next) : items;
+        if (got.next && (!max || items.length < max)) return page(got.next);
+        return { items: items, more: !!got.next };
       });
     }
     return page(null);
@@ -160,8 +175,22 @@
 
   // -- the queue ------------------------------------------------------------------------------
 
+  /* The views (tabs): the unsolved ones are listed whole, as the queue an agent works through;
+   * Solved grows a page at a time ("Show more"). The view and the search are kept per user. */
+  var VIEWS = ["mine", "unassigned", "open", "solved"];
+  var SOLVED_PAGE = 50;
+  var viewKey = "overture.agent." + me.id + ".view";
+  var storedView = null;
+  try { storedView = window.localStorage.getItem(viewKey); } catch (e) {}
+
   var queue = { list: $("aw-queue-list"), tickets: [], loading: false, again: false,
-                timer: null, ws: null, attempt: 0, retry: null };
+                timer: null, ws: null, attempt: 0, retry: null,
+                view: VIEWS.indexOf(storedView) >= 0 ? storedView : "open", q: "",
+                wanted: SOLVED_PAGE, counts: null, searchTimer: null };
+
+  function queueQuery() {
+    return "view=" + queue.view + (queue.q ? "&q=" + encodeURIComponent(queue.q) : "");
+  }
 
   function refreshQueueSoon(delay) {
     clearTimeout(queue.timer);
@@ -171,9 +200,16 @@
   function loadQueue() {
     if (queue.loading) { queue.again = true; return; }
     queue.loading = true;
-    apiAll("/api/v1/tickets?status=unsolved").then(function (tickets) {
+    var asked = queueQuery() + "|" + queue.wanted;
+    var max = queue.view === "solved" ? queue.wanted : 0;
+    var counts = api("GET", "/api/v1/ticket-counts" +
+                     (queue.q ? "?q=" + encodeURIComponent(queue.q) : ""))
+      .then(function (got) { return got; }, function () { return null; }); // the tabs can wait
+    Promise.all([apiPages("/api/v1/tickets?" + queueQuery(), max), counts]).then(function (got) {
+      if (asked !== queueQuery() + "|" + queue.wanted) return; // the view changed meanwhile
       $("aw-queue-error").hidden = true;
-      renderQueue(tickets || []);
+      queue.counts = got[1];
+      renderQueue(got[0].items || [], got[0].more);
     }, function (err) {
       var box = $("aw-queue-error");
       box.textContent = t("queue_failed", { error: err.message });
@@ -195,30 +231,89 @@
     }));
   }
 
+  /* Who the ticket is for: the requester's name, the visitor's, an email, or a label made
+   * from the visitor (the same one on each of their tickets). */
+  function requesterLabel(ticket) {
+    return ticket.requester_name || ticket.visitor_name || ticket.requester_email ||
+      ticket.visitor_email || t("visitor_ref", { ref: ticket.visitor_ref || "" });
+  }
+
+  /* "5 min", "2 h 10 min", "3 d 4 h": how long since `iso`, never negative. */
+  function duration(iso) {
+    var since = new Date(iso).getTime();
+    if (isNaN(since)) return "";
+    var minutes = Math.max(0, Math.floor((Date.now() + serverSkew - since) / 60000));
+    if (minutes < 1) return t("under_a_minute");
+    if (minutes < 60) return t("minutes", { n: minutes });
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) return t("hours", { h: hours, m: minutes % 60 });
+    return t("days", { d: Math.floor(hours / 24), h: hours % 24 });
+  }
+
+  function waitingNode(iso) {
+    return h("time", { className: "aw-row-waiting", datetime: iso, "data-since": iso,
+                       title: when(iso), text: t("waiting_for", { time: duration(iso) }) });
+  }
+
+  // The waiting times move on while the page is open.
+  setInterval(function () {
+    queue.list.querySelectorAll("[data-since]").forEach(function (node) {
+      node.textContent = t("waiting_for", { time: duration(node.getAttribute("data-since")) });
+    });
+  }, 15000);
+
   function queueRow(ticket) {
+    var name = requesterLabel(ticket);
+    var email = ticket.requester_email || ticket.visitor_email;
     var link = h("a", {
-      href: "#ticket-" + ticket.id, className: "aw-row", "data-ticket": ticket.id,
-      "aria-current": ticket.id === current.id ? "true" : null,
+      href: "#ticket-" + ticket.id, className: "aw-row" + (ticket.unread ? " aw-row-unread" : ""),
+      "data-ticket": ticket.id, "aria-current": ticket.id === current.id ? "true" : null,
     }, [
       h("span", { className: "aw-row-top" }, [
-        h("strong", { className: "aw-row-name", text: ticket.requester_name || t("visitor") }),
+        h("strong", { className: "aw-row-name", text: name }),
+        ticket.unread ? h("span", { className: "badge aw-unread", text: t("unread") }) : null,
         statusBadge(ticket.status),
         ticket.unassigned ? h("span", { className: "badge aw-unassigned", text: t("unassigned") })
                           : null,
       ]),
-      ticket.requester_email
-        ? h("span", { className: "aw-row-email", text: ticket.requester_email }) : null,
+      email && email !== name ? h("span", { className: "aw-row-email", text: email }) : null,
+      ticket.preview ? h("span", { className: "aw-row-preview" }, [
+        ticket.preview_author && ticket.preview_author !== "customer"
+          ? h("span", { className: "aw-row-preview-author",
+                        text: authorLabel(ticket.preview_author) + ": " }) : null,
+        h("span", { className: "aw-row-preview-text", text: ticket.preview }),
+      ]) : null,
       ticket.proactive_message_name
         ? h("span", { className: "aw-row-message", text: ticket.proactive_message_name }) : null,
       h("span", { className: "aw-row-bottom" }, [
         (ticket.tags || []).length ? tagChips(ticket.tags) : null,
-        h("span", { className: "aw-row-time" }, [timeNode(ticket.last_activity)]),
+        h("span", { className: "aw-row-time" }, [
+          ticket.waiting_since ? waitingNode(ticket.waiting_since) : timeNode(ticket.last_activity),
+        ]),
       ]),
     ]);
     return h("li", { className: "aw-queue-item" }, [link]);
   }
 
-  function renderQueue(tickets) {
+  function countText(n) {
+    var kind = queue.q ? "found" : queue.view;
+    return t("count_" + kind + (n === 1 ? "_one" : "_other"), { n: n });
+  }
+
+  function renderTabs() {
+    VIEWS.forEach(function (view) {
+      var tab = $("aw-view-" + view);
+      var selected = view === queue.view;
+      tab.setAttribute("aria-selected", selected ? "true" : "false");
+      tab.tabIndex = selected ? 0 : -1;
+      var count = tab.querySelector(".aw-view-count");
+      count.textContent = queue.counts && typeof queue.counts[view] === "number"
+        ? String(queue.counts[view]) : "";
+    });
+    $("aw-queue-panel").setAttribute("aria-labelledby", "aw-view-" + queue.view);
+  }
+
+  function renderQueue(tickets, more) {
     queue.tickets = tickets;
     var active = document.activeElement;
     var focused = active && active.getAttribute && active.closest("#aw-queue-list")
@@ -231,12 +326,70 @@
       var again = queue.list.querySelector('[data-ticket="' + focused + '"]');
       if (again) again.focus();
     }
-    $("aw-queue-count").textContent = tickets.length === 1
-      ? t("queue_one") : t("queue_other", { n: tickets.length });
+    renderTabs();
+    // The unsolved views are listed whole; Solved says how many there are in all.
+    var total = more && queue.counts && typeof queue.counts[queue.view] === "number"
+      ? queue.counts[queue.view] : tickets.length;
+    $("aw-queue-count").textContent = countText(total);
     var empty = $("aw-queue-empty");
-    empty.textContent = t("queue_empty");
+    empty.textContent = queue.q ? t("empty_found", { q: queue.q }) : t("empty_" + queue.view);
     empty.hidden = tickets.length > 0;
+    $("aw-queue-more").hidden = !more;
   }
+
+  function chooseView(view, focus) {
+    if (VIEWS.indexOf(view) < 0) return;
+    if (view !== queue.view) {
+      queue.view = view;
+      queue.wanted = SOLVED_PAGE;
+      try { window.localStorage.setItem(viewKey, view); } catch (e) {}
+      clear(queue.list);
+      $("aw-queue-empty").hidden = true;
+      $("aw-queue-more").hidden = true;
+      renderTabs();
+      loadQueue();
+    }
+    if (focus) $("aw-view-" + view).focus();
+  }
+
+  // The tabs: a click or Enter chooses; arrow keys, Home and End move and choose.
+  $("aw-tabs").addEventListener("click", function (ev) {
+    var tab = ev.target.closest("[data-view]");
+    if (tab) chooseView(tab.getAttribute("data-view"), false);
+  });
+  $("aw-tabs").addEventListener("keydown", function (ev) {
+    var at = VIEWS.indexOf(queue.view);
+    var to = null;
+    if (ev.key === "ArrowRight") to = (at + 1) % VIEWS.length;
+    else if (ev.key === "ArrowLeft") to = (at + VIEWS.length - 1) % VIEWS.length;
+    else if (ev.key === "Home") to = 0;
+    else if (ev.key === "End") to = VIEWS.length - 1;
+    if (to === null) return;
+    ev.preventDefault();
+    chooseView(VIEWS[to], true);
+  });
+
+  $("aw-queue-more").addEventListener("click", function () {
+    queue.wanted += SOLVED_PAGE;
+    loadQueue();
+  });
+
+  // The search: as the agent types (a pause), at Enter at once; Escape clears it.
+  function search(now) {
+    clearTimeout(queue.searchTimer);
+    queue.searchTimer = setTimeout(function () {
+      var q = $("aw-q").value.trim();
+      if (q === queue.q) return;
+      queue.q = q;
+      queue.wanted = SOLVED_PAGE;
+      loadQueue();
+    }, now ? 0 : 300);
+  }
+  $("aw-q").addEventListener("input", function () { search(false); });
+  $("aw-search").addEventListener("submit", function (ev) { ev.preventDefault(); search(true); });
+  $("aw-q").addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && this.value) { this.value = ""; search(true); }
+  });
 
   function markCurrentRow() {
     queue.list.querySelectorAll("[data-ticket]").forEach(function (link) {
@@ -359,6 +512,7 @@
     current.attempt = 0;
     current.everLive = false;
     current.tagsDirty = false;
+    tagsError(null);
     clear(messages);
     $("aw-send-state").textContent = "";
     $("aw-ticket-state").textContent = "";
@@ -399,7 +553,7 @@
 
   function renderTicket(detail) {
     current.ticket = detail;
-    var name = detail.requester_name || detail.visitor_name || t("visitor");
+    var name = requesterLabel(detail);
     $("aw-chat-h").textContent = t("ticket_title", { id: detail.id, name: name });
 
     $("aw-req-name").textContent = name;
@@ -432,8 +586,10 @@
 
     $("aw-pm-name").textContent = detail.proactive_message_name || t("no_message");
     var text = $("aw-pm-text");
-    text.textContent = detail.proactive_message_text || "";
-    text.hidden = !detail.proactive_message_text;
+    clear(text);
+    richText(text, detail.proactive_message_runs || []);
+    text.hidden = !detail.proactive_message_runs;
+    $("aw-pm-seen").hidden = !detail.proactive_message_runs;
     if (detail.proactive_message_name && !detail.proactive_message_text) {
       $("aw-pm-name").appendChild(h("span", { className: "hint aw-pm-gone",
                                                text: " " + t("message_deleted") }));
@@ -453,6 +609,27 @@
     });
     if (!views.firstChild) views.appendChild(h("li", { className: "muted", text: t("no_page_views") }));
     updateComposerHint();
+  }
+
+  /* The proactive message as the customer saw it, from its runs (text, bold, italic, links):
+   * elements and text nodes only, never HTML. */
+  function richText(node, runs) {
+    runs.forEach(function (run) {
+      String(run.text === null || run.text === undefined ? "" : run.text).split("\n")
+        .forEach(function (part, i) {
+          if (i) node.appendChild(h("br"));
+          if (!part) return;
+          var piece = document.createTextNode(part);
+          if (run.italic) piece = h("em", {}, [piece]);
+          if (run.bold) piece = h("strong", {}, [piece]);
+          if (run.href && /^(https?:|mailto:)/i.test(run.href)) {
+            piece = h("a", { href: run.href, target: "_blank", rel: "noopener noreferrer" },
+                      [piece]);
+          }
+          node.appendChild(piece);
+        });
+    });
+    return node;
   }
 
   // -- messages -------------------------------------------------------------------------------
@@ -552,12 +729,24 @@
     send();
   });
 
+  /* A solved ticket takes no reply: the box is disabled (what it holds is kept) and Reopen
+   * is offered beside it. */
   function updateComposerHint() {
-    var solved = current.ticket && current.ticket.status === "solved";
+    var solved = !!(current.ticket && current.ticket.status === "solved");
+    var wasSolved = draft.disabled;
+    $("aw-solved").hidden = !solved;
+    draft.disabled = solved;
+    $("aw-send").disabled = solved;
+    draft.setAttribute("aria-describedby", solved ? "aw-solved-text aw-draft-hint" : "aw-draft-hint");
     var state = $("aw-send-state");
-    if (solved) state.textContent = t("solved_no_reply");
-    else if (state.textContent === t("solved_no_reply")) state.textContent = "";
+    if (state.textContent === t("solved_no_reply")) state.textContent = "";
+    // Reopened here or elsewhere: the reply box takes the focus back from the Reopen button.
+    if (wasSolved && !solved && document.activeElement === $("aw-reopen")) draft.focus();
   }
+
+  $("aw-reopen").addEventListener("click", function () {
+    patchTicket({ status: "open" });
+  });
 
   function send() {
     if (current.id === null || !current.ticket) return;
@@ -816,14 +1005,23 @@
     return api("PATCH", "/api/v1/tickets/" + id, changes).then(function (detail) {
       loadQueue(); // a solved ticket leaves the queue at once
       if (generation !== current.generation) return;
-      if ("tags" in changes) current.tagsDirty = false;
+      if ("tags" in changes) { current.tagsDirty = false; tagsError(null); }
       renderTicket(detail);
       addMessages(detail.messages, true);
       setTicketState(t("saved"));
     }, function (err) {
       if (generation !== current.generation) return;
+      if ("tags" in changes) {
+        // Said beside the field, in the server's words (what is wrong with which tag).
+        var said = (err.details || []).map(function (d) { return d.msg || ""; })
+          .filter(Boolean).join("; ") || err.message;
+        tagsError(said);
+        setTicketState(t("save_failed", { error: said }), true);
+        $("aw-tags").focus();
+        return;
+      }
       setTicketState(t("save_failed", { error: err.message }), true);
-      if (current.ticket && !("tags" in changes)) renderTicket(current.ticket); // undo the choice
+      if (current.ticket) renderTicket(current.ticket); // undo the choice
     });
   }
 
@@ -831,13 +1029,27 @@
     patchTicket({ status: this.value });
   });
 
+  /* Tags are separated by commas. A tag typed with a space is refused as it is, not split
+   * into two: the agent decides between "vip-customer" and "vip, customer". */
   function parseTags(text) {
     var out = [];
-    text.split(/[,\s]+/).forEach(function (raw) {
+    var spaced = null;
+    text.split(",").forEach(function (raw) {
       var tag = raw.trim().toLowerCase();
-      if (tag && out.indexOf(tag) < 0) out.push(tag);
+      if (!tag) return;
+      if (/\s/.test(tag)) { spaced = spaced || raw.trim(); return; }
+      if (out.indexOf(tag) < 0) out.push(tag);
     });
-    return out;
+    return { tags: out, spaced: spaced };
+  }
+
+  function tagsError(message) {
+    var input = $("aw-tags");
+    var box = $("aw-tags-error");
+    box.textContent = message || "";
+    box.hidden = !message;
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
   }
 
   $("aw-tags").addEventListener("input", function () { current.tagsDirty = true; });
@@ -847,9 +1059,14 @@
   $("aw-tags-save").addEventListener("click", saveTags);
 
   function saveTags() {
-    var tags = parseTags($("aw-tags").value);
-    $("aw-tags").value = tags.join(", ");
-    patchTicket({ tags: tags });
+    var parsed = parseTags($("aw-tags").value);
+    if (parsed.spaced !== null) {
+      tagsError(t("tag_space", { tag: parsed.spaced }));
+      $("aw-tags").focus();
+      return;
+    }
+    tagsError(null);
+    patchTicket({ tags: parsed.tags });
   }
 
   $("aw-take").addEventListener("click", function () {

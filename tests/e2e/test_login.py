@@ -29,7 +29,8 @@ def test_an_agent_gets_403_on_admin_pages(page, live_server, demo):
     sign_in(page, live_server, email=DEMO_AGENT_EMAIL, password=DEMO_ADMIN_PASSWORD)
     response = page.goto(f"{live_server}/admin/channels")
     assert response is not None and response.status == 403
-    expect(page.get_by_role("alert")).to_contain_text("admins")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is for admins")
+    expect(page.get_by_role("alert")).to_contain_text("You are signed in as an agent.")
 
 
 def test_a_forged_cross_site_form_post_is_refused(admin_page, live_server):

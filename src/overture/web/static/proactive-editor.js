@@ -68,7 +68,7 @@
   function option(value, label) { return h("option", {value: value, text: label}); }
 
   /* Adds `id` to the elements that describe `el` (its hint stays). */
-  function describe(el, id) {
+  function addDescription(el, id) {
     var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
     if (ids.indexOf(id) < 0) ids.unshift(id);
     el.setAttribute("aria-describedby", ids.join(" "));
@@ -472,7 +472,7 @@
         return rest !== null && ["field", "operator", "value"].indexOf(rest) < 0;
       });
       if (named || whole) input.setAttribute("aria-invalid", "true");
-      if (describedBy) describe(input, describedBy);
+      if (describedBy) addDescription(input, describedBy);
     }
 
     /* Conditions and nested groups are numbered apart, each within its group, as the server
@@ -859,7 +859,7 @@
       tagError.textContent = problem || "";
       if (problem) {
         tagsInput.setAttribute("aria-invalid", "true");
-        describe(tagsInput, "pe-tags-error");
+        addDescription(tagsInput, "pe-tags-error");
       } else if (!tagsInput.hasAttribute("data-refused")) {
         tagsInput.removeAttribute("aria-invalid");
       }
@@ -1064,7 +1064,7 @@
         inputs.forEach(function (input) {
           input.setAttribute("aria-invalid", "true");
           input.setAttribute("data-refused", "");
-          describe(input, note.id);
+          addDescription(input, note.id);
         });
         if (path.indexOf("trigger") === 0) timeBox.hidden = triggerEvent !== "on_page";
         if (path.indexOf("timing.") === 0) scheduleBox.hidden = false;

@@ -401,3 +401,36 @@ def test_the_ready_made_drafts_follow_the_account_language(admin_page: Page,
                                                        "/plans"}
     expect(page.locator("#pe-tags")).to_have_value("proativa, precos")
     expect(page.locator("#pe-follow-up")).to_have_value(re.compile(r"^Obrigado"))
+
+
+# -- the other admin forms ---------------------------------------------------------------
+
+OTHER_FORMS = {
+    "en": ("Allowed origins, line 2", "'not an origin' is not an origin like "
+                                      "https://www.example.com"),
+    "pt_BR": ("Origens permitidas, linha 2", "'not an origin' não é uma origem como "
+                                              "https://www.example.com"),
+}
+
+
+@LANGUAGES
+def test_the_other_admin_forms_mark_the_refused_field(admin_page: Page, live_server: str,
+                                                       language: str):
+    page = admin_page
+    open_editor(page, live_server, language, path="")
+    label, message = OTHER_FORMS[language]
+    page.goto(f"{live_server}/admin/channels/new")
+    page.locator('select[name="brand_id"]').select_option(index=1)
+    page.locator('input[name="name"]').fill("Second site")
+    page.locator('textarea[name="allowed_origins"]').fill("https://ok.example\nnot an origin")
+    page.locator('input[name="name"]').press("Enter")  # the browser's own checks pass
+
+    summary = page.locator("[data-form-errors]")
+    expect(summary).to_contain_text(f"{label}: {message}")
+    expect(summary).not_to_contain_text("allowed_origins")
+    origins = page.locator('textarea[name="allowed_origins"]')
+    expect(origins).to_have_attribute("aria-invalid", "true")
+    expect(origins).to_have_accessible_description(re.compile(re.escape(message)))
+    expect(origins).to_be_focused()
+    expect(page.locator(".field-error")).to_have_text(message)
+    expect(page.locator('input[name="name"]')).not_to_have_attribute("aria-invalid", "true")

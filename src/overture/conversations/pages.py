@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from overture.accounts.service import get_settings_row
 from overture.deps import DB, PageUser, check_csrf, page_user
+from overture.i18n import pgettext
 from overture.web.templating import render
 
 router = APIRouter(
@@ -23,6 +24,12 @@ def workspace(request: Request, db: DB, user: PageUser):
     """Reachable even when the workspace is switched off in the settings: agents still have
     tickets to finish. The page says so, because nothing new will arrive."""
     settings = get_settings_row(db)
+    # The queue's views, named as groups of tickets ("Solved" is "Resolvidos" here, where a
+    # ticket's status is "Resolvido").
+    views = [("mine", pgettext("queue view", "Mine")),
+             ("unassigned", pgettext("queue view", "Unassigned")),
+             ("open", pgettext("queue view", "All open")),
+             ("solved", pgettext("queue view", "Solved"))]
     return render(request, "agent/workspace.html",
-                  workspace_enabled=settings.agent_workspace_enabled,
+                  workspace_enabled=settings.agent_workspace_enabled, views=views,
                   me={"id": user.id, "name": user.name, "is_admin": user.is_admin})

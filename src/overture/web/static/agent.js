@@ -1062,6 +1062,7 @@
     var parsed = parseTags($("aw-tags").value);
     if (parsed.spaced !== null) {
       tagsError(t("tag_space", { tag: parsed.spaced }));
+      setTicketState("");
       $("aw-tags").focus();
       return;
     }

@@ -158,6 +158,7 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("POST", "/api/v1/proactive-messages/{message_id}/test"): admin_api(),
     # -- tickets API: the agents' work
     ("GET", "/api/v1/tickets"): staff_api(),
+    ("GET", "/api/v1/ticket-counts"): staff_api(),
     ("GET", "/api/v1/tickets/{ticket_id}"): staff_api(),
     ("PATCH", "/api/v1/tickets/{ticket_id}"): staff_api(),
     ("POST", "/api/v1/tickets/{ticket_id}/messages"): staff_api(201),

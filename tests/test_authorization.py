@@ -241,6 +241,7 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("GET", "/admin/proactive-messages/new"): admin_page(),
     ("POST", "/admin/proactive-messages/new"): admin_page(303),
     ("POST", "/admin/proactive-messages/test-visit"): admin_page(),
+    ("POST", "/admin/proactive-messages/publish-again"): admin_page(303),
     ("GET", "/admin/proactive-messages/{message_id}"): admin_page(),
     ("POST", "/admin/proactive-messages/{message_id}"): admin_page(303),
     ("GET", "/admin/proactive-messages/{message_id}/delete"): admin_page(),

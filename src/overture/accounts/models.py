@@ -21,6 +21,8 @@ class AccountSettings(Base):
     messaging_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     visit_timeout_minutes: Mapped[int] = mapped_column(Integer, default=30)
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
+    # The IANA zone the admin pages show times in (stored times stay UTC).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     drafts_seeded: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -24,9 +24,11 @@ from overture.deps import (
     page_user,
 )
 from overture.i18n import gettext as _
+from overture.i18n import ngettext
 from overture.kit.ids import IdPath
 from overture.kit.ratelimit import enforce_many
-from overture.web.forms import PostedForm, attempt, labelled, one, submit
+from overture.proactive import service as proactive
+from overture.web.forms import PostedForm, attempt, labelled, one, parse, submit
 from overture.web.templating import flash_to, render
 
 # Sign-in and language: reachable without a session.
@@ -48,6 +50,7 @@ def _readable(errors: list[dict[str, str]]) -> list[dict[str, str]]:
         "messaging_enabled": _("Messaging"),
         "visit_timeout_minutes": _("Visit timeout (minutes)"),
         "default_locale": _("Default language"),
+        "time_zone": _("Time zone"),
         "email": _("Email"),
         "name": _("Name"),
         "role": _("Role"),
@@ -159,13 +162,26 @@ def _settings_form(db: Session, user: User) -> dict[str, Any]:
         "messaging_enabled": row.messaging_enabled,
         "visit_timeout_minutes": str(row.visit_timeout_minutes),
         "default_locale": row.default_locale,
+        "time_zone": row.time_zone,
     }
+
+
+def _settings_page(request: Request, form: dict[str, Any], *, status_code: int = 200,
+                   errors: list[dict[str, str]] | None = None,
+                   confirm: dict[str, Any] | None = None):
+    common, others = service.time_zone_choices()
+    return render(request, "admin/settings.html", status_code=status_code, form=form,
+                  errors=errors or [], locale_names=i18n.LOCALE_NAMES, confirm=confirm,
+                  common_zones=common, other_zones=others)
 
 
 @router.get("/settings")
 def settings_page(request: Request, db: DB, user: PageAdmin):
-    return render(request, "admin/settings.html", form=_settings_form(db, user), errors=[],
-                  locale_names=i18n.LOCALE_NAMES)
+    return _settings_page(request, _settings_form(db, user))
+
+
+# How many live messages the confirmation names, at most (then "and N more").
+NAMED_AT_MOST = 100
 
 
 @router.post("/settings")
@@ -174,11 +190,38 @@ def save_settings(request: Request, db: DB, user: PageAdmin, form: PostedForm):
     raw: dict[str, Any] = {name: name in form for name in CHECKBOXES}
     raw["visit_timeout_minutes"] = one(form, "visit_timeout_minutes").strip()
     raw["default_locale"] = one(form, "default_locale")
-    outcome = submit(db, SettingsPatch, raw, lambda data: service.update_settings(db, data))
+    raw["time_zone"] = one(form, "time_zone").strip() or None  # left out: left as it is
+    data, errors = parse(SettingsPatch, raw)
+    if data is None:
+        return _settings_page(request, raw, status_code=422, errors=_readable(errors))
+    row = service.access_settings(db, user)
+    switched_off = [name for name in CHECKBOXES if getattr(row, name) and not raw[name]]
+    switched_on = [name for name in CHECKBOXES if not getattr(row, name) and raw[name]]
+    # Switching a feature off stops every live message: said first, by name, and done only
+    # once confirmed (the confirmation posts the same form again, with `confirm`).
+    live = proactive.live_messages(db) if switched_off else []
+    if live and one(form, "confirm") != "stop-live-messages":
+        return _settings_page(request, raw, confirm={
+            "off": switched_off, "live": live[:NAMED_AT_MOST],
+            "more": max(0, len(live) - NAMED_AT_MOST), "count": len(live)})
+    outcome = attempt(db, lambda: service.update_settings(db, data))
     if outcome.refused:
-        return render(request, "admin/settings.html", status_code=422, form=raw,
-                      errors=_readable(outcome.errors), locale_names=i18n.LOCALE_NAMES)
-    return flash_to(request, _("Settings saved."), "/admin/settings")
+        return _settings_page(request, raw, status_code=outcome.status,
+                              errors=_readable(outcome.errors))
+    said = [_("Settings saved.")]
+    if live:
+        said.append(ngettext("%(count)s live message stopped; its status is now "
+                             "“Contains errors”.",
+                             "%(count)s live messages stopped; their status is now "
+                             "“Contains errors”.", len(live)) % {"count": len(live)})
+    if switched_on:
+        ready = len(proactive.ready_to_publish_again(db))
+        if ready:
+            said.append(ngettext(
+                "%(count)s message can be published again from the Proactive messages list.",
+                "%(count)s messages can be published again from the Proactive messages list.",
+                ready) % {"count": ready})
+    return flash_to(request, " ".join(said), "/admin/settings")
 
 
 # ---- users ------------------------------------------------------------------------------------

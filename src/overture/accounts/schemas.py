@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from overture.kit.schemas import Strict
 from overture.kit.text import PlainName
+from overture.schedules.schemas import TimeZone
 
 
 class SettingsOut(BaseModel):
@@ -16,6 +17,7 @@ class SettingsOut(BaseModel):
     messaging_enabled: bool
     visit_timeout_minutes: int
     default_locale: str
+    time_zone: str = Field(description="The IANA zone the admin pages show times in.")
     updated_at: datetime
 
 
@@ -24,6 +26,7 @@ class SettingsPatch(Strict):
     messaging_enabled: bool | None = None
     visit_timeout_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     default_locale: Literal["en", "pt_BR"] | None = None
+    time_zone: TimeZone | None = None
 
 
 class UserOut(BaseModel):

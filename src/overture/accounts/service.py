@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -13,6 +18,7 @@ from overture.accounts.schemas import SettingsPatch, UserPatch
 from overture.brands.models import Brand
 from overture.channels.models import Channel
 from overture.db import load
+from overture.i18n import current_locale
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Conflict, Forbidden, Invalid, NotFound
@@ -53,6 +59,69 @@ def update_settings(db: Session, data: SettingsPatch) -> AccountSettings:
     db.flush()
     settings_changed.send(db, row)
     return row
+
+
+# -- the account's time zone ------------------------------------------------------------------
+
+# Offered first on the settings page: where most teams are, from west to east.
+COMMON_TIME_ZONES = (
+    "UTC", "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
+    "America/Mexico_City", "America/Bogota", "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires", "Europe/London", "Europe/Lisbon", "Europe/Madrid",
+    "Europe/Paris", "Europe/Berlin", "Africa/Johannesburg", "Asia/Dubai", "Asia/Kolkata",
+    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
+)
+
+
+@cache
+def time_zone_choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The zones the settings page offers: the common ones first, then every other IANA zone
+    this server knows, A→Z."""
+    known = available_timezones()
+    common = tuple(z for z in COMMON_TIME_ZONES if z in known)
+    return common, tuple(sorted(known - set(common)))
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    """The zone by its IANA name; UTC for one this server does not know (a row edited by hand,
+    a zone dropped from the system's database)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def utc_offset(offset: timedelta | None) -> str:
+    """"UTC", "UTC-3", "UTC+5:30"."""
+    minutes = int((offset or timedelta()).total_seconds() // 60)
+    if not minutes:
+        return "UTC"
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A moment as the admin pages show it: in the account's zone, with the zone named."""
+
+    iso: str        # the moment itself (UTC), for <time datetime>
+    text: str       # "29 Nov 2026, 14:05" (in the page's language)
+    zone: str       # "BRT", "EST", "UTC-3": the zone's abbreviation, or its offset
+    zone_name: str  # "America/Sao_Paulo"
+
+    def __str__(self) -> str:
+        return f"{self.text} {self.zone}"
+
+
+def local_time(moment: datetime, zone_name: str | None) -> LocalTime:
+    zone = zone_of(zone_name)
+    local = moment.astimezone(zone)
+    abbreviation = local.tzname() or ""
+    shown = abbreviation if abbreviation.isalpha() else utc_offset(local.utcoffset())
+    return LocalTime(moment.isoformat(),
+                     format_datetime(local, "d MMM y, HH:mm", locale=current_locale.get()),
+                     shown, zone.key)
 
 
 def user_by_email(db: Session, email: str) -> User | None:

@@ -9,25 +9,29 @@ path (`conditions.all.1.value`) goes to the script only, which marks the field.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
+from overture.accounts.service import get_settings_row, local_time, zone_of
 from overture.bots.service import answers_of, list_bots
 from overture.brands.service import list_brands
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.channels.service import list_channels
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
+from overture.i18n import ngettext
 from overture.kit.clock import utcnow
 from overture.kit.errors import DomainError, NotFound
-from overture.kit.ids import IdPath
+from overture.kit.ids import MAX_ID, IdPath
 from overture.proactive import editing, service, stats
-from overture.proactive.models import ProactiveMessage
+from overture.proactive.models import STATUSES, ProactiveMessage
 from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
 from overture.schedules.service import list_schedules
@@ -52,29 +56,95 @@ ACTIONS = ("publish", "pause", "resume", "clone")
 # -- the list -------------------------------------------------------------------------------
 
 
-def _columns(sort: str, order: str) -> list[dict[str, Any]]:
-    out = []
-    for key in COLUMNS:
-        active = key == sort
-        next_order = ("desc" if order == "asc" else "asc") if active else FIRST_ORDER[key]
-        out.append({"key": key, "active": active, "order": order if active else None,
-                    "numeric": key in NUMERIC,
-                    "href": f"{BASE}?sort={key}&order={next_order}"})
-    return out
+PAGE_SIZE = 50
 
 
-@router.get("")
-def list_page(request: Request, db: DB, user: PageAdmin, sort: str = "updated_at",
-              order: str = ""):
+@dataclass(frozen=True)
+class ListView:
+    """What the list's address says: its sort, its filters and its page."""
+
+    sort: str
+    order: str
+    q: str
+    status: str | None
+    channel_id: int | None
+    page: int
+
+    def href(self, **changes: Any) -> str:
+        """The list's address with `changes` (a changed sort or filter starts at page 1)."""
+        values = {"sort": self.sort, "order": self.order, "q": self.q,
+                  "status": self.status or "", "channel": self.channel_id or "",
+                  "page": self.page} | changes
+        if values["page"] == 1:
+            values.pop("page")
+        return f"{BASE}?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _view(sort: str, order: str, q: str, status: str, channel: str, page: str) -> ListView:
+    """The list's address read leniently: what is not understood is left out, as a list
+    reached by an old or mistyped link should still show."""
     if sort not in service.SORTS:
         sort = "updated_at"
     if order not in ("asc", "desc"):
         order = FIRST_ORDER[sort]
+    channel_id = int(channel) if channel.isdigit() and 1 <= int(channel) <= MAX_ID else None
+    number = int(page) if page.isdigit() and 1 <= int(page) <= 100_000 else 1
+    return ListView(sort, order, q.strip()[:120], status if status in STATUSES else None,
+                    channel_id, number)
+
+
+def _columns(view: ListView) -> list[dict[str, Any]]:
+    out = []
+    for key in COLUMNS:
+        active = key == view.sort
+        next_order = ("desc" if view.order == "asc" else "asc") if active else FIRST_ORDER[key]
+        out.append({"key": key, "active": active, "order": view.order if active else None,
+                    "numeric": key in NUMERIC,
+                    "href": view.href(sort=key, order=next_order, page=1)})
+    return out
+
+
+def _pager(view: ListView, total: int | None) -> dict[str, Any]:
+    pages = max(1, -(-total // PAGE_SIZE)) if total is not None else None
+    first = (view.page - 1) * PAGE_SIZE + 1
+    return {
+        "page": view.page, "pages": pages, "total": total,
+        "first": first, "last": min(first + PAGE_SIZE - 1, total or 0),
+        "previous": view.href(page=view.page - 1) if view.page > 1 else None,
+        "next": view.href(page=view.page + 1) if pages and view.page < pages else None,
+        "start": view.href(page=1),
+    }
+
+
+@router.get("")
+def list_page(request: Request, db: DB, user: PageAdmin, sort: str = "updated_at",
+              order: str = "", q: str = "", status: str = "", channel: str = "",
+              page: str = ""):
+    view = _view(sort, order, q, status, channel, page)
+    settings = get_settings_row(db)
+    found = service.list_page(db, user, view.sort, view.order,
+                              service.Filters(view.q, view.status, view.channel_id),
+                              PAGE_SIZE, (view.page - 1) * PAGE_SIZE)
     rows = [{"m": row.m, "channel": row.channel_name, "stats": row.stats,
-             "actions": row.actions}
-            for row in service.list_messages(db, user, sort, order)]
-    return render(request, "admin/proactive_list.html", rows=rows,
-                  columns=_columns(sort, order), sort=sort, order=order)
+             "actions": row.actions, "updated": local_time(row.m.updated_at, settings.time_zone)}
+            for row in found.rows]
+    return render(request, "admin/proactive_list.html", rows=rows, view=view,
+                  columns=_columns(view), sort=view.sort, order=view.order,
+                  pager=_pager(view, found.total), republishable=found.republishable,
+                  channels=list_channels(db, user), statuses=STATUSES,
+                  zone=zone_of(settings.time_zone).key, filtered=bool(
+                      view.q or view.status or view.channel_id))
+
+
+@router.post("/publish-again")
+def publish_again(request: Request, db: DB, user: PageAdmin):
+    published = service.publish_again(db, user)
+    if not published:
+        return flash_to(request, _("No message was ready to publish again."), BASE)
+    return flash_to(request, ngettext(
+        "Published again: %(count)s message. Visitors who match can see it now.",
+        "Published again: %(count)s messages. Visitors who match can see them now.",
+        len(published)) % {"count": len(published)}, BASE)
 
 
 # -- the editor -----------------------------------------------------------------------------

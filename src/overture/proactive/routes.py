@@ -12,7 +12,7 @@ from overture.deps import DB, ApiAdmin
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid
-from overture.kit.ids import IdPath
+from overture.kit.ids import MAX_ID, IdPath
 from overture.kit.schemas import IsoDate
 from overture.proactive import service, stats
 from overture.proactive.models import ProactiveMessage
@@ -30,6 +30,8 @@ router = APIRouter(prefix="/api/v1/proactive-messages", tags=["proactive message
 
 Sort = Literal["name", "status", "channel", "sent", "opened", "replied", "updated_at"]
 Order = Literal["asc", "desc"]
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 
 def to_out(row: service.Listed) -> MessageOut:
@@ -50,9 +52,32 @@ def one_out(db: Session, m: ProactiveMessage) -> MessageOut:
 
 
 @router.get("", response_model=list[MessageOut])
-def list_messages(db: DB, user: ApiAdmin, sort: Sort = "updated_at", order: Order = "desc"):
-    """Every proactive message with its problems, actions and all-time totals, sorted."""
-    return [to_out(row) for row in service.list_messages(db, user, sort, order)]
+def list_messages(
+    response: Response, db: DB, user: ApiAdmin, sort: Sort = "updated_at", order: Order = "desc",
+    q: str = Query(default="", max_length=120,
+                   description="only messages whose name contains this, in any case"),
+    status: Literal["draft", "live", "paused", "error"] | None = Query(
+        default=None, description="only messages in this status"),
+    channel_id: int | None = Query(default=None, ge=1, le=MAX_ID,
+                                   description="only messages on this channel"),
+    limit: int | None = Query(default=None, ge=1, le=MAX_PAGE_SIZE,
+                              description="at most this many messages (all by default)"),
+    page: int | None = Query(default=None, ge=1, le=100_000,
+                             description=f"which page of `limit` messages ({PAGE_SIZE} when "
+                                         "`limit` is not given), from 1"),
+):
+    """Every proactive message with its problems, actions and all-time totals, sorted.
+
+    Narrowed by `q` (a part of the name, any case), `status` and `channel_id`; paged by `limit`
+    and `page` (without either, every message matching comes at once). The `X-Total-Count`
+    header says how many match in all (it is left out for a page past the end)."""
+    per_page = limit if limit is not None else (PAGE_SIZE if page is not None else None)
+    found = service.list_page(
+        db, user, sort, order, service.Filters(q, status, channel_id), per_page,
+        ((page or 1) - 1) * (per_page or 0), offer=False)
+    if found.total is not None:
+        response.headers["X-Total-Count"] = str(found.total)
+    return [to_out(row) for row in found.rows]
 
 
 @router.post("", response_model=MessageOut, status_code=201)

@@ -398,36 +398,157 @@ class Listed:
     actions: list[str]
 
 
-def list_messages(db: Session, user: User, sort: str = "updated_at",
-                  order: str = "desc") -> list[Listed]:
-    """Every message, sorted by `sort` (a key of SORTS). A fixed number of statements however
-    many there are: the messages with their brand, channel and totals in one, then the
-    schedules their timing names in one more (when any does), and the bots their responses
-    name in two more (when any does)."""
-    require_role(user, "admin")
-    settings = get_settings_row(db)  # held: the session keeps only what someone holds
-    ensure_ready_made(db)
+@dataclass(frozen=True)
+class Filters:
+    """Which messages a list shows: a part of the name (any case), a status, a channel."""
+
+    q: str = ""
+    status: str | None = None
+    channel_id: int | None = None
+
+    def where(self) -> list[Any]:
+        out: list[Any] = []
+        if self.q.strip():
+            out.append(func.lower(ProactiveMessage.name).contains(self.q.strip().lower(),
+                                                                  autoescape=True))
+        if self.status is not None:
+            out.append(ProactiveMessage.status == self.status)
+        if self.channel_id is not None:
+            out.append(ProactiveMessage.channel_id == self.channel_id)
+        return out
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """One page of the list, and what the list offers about every message."""
+
+    rows: list[Listed]
+    # How many messages match the filters; None when the page asked for lies past the end.
+    total: int | None
+    # Every message in Contains errors whose problems are gone (A→Z): "Publish again".
+    republishable: list[ProactiveMessage]
+
+
+def _messages(db: Session, sort: str, order: str, filters: Filters, limit: int | None,
+              offset: int) -> list[Any]:
+    """The messages matching `filters`, sorted, with their brand, channel and totals, and how
+    many match in all (a window count, so the page and its total are one statement)."""
     key = SORTS[sort]
     direction = key.desc() if order == "desc" else key.asc()
     tiebreak = ProactiveMessage.id.desc() if order == "desc" else ProactiveMessage.id.asc()
-    q = (select(ProactiveMessage, _TOTALS.c.sent, _TOTALS.c.opened, _TOTALS.c.replied)
+    q = (select(ProactiveMessage, _TOTALS.c.sent, _TOTALS.c.opened, _TOTALS.c.replied,
+                func.count().over().label("total"))
          .outerjoin(ProactiveMessage.channel)
          .outerjoin(_TOTALS, _TOTALS.c.message_id == ProactiveMessage.id)
          .options(contains_eager(ProactiveMessage.channel), joinedload(ProactiveMessage.brand))
+         .where(*filters.where())
          .order_by(direction.nulls_last() if sort == "channel" else direction, tiebreak))
-    rows = db.execute(q).all()
-    named = {sid for m, *_counts in rows if (sid := _needed_schedule(m)) is not None}
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
+    return list(db.execute(q).all())
+
+
+def _in_error(db: Session, settings: AccountSettings, *,
+              for_update: bool = False) -> list[ProactiveMessage]:
+    """The messages in Contains errors, with their brand and channel, when they could be live
+    again: with messaging or the agent workspace off, none can."""
+    if not (settings.messaging_enabled and settings.agent_workspace_enabled):
+        return []
+    q = (select(ProactiveMessage).where(ProactiveMessage.status == "error")
+         .outerjoin(ProactiveMessage.channel)
+         .options(contains_eager(ProactiveMessage.channel), joinedload(ProactiveMessage.brand))
+         .order_by(func.lower(ProactiveMessage.name), ProactiveMessage.id))
+    if for_update:  # of the messages only: a channel may be missing (the outer join's side)
+        q = q.with_for_update(of=ProactiveMessage).execution_options(populate_existing=True)
+    return list(db.scalars(q).unique())
+
+
+def _dependencies(db: Session, messages: list[ProactiveMessage]
+                  ) -> tuple[set[int], dict[int, BotFacts]]:
+    """What the problems of these messages depend on beyond their brand and channel: which of
+    the schedules they name exist (one statement, when any names one), and the bots they name
+    (two more, when any does)."""
+    named = {sid for m in messages if (sid := _needed_schedule(m)) is not None}
     schedule_ids = (set(db.scalars(select(Schedule.id).where(Schedule.id.in_(named))))
                     if named else set())
-    bots = bot_facts(db, {bid for m, *_counts in rows if (bid := _needed_bot(m)) is not None})
+    bots = bot_facts(db, {bid for m in messages if (bid := _needed_bot(m)) is not None})
+    return schedule_ids, bots
+
+
+def _without_problems(messages: list[ProactiveMessage], settings: AccountSettings,
+                      schedule_ids: set[int], bots: dict[int, BotFacts]
+                      ) -> list[ProactiveMessage]:
+    return [m for m in messages if not _problems(m, settings, brand=m.brand, channel=m.channel,
+                                                 schedule_ids=schedule_ids, bots=bots)]
+
+
+def _listed(db: Session, rows: list[Any], settings: AccountSettings, schedule_ids: set[int],
+            bots: dict[int, BotFacts]) -> list[Listed]:
     out = []
-    for m, sent, opened, replied in rows:
+    for m, sent, opened, replied, _total in rows:
         found = _problems(m, settings, brand=m.brand, channel=m.channel,
                           schedule_ids=schedule_ids, bots=bots)
         out.append(Listed(m, m.channel.name if m.channel else None,
                           {"sent": sent or 0, "opened": opened or 0, "replied": replied or 0},
                           found, actions(db, m, found)))
     return out
+
+
+def list_messages(db: Session, user: User, sort: str = "updated_at", order: str = "desc",
+                  filters: Filters | None = None, limit: int | None = None,
+                  offset: int = 0) -> list[Listed]:
+    """The messages matching `filters` (every one by default), sorted by `sort` (a key of
+    SORTS), `limit` of them from `offset` (all by default). A fixed number of statements
+    however many there are: the messages with their brand, channel and totals in one, then
+    the schedules their timing names in one more (when any does), and the bots their
+    responses name in two more (when any does)."""
+    return list_page(db, user, sort, order, filters, limit, offset, offer=False).rows
+
+
+def list_page(db: Session, user: User, sort: str = "updated_at", order: str = "desc",
+              filters: Filters | None = None, limit: int | None = None, offset: int = 0, *,
+              offer: bool = True) -> MessagePage:
+    """`list_messages`, with how many match in all, and (with `offer`) the messages that
+    could be published again — one statement more, whatever their number."""
+    require_role(user, "admin")
+    settings = get_settings_row(db)  # held: the session keeps only what someone holds
+    ensure_ready_made(db)
+    rows = _messages(db, sort, order, filters or Filters(), limit, offset)
+    waiting = _in_error(db, settings) if offer else []
+    schedule_ids, bots = _dependencies(db, [row[0] for row in rows] + waiting)
+    total = rows[0].total if rows else (0 if offset == 0 else None)
+    return MessagePage(_listed(db, rows, settings, schedule_ids, bots), total,
+                       _without_problems(waiting, settings, schedule_ids, bots))
+
+
+def ready_to_publish_again(db: Session, *, for_update: bool = False) -> list[ProactiveMessage]:
+    """The messages in Contains errors whose problems are gone, A→Z."""
+    settings = get_settings_row(db)
+    waiting = _in_error(db, settings, for_update=for_update)
+    return _without_problems(waiting, settings, *_dependencies(db, waiting))
+
+
+def publish_again(db: Session, user: User) -> list[ProactiveMessage]:
+    """Publish, in one go, every message in Contains errors whose problems are gone (after
+    messaging or the agent workspace is switched back on, say). Those still with problems
+    stay as they are. A fixed number of statements, whatever their number."""
+    require_role(user, "admin")
+    ready = ready_to_publish_again(db, for_update=True)
+    now = utcnow()
+    for m in ready:
+        m.status = "live"
+        m.updated_at = now
+        m.published_at = now
+    db.flush()
+    events.changed(db, *{m.channel_id for m in ready})
+    return ready
+
+
+def live_messages(db: Session) -> list[ProactiveMessage]:
+    """The live messages, A→Z: those that switching messaging or the agent workspace off
+    would stop."""
+    return list(db.scalars(select(ProactiveMessage).where(ProactiveMessage.status == "live")
+                           .order_by(func.lower(ProactiveMessage.name), ProactiveMessage.id)))
 
 
 def describe(db: Session, m: ProactiveMessage) -> Listed:

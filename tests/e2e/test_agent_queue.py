@@ -42,6 +42,7 @@ WORDS = {
         "status": "Status", "tags": "Tags", "save_tags": "Save tags",
         "space": "“vip customer” has a space: one word per tag: use - or _",
         "not_saved": "Not saved", "server_tag": "must be one word of letters, digits, _, - or :",
+        "more": "Show more", "count_60": "60 solved tickets",
     },
     "pt_BR": {
         "live": "Atualizações em tempo real", "unread": "Não lido", "visitor": "Visitante {ref}",
@@ -59,6 +60,7 @@ WORDS = {
         "space": "“vip customer” tem um espaço: uma palavra por tag: use - ou _",
         "not_saved": "Não salvo",
         "server_tag": "deve ser uma única palavra de letras, dígitos, _, - ou :",
+        "more": "Mostrar mais", "count_60": "60 tickets resolvidos",
     },
 }
 
@@ -275,6 +277,26 @@ def test_search_by_name_and_by_tag(page: Page, site: DemoSite, three, locale):
     expect(names(page)).to_have_text(["Ana Costa"])
     tab(page, w, "open").click()
     expect(names(page)).to_have_count(2)
+
+
+@LOCALES
+def test_solved_grows_a_page_at_a_time(app, page: Page, site: DemoSite, locale):
+    from tests import rows
+
+    w = WORDS[locale]
+    ids = rows.tickets(app.state.db.unit_of_work, 60, status=lambda i: "solved")
+    agent_in(page, site.base, locale)
+    tab(page, w, "solved").click()
+    listed = page.locator("#aw-queue-list a")
+    expect(listed).to_have_count(50)
+    expect(page.locator("#aw-queue-count")).to_have_text(w["count_60"])
+    expect(tab(page, w, "solved").locator(".aw-view-count")).to_have_text("60")
+    more = page.get_by_role("button", name=w["more"])
+    more.click()
+    expect(listed).to_have_count(60)
+    expect(more).to_be_hidden()
+    expect(listed.nth(50)).to_be_focused()  # where the new page starts
+    expect(listed.last).to_have_attribute("data-ticket", str(ids[0]))  # the oldest, last
 
 
 # -- the ticket -----------------------------------------------------------------------------

@@ -186,7 +186,7 @@
   var queue = { list: $("aw-queue-list"), tickets: [], loading: false, again: false,
                 timer: null, ws: null, attempt: 0, retry: null,
                 view: VIEWS.indexOf(storedView) >= 0 ? storedView : "open", q: "",
-                wanted: SOLVED_PAGE, counts: null, searchTimer: null };
+                wanted: SOLVED_PAGE, counts: null, searchTimer: null, focusRow: null };
 
   function queueQuery() {
     return "view=" + queue.view + (queue.q ? "&q=" + encodeURIComponent(queue.q) : "");
@@ -326,6 +326,11 @@
       var again = queue.list.querySelector('[data-ticket="' + focused + '"]');
       if (again) again.focus();
     }
+    if (queue.focusRow !== null) {
+      var next = queue.list.querySelectorAll("[data-ticket]")[queue.focusRow];
+      queue.focusRow = null;
+      if (next) next.focus();
+    }
     renderTabs();
     // The unsolved views are listed whole; Solved says how many there are in all.
     var total = more && queue.counts && typeof queue.counts[queue.view] === "number"
@@ -369,8 +374,10 @@
     chooseView(VIEWS[to], true);
   });
 
+  // Show more: the next page, and the focus on its first row (the button may go away).
   $("aw-queue-more").addEventListener("click", function () {
     queue.wanted += SOLVED_PAGE;
+    queue.focusRow = queue.tickets.length;
     loadQueue();
   });
 

@@ -44,7 +44,13 @@ def test_agents_get_the_workspace(client, agent):
     assert config["me"] == {"id": agent.id, "name": "Agent", "is_admin": False}
     assert config["csrf"] and config["csrf"] in page  # the same token as the page's forms
     assert config["strings"]["unassigned"] == "Unassigned"
-    assert config["strings"]["visitor"] == "Visitor"
+    assert config["strings"]["visitor_ref"] == "Visitor {ref}"
+    # The queue's search and views.
+    assert '<label for="aw-q">Search the queue</label>' in page and 'role="search"' in page
+    tabs = re.findall(r'role="tab" id="aw-view-(\w+)".*?class="aw-view-label">([^<]*)<', page,
+                      re.S)
+    assert tabs == [("mine", "Mine"), ("unassigned", "Unassigned"), ("open", "All open"),
+                    ("solved", "Solved")]
 
 
 def test_admins_get_the_workspace_with_a_picker_and_a_way_back(client, admin):
@@ -93,4 +99,4 @@ def test_the_page_speaks_portuguese(client, agent):
     strings = _config(page)["strings"]
     assert strings["unassigned"] == "Não atribuído"
     assert strings["author_sender"] == "Mensagem proativa"
-    assert "{n}" in strings["queue_other"]  # slots survive translation
+    assert "{n}" in strings["count_open_other"]  # slots survive translation

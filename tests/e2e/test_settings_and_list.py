@@ -19,6 +19,7 @@ from overture.accounts.service import get_settings_row
 from overture.channels.models import Channel
 from overture.demo.service import DEMO_CHANNEL_KEY
 from overture.proactive.models import ProactiveMessage
+from tests.e2e.axe import assert_accessible
 
 LIST = "/admin/proactive-messages"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -56,6 +57,12 @@ WORDS = {
         "name": "Nome",
     },
 }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    # axe-core is injected as a script: the pages' policy would refuse it.
+    return {**browser_context_args, "bypass_csp": True}
 
 
 def choose_language(page: Page, locale: str) -> None:
@@ -117,6 +124,7 @@ def test_turning_messaging_off_names_what_stops_and_publish_again_brings_it_back
     named = page.locator("ul.stopped-names li")
     expect(named).to_have_text(sorted(live, key=str.lower))
     expect(named.filter(has_text="Half done")).to_have_count(0)
+    assert_accessible(page, f"the confirmation of switching messaging off ({locale})")
     page.goto(f"{live_server}{LIST}")
     expect(row(page, "Welcome back").locator(".badge")).to_have_text(words["live"])
 
@@ -140,6 +148,7 @@ def test_turning_messaging_off_names_what_stops_and_publish_again_brings_it_back
     offer = page.locator("section.republish")
     expect(offer.get_by_role("heading")).to_have_text(words["offer"])
     expect(offer.get_by_role("link", name='Fish & "Chips" <b>')).to_be_visible()
+    assert_accessible(page, f"the list offering to publish again ({locale})")
     offer.get_by_role("button", name=words["publish_again"]).click()
     expect(page.locator(".flash")).to_contain_text(words["published"])
     expect(page.locator("section.republish")).to_have_count(0)
@@ -176,6 +185,7 @@ def test_the_list_searches_filters_and_goes_from_page_to_page(admin_page: Page,
     expect(page.locator(".pager")).to_contain_text(words["page_2"])
     expect(page.locator(".list-count")).to_have_text(words["count_2"])
     expect(names(page)).to_have_text([f"Offer {i:03}" for i in range(101, 120, 2)])
+    assert_accessible(page, f"the list filtered, on its second page ({locale})")
     page.get_by_role("link", name=words["previous"], exact=True).click()
     expect(names(page).first).to_have_text("Offer 001")
 

@@ -5,10 +5,12 @@ an agent is kept out of the admin pages with a page that says so."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
+from overture.kit.clock import clock
 from tests.conftest import PASSWORD, csrf_from, login
 
 XSS = "<script>alert(1)</script>"
@@ -97,7 +99,8 @@ def test_a_refused_edit_names_the_field_and_changes_nothing(
     assert r.status_code == status
     assert words in r.text
     if label:
-        assert f'<li data-path="{next(iter(fields))}"><strong>{label}</strong>' in r.text
+        assert re.search(rf'<li data-path="{next(iter(fields))}"[^>]*><strong>{label}</strong>',
+                         r.text)
     assert f'name="email" value="{data["email"]}"' in r.text  # shown again as typed
     assert user(client, admin, agent.id) == before
 
@@ -219,7 +222,7 @@ def test_a_password_too_short_is_refused_and_changes_nothing(app, browser, agent
     r = browser.post(f"/admin/users/{agent.id}/password",
                      data={"csrf_token": token_of(browser), "password": "short"})
     assert r.status_code == 422
-    assert '<li data-path="password"><strong>Password</strong>' in r.text
+    assert re.search(r'<li data-path="password"[^>]*><strong>Password</strong>', r.text)
     assert "at least 10 characters" in r.text
     assert agents_browser.get("/api/v1/me").status_code == 200
     assert can_sign_in(app, agent.email, PASSWORD)
@@ -265,7 +268,8 @@ def test_each_user_makes_sees_and_revokes_their_own_tokens(app, client, admin, a
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
                       ).json()["email"] == person.email
     row = own.get("/account").text.split("<td>Reports", 1)[1].split("</tr>", 1)[0]
-    assert "never" not in row and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", row)
+    assert "never" not in row and re.search(r"\d+ \w+ \d{4}, \d\d:\d\d <span class=\"tz\">UTC",
+                                            row)
     assert "data-confirm=" in row and "Revoke token Reports" in row
 
     made = next(t for t in client.get("/api/v1/me/tokens", headers=person.headers).json()
@@ -276,6 +280,22 @@ def test_each_user_makes_sees_and_revokes_their_own_tokens(app, client, admin, a
     assert "is revoked" in own.get("/account").text
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
                       ).status_code == 401
+
+
+def test_token_times_are_in_the_accounts_time_zone(app, client, admin, agent):
+    client.patch("/api/v1/settings", json={"time_zone": "America/Sao_Paulo"},
+                 headers=admin.headers)
+    clock.freeze(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    own = signed_in(app, agent.email)
+    made = client.post("/api/v1/me/tokens", json={"name": "Reports"}, headers=agent.headers)
+    clock.freeze(datetime(2026, 3, 3, 1, 30, tzinfo=UTC))
+    client.get("/api/v1/me", headers={"Authorization": f"Bearer {made.json()['token']}"})
+    row = own.get("/account").text.split("<td>Reports", 1)[1].split("</tr>", 1)[0]
+    created, used = re.findall(r'<time datetime="([^"]+)" title="America/Sao_Paulo">'
+                               r'([^<]+)<span class="tz">([^<]+)</span>', row)
+    assert created[1:] == ("2 Mar 2026, 12:00 ", "UTC-3")
+    assert used[1:] == ("2 Mar 2026, 22:30 ", "UTC-3")  # the evening before, in São Paulo
+    assert used[0].startswith("2026-03-03T01:30")
 
 
 def test_no_one_revokes_another_users_token_from_their_page(app, client, admin, agent):

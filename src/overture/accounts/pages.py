@@ -367,11 +367,13 @@ def sign_out_user(user_id: IdPath, request: Request, db: DB, user: PageAdmin,
 def _account_page(request: Request, db: Session, user: User, *, status_code: int = 200,
                   errors: list[dict[str, str]] | None = None, new_token: str | None = None):
     lifetime = request.app.state.settings.session_lifetime
+    zone = service.get_settings_row(db).time_zone
     return render(request, "account.html", status_code=status_code,
                   sessions=sessions.list_for(db, user, lifetime),
                   current_session=getattr(request.state, "session_id", None),
                   tokens=service.list_tokens(db, user), errors=errors or [],
-                  new_token=new_token)
+                  new_token=new_token,
+                  when=lambda moment: service.local_time(moment, zone))  # the account's zone
 
 
 @account.get("")
@@ -410,7 +412,6 @@ def create_token(request: Request, db: DB, user: PageUser, form: PostedForm):
     response = _account_page(request, db, user, new_token=secret)
     response.headers["Cache-Control"] = "no-store"  # shown once: never from a cache
     return response
-
 
 
 @account.post("/tokens/{token_id}/revoke")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
 
 from overture.accounts.models import AccountSettings, User
 from overture.accounts.service import get_settings_row, require_role
@@ -448,6 +448,12 @@ def _messages(db: Session, sort: str, order: str, filters: Filters, limit: int |
     return list(db.execute(q).all())
 
 
+# What `_problems` reads of a message (and the list's offer shows: its id and name).
+_PROBLEM_FIELDS = (ProactiveMessage.name, ProactiveMessage.status, ProactiveMessage.brand_id,
+                   ProactiveMessage.channel_id, ProactiveMessage.message,
+                   ProactiveMessage.response, ProactiveMessage.timing)
+
+
 def _in_error(db: Session, settings: AccountSettings, *,
               for_update: bool = False) -> list[ProactiveMessage]:
     """The messages in Contains errors, with their brand and channel, when they could be live
@@ -456,7 +462,11 @@ def _in_error(db: Session, settings: AccountSettings, *,
         return []
     q = (select(ProactiveMessage).where(ProactiveMessage.status == "error")
          .outerjoin(ProactiveMessage.channel)
-         .options(contains_eager(ProactiveMessage.channel), joinedload(ProactiveMessage.brand))
+         .options(contains_eager(ProactiveMessage.channel).load_only(
+                      Channel.name, Channel.brand_id, Channel.kind, Channel.bot_id,
+                      raiseload=True),
+                  joinedload(ProactiveMessage.brand).load_only(Brand.id, raiseload=True),
+                  load_only(*_PROBLEM_FIELDS, raiseload=True))
          .order_by(func.lower(ProactiveMessage.name), ProactiveMessage.id))
     if for_update:  # of the messages only: a channel may be missing (the outer join's side)
         q = q.with_for_update(of=ProactiveMessage).execution_options(populate_existing=True)

@@ -438,7 +438,7 @@ def list_tickets(db: Session, user: User, *, tag: str | None = None, status: str
     if after is not None:
         q_ = q_.where(or_(Conversation.last_activity < after.at,
                           and_(Conversation.last_activity == after.at, Ticket.id < after.id)))
-    rows = db.execute(q_).unique().all()
+    rows = db.execute(q_).all()
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1][0] if more else None
@@ -450,7 +450,7 @@ def list_tickets(db: Session, user: User, *, tag: str | None = None, status: str
 def ticket_counts(db: Session, user: User, *, q: str | None = None) -> TicketCounts:
     """How many tickets each view holds, matching the search `q`: one statement."""
     require_role(user, "admin", "agent")
-    stmt = select(*(func.count(case((where(user), 1))).label(name)
+    stmt = select(*(func.count(case((where(user), Ticket.id))).label(name)
                     for name, where in VIEWS.items())).select_from(Ticket)
     if q and q.strip():
         stmt = (stmt.join(Conversation, Conversation.id == Ticket.conversation_id)

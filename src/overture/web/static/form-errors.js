@@ -1,9 +1,9 @@
 /* Overture — a refused form marks its fields.
  *
  * The page lists the errors above the form (templates/admin/_errors.html: one <li> per error,
- * with the field's path and, for a row of a table or a line of a textarea, its number). This
- * marks each field of the form that follows the list: aria-invalid="true", the message beside
- * the field (aria-describedby), and focus on the first one. A path that names no input (a rule
+ * "Label: message", with the field's path and, for a row of a table or a line of a textarea,
+ * its number). This marks each field of the form that follows the list: aria-invalid="true",
+ * the message beside the field (aria-describedby), and focus on the first one. A path that names no input (a rule
  * about the whole form) stays in the list only.
  */
 (function () {
@@ -72,6 +72,14 @@
     else el.insertAdjacentElement("afterend", note);
   }
 
+  /* An item says "<strong>Label</strong>: message"; beside the field, the message alone. */
+  function message(item) {
+    var copy = item.cloneNode(true);
+    var label = copy.querySelector("strong");
+    if (label) label.remove();
+    return copy.textContent.replace(/^\s*:\s*/, "").trim();
+  }
+
   function mark() {
     var marked = [];
     document.querySelectorAll("[data-form-errors]").forEach(function (box, b) {
@@ -81,12 +89,11 @@
       box.querySelectorAll("li[data-path]").forEach(function (item, i) {
         var fields = fieldsFor(form, item.getAttribute("data-path"), item.getAttribute("data-row"));
         if (!fields.length) return;
-        var msg = item.querySelector(".msg");
         var id = "field-error-" + b + "-" + i;
         var note = document.createElement("p");
         note.className = "field-error";
         note.id = id;
-        note.textContent = msg ? msg.textContent : item.textContent;
+        note.textContent = message(item);
         fields.forEach(function (el) {
           el.setAttribute("aria-invalid", "true");
           describe(el, id);

@@ -232,7 +232,7 @@ def _script_words(html: str) -> list[str]:
 def _in_language(html: str, locale: str) -> bool:
     """The page says which language it is in, and the language menu shows it as chosen."""
     return (f'<html lang="{locale.replace("_", "-")}">' in html
-            and re.search(rf'<option value="{locale}"\s+selected\s*>', html) is not None)
+            and re.search(rf'<option value="{locale}"[^>]*\sselected[\s>]', html) is not None)
 
 
 def _assert_list_page_in_portuguese(html: str) -> None:

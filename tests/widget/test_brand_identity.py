@@ -165,11 +165,21 @@ def test_the_admin_pages_show_which_secret_applies(client, admin, site):
     assert login(client, admin.email).status_code == 303
     brand, channel = site["brand"], site["channel"]
     page = client.get(f"/admin/brands/{brand['id']}").text
-    assert brand["identity_secret"] in page and "Rotate secret" in page
+    # Each secret stays out of its page until Reveal asks for it.
+    assert brand["identity_secret"] not in page and "Rotate secret" in page
     csrf = csrf_from(page)
+
+    def revealed(path: str) -> str:
+        r = client.post(f"{path}/secret", data={"csrf_token": csrf},
+                        headers={"Accept": "application/json"})
+        assert r.status_code == 200 and r.headers["cache-control"].startswith("no-store")
+        return r.json()["secret"]
+
+    assert revealed(f"/admin/brands/{brand['id']}") == brand["identity_secret"]
     # The channel form's checkbox, ticked and saved.
     page = client.get(f"/admin/channels/{channel['id']}").text
-    assert 'name="identity_shared_with_brand"' in page and channel["jwt_secret"] in page
+    assert 'name="identity_shared_with_brand"' in page and channel["jwt_secret"] not in page
+    assert revealed(f"/admin/channels/{channel['id']}") == channel["jwt_secret"]
     r = client.post(f"/admin/channels/{channel['id']}", follow_redirects=False, data={
         "csrf_token": csrf, "brand_id": str(brand["id"]), "name": channel["name"],
         "kind": "web_widget", "allowed_origins": ORIGIN, "color": "#1f73b7",
@@ -185,8 +195,7 @@ def test_the_admin_pages_show_which_secret_applies(client, admin, site):
     r = client.post(f"/admin/brands/{brand['id']}/rotate-secret", data={"csrf_token": csrf},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/admin/brands/{brand['id']}"
-    page = client.get(f"/admin/brands/{brand['id']}").text
-    assert brand["identity_secret"] not in page
+    assert revealed(f"/admin/brands/{brand['id']}") not in (brand["identity_secret"], "")
     # Unticked: the channel's own secret again.
     r = client.post(f"/admin/channels/{channel['id']}", follow_redirects=False, data={
         "csrf_token": csrf, "brand_id": str(brand["id"]), "name": channel["name"],

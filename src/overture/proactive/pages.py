@@ -36,7 +36,7 @@ from overture.proactive.rules import FIELDS, LIMITS
 from overture.proactive.schemas import MessageIn, MessagePatch
 from overture.schedules.service import list_schedules
 from overture.web.forms import PostedForm, attempt
-from overture.web.templating import ask_before_delete, flash_to, render
+from overture.web.templating import ask_before_delete, flash_to, refusal_to, render
 
 BASE = "/admin/proactive-messages"
 
@@ -314,8 +314,9 @@ def confirm_delete(message_id: IdPath, request: Request, db: DB, user: PageAdmin
 def delete_message(message_id: IdPath, request: Request, db: DB, user: PageAdmin):
     m = service.access_message(db, user, message_id, for_update=True)
     outcome = attempt(db, lambda: service.delete_message(db, m))
-    done = outcome.error.message if outcome.error else _("Proactive message deleted.")
-    return flash_to(request, done, BASE)
+    if outcome.error:
+        return refusal_to(request, outcome.error.message, BASE)
+    return flash_to(request, _("Proactive message deleted."), BASE)
 
 
 # -- lifecycle actions ----------------------------------------------------------------------
@@ -353,7 +354,7 @@ def run_action(message_id: IdPath, action: str, request: Request, db: DB, user: 
         to = editor if outcome.error.code == "has_problems" else back
         if to == editor:
             return _refused_to_editor(request, m, _refused(action, outcome.error))
-        return flash_to(request, _refused(action, outcome.error), to)
+        return refusal_to(request, _refused(action, outcome.error), to)
     if action == "clone" and outcome.value is not None:
         return flash_to(request, _done(action), f"{BASE}/{outcome.value.id}")
     return flash_to(request, _done(action), back)

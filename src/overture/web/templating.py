@@ -23,7 +23,9 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
+    npgettext=i18n.npgettext)
 
 
 def _tojson_attr(value: Any) -> Markup:
@@ -59,6 +61,7 @@ def render(request: Request, name: str, status_code: int = 200, *, new_session: 
     context["locales"] = i18n.LOCALE_NAMES
     flash = request.session.pop("flash", None)
     context.setdefault("flash", flash)
+    context.setdefault("flash_error", request.session.pop("flash_error", None))
     html = env.get_template(name).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
@@ -71,6 +74,13 @@ def flash_to(request: Request, message: str, url: str) -> RedirectResponse:
     """After a form's write: say what happened on the next page, and go there (303, so a
     reload does not post again)."""
     flash(request, message)
+    return RedirectResponse(url, status_code=303)
+
+
+def refusal_to(request: Request, message: str, url: str) -> RedirectResponse:
+    """After a refused action: say why on the next page, as an error (never in the banner
+    that says something was done), and go there."""
+    request.session["flash_error"] = message
     return RedirectResponse(url, status_code=303)
 
 

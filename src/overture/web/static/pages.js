@@ -17,22 +17,4 @@
       field.form.submit();
     }
   });
-
-  // <button class="add-row" data-template="…" data-target="…">: one more row of a table form.
-  // Optional: without JavaScript the spare rows already on the page are enough.
-  function addRows() {
-    document.querySelectorAll("button.add-row").forEach(function (button) {
-      var template = document.getElementById(button.dataset.template);
-      var target = document.getElementById(button.dataset.target);
-      if (!template || !target) return;
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        target.appendChild(template.content.cloneNode(true));
-        var inputs = target.lastElementChild.querySelectorAll("input, select");
-        if (inputs.length) inputs[0].focus();
-      });
-    });
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", addRows);
-  else addRows();
 })();

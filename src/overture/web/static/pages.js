@@ -10,10 +10,14 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 
-  // <select data-submit-on-change>: choosing is sending (the language menu).
+  // <select data-submit-on-change>: choosing is sending (the language menu), back to the
+  // same place on the page (the agent's open ticket is in the address's #fragment, which
+  // the server never sees).
   document.addEventListener("change", function (event) {
     var field = event.target;
     if (field.hasAttribute && field.hasAttribute("data-submit-on-change") && field.form) {
+      var next = field.form.elements.namedItem("next");
+      if (next && location.hash && next.value.indexOf("#") < 0) next.value += location.hash;
       field.form.submit();
     }
   });

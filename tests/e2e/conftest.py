@@ -6,7 +6,7 @@ Playwright never downloads a browser here: it launches Debian's /usr/bin/chromiu
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from overture.demo.service import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, create_demo
 
@@ -43,6 +43,15 @@ def sign_in(page, base_url: str, email: str = DEMO_ADMIN_EMAIL,
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def choose_language(page: Page, locale: str) -> None:
+    """The admin's language, chosen with the select of the top bar."""
+    if locale == "en":
+        return
+    with page.expect_navigation():
+        page.locator("#locale-select").select_option(locale)
+    expect(page.locator("html")).to_have_attribute("lang", locale.replace("_", "-"))
 
 
 @pytest.fixture

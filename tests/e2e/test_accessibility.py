@@ -34,7 +34,7 @@ from overture.demo.service import (
 from overture.proactive.models import ProactiveMessage
 from overture.schedules.models import Schedule
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import choose_language, sign_in
 from tests.e2e.widget_helpers import bubble, launcher, messenger, new_page
 from tests.widget.helpers import Browser as WidgetClient
 from tests.widget.helpers import new_id
@@ -72,15 +72,6 @@ def ids(app, demo) -> Ids:
             answer=db.scalar(select(BotAnswer.id).where(BotAnswer.name == "App help")),
             user=db.scalar(select(User.id).where(User.email == DEMO_AGENT_EMAIL)),
         )
-
-
-def choose_language(page: Page, locale: str) -> None:
-    """The admin's language, chosen with the select of the top bar."""
-    if locale == "en":
-        return
-    with page.expect_navigation():
-        page.locator("#locale-select").select_option(locale)
-    expect(page.locator("html")).to_have_attribute("lang", locale.replace("_", "-"))
 
 
 # What each page shows once its script has drawn it.

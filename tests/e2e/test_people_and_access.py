@@ -20,7 +20,7 @@ from overture.demo.service import (
     DEMO_CHANNEL_KEY,
 )
 from overture.schedules.models import Schedule
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import choose_language, sign_in
 
 NEW_PASSWORD = "a new long passphrase"
 
@@ -59,15 +59,6 @@ WORDS = {
               "overlaps": "sobrepõe-se a Segunda-feira 09:00–12:00", "monday": "Segunda-feira"},
 }
 LOCALES = list(WORDS)
-
-
-def choose_language(page: Page, locale: str) -> None:
-    """The admin's language, chosen with the select of the top bar."""
-    if locale == "en":
-        return
-    with page.expect_navigation():
-        page.locator("#locale-select").select_option(locale)
-    expect(page.locator("html")).to_have_attribute("lang", locale.replace("_", "-"))
 
 
 def agent_browser(browser: Browser, live_server: str) -> tuple[BrowserContext, Page]:

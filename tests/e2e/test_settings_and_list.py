@@ -20,6 +20,7 @@ from overture.channels.models import Channel
 from overture.demo.service import DEMO_CHANNEL_KEY
 from overture.proactive.models import ProactiveMessage
 from tests.e2e.axe import assert_accessible
+from tests.e2e.conftest import choose_language
 
 LIST = "/admin/proactive-messages"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -63,15 +64,6 @@ WORDS = {
 def browser_context_args(browser_context_args):
     # axe-core is injected as a script: the pages' policy would refuse it.
     return {**browser_context_args, "bypass_csp": True}
-
-
-def choose_language(page: Page, locale: str) -> None:
-    """The admin's language, chosen with the select of the top bar."""
-    if locale == "en":
-        return
-    with page.expect_navigation():
-        page.locator("#locale-select").select_option(locale)
-    expect(page.locator("html")).to_have_attribute("lang", locale.replace("_", "-"))
 
 
 def add_messages(app, specs: list[tuple[str, str]]) -> None:

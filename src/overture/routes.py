@@ -19,6 +19,7 @@ from overture.demo import pages as demo_pages
 from overture.deps import check_csrf
 from overture.health import routes as health
 from overture.proactive import pages as proactive_pages
+from overture.proactive import report_pages as proactive_report_pages
 from overture.proactive import routes as proactive_api
 from overture.schedules import pages as schedule_pages
 from overture.schedules import routes as schedule_api
@@ -35,7 +36,7 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(api.router, dependencies=[Depends(check_csrf)])
     for module in (health, widget_api, widget_bots, widget_sockets, agent_sockets,
                    account_pages, brand_pages, channel_pages, schedule_pages, bot_pages,
-                   proactive_pages, agent_pages, widget_assets):
+                   proactive_report_pages, proactive_pages, agent_pages, widget_assets):
         app.include_router(module.router)
     if app.state.settings.environment != "production":
         # The demo site prints the demo admin's password: never on a production server.

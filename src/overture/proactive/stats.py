@@ -167,10 +167,25 @@ def series(db: Session, m: ProactiveMessage, first: date, last: date) -> StatsOu
     return StatsOut(message_id=m.id, totals=totals(db, m.id), days=days)
 
 
-def to_csv(out: StatsOut) -> str:
+# A cell a spreadsheet would read as a formula: written with a leading apostrophe, as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """`value` as a CSV cell that no spreadsheet runs (CSV injection): text starting with
+    = + - @, a tab or a carriage return gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(out: StatsOut, name: str | None = None) -> str:
+    """One day a row; with `name`, a first column names the message (neutralised, quoted)."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["day", *COUNTS])
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    head = ["message"] if name is not None else []
+    writer.writerow([*head, "day", *COUNTS])
+    first = [safe_cell(name)] if name is not None else []
     for d in out.days:
-        writer.writerow([d.day.isoformat(), *(getattr(d, c) for c in COUNTS)])
+        writer.writerow([*first, d.day.isoformat(), *(getattr(d, c) for c in COUNTS)])
     return buf.getvalue()

@@ -1,0 +1,55 @@
+"""The message's report page: a chosen range's chart, totals, rates, funnel and tickets by
+tag, and the range's CSV (SPEC §6). Figures are the REST API's (`report.build`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from overture.deps import DB, PageAdmin, check_csrf, page_admin
+from overture.kit.clock import utcnow
+from overture.kit.ids import IdPath
+from overture.proactive import report, service, stats
+from overture.web.templating import render
+
+BASE = "/admin/proactive-messages"
+
+router = APIRouter(
+    prefix=BASE, include_in_schema=False,
+    dependencies=[Depends(check_csrf), Depends(page_admin)],
+)
+
+From = Annotated[str | None, Query(alias="from", max_length=40)]
+To = Annotated[str | None, Query(alias="to", max_length=40)]
+
+
+@router.get("/{message_id}/report")
+def message_report(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                   first: From = None, last: To = None):
+    m = service.access_message(db, user, message_id)
+    try:
+        start, end = report.parse_range(first, last, utcnow().date())
+    except report.BadRange as e:
+        return render(request, "admin/proactive_report.html", status_code=422, message=m,
+                      error=str(e), asked={"from": first or "", "to": last or ""}, report=None)
+    built = report.build(db, m, start, end)
+    return render(request, "admin/proactive_report.html", message=m, error=None, report=built,
+                  asked={"from": start.isoformat(), "to": end.isoformat()},
+                  csv_href=f"{BASE}/{m.id}/report.csv?from={start}&to={end}")
+
+
+@router.get("/{message_id}/report.csv")
+def message_report_csv(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                       first: From = None, last: To = None):
+    """The range's daily series as CSV, the message's name in the first column."""
+    m = service.access_message(db, user, message_id)
+    try:
+        start, end = report.parse_range(first, last, utcnow().date())
+    except report.BadRange as e:
+        return render(request, "admin/proactive_report.html", status_code=422, message=m,
+                      error=str(e), asked={"from": first or "", "to": last or ""}, report=None)
+    out = stats.series(db, m, start, end)
+    return Response(stats.to_csv(out, name=m.name), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="message-{m.id}-{start}-{end}.csv"'})

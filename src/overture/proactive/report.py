@@ -124,7 +124,7 @@ def _nice_top(peak: int) -> tuple[int, int]:
 def chart(out: StatsOut) -> Chart:
     days = out.days
     left, top, right, bottom = 48, 12, 12, 40
-    width = max(640, min(1400, left + right + len(days) * 12))
+    width = max(900, min(1400, left + right + len(days) * 12))
     height = 260
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([0, *(getattr(d, s) for d in days for s in SERIES)])

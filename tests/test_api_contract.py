@@ -213,7 +213,7 @@ BEYOND_SCHEMA_CODES = {
     "channel_kind",  # a proactive message on a channel that cannot carry one (social kinds)
     "other_brand",  # a channel's bot of another brand than the channel's
     "bad_cursor",  # a cursor this list did not give out
-    "bad_range",  # stats: `from` after `to`, or more than 367 days
+    "bad_range",  # stats: `from` after `to`, or more than two years
     "wrong_password",  # the current password is not right
 }
 BEYOND_SCHEMA_TYPES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
@@ -119,6 +119,13 @@ router.add_api_route("/{message_id}/clone", _action("clone"), methods=["POST"],
                      response_model=MessageOut, status_code=201)
 
 
+def _two_years_after(day: date) -> date:
+    """The same day two years later (1 March for 29 February)."""
+    if day.month == 2 and day.day == 29:
+        return date(day.year + 2, 3, 1)
+    return day.replace(year=day.year + 2)
+
+
 @router.get("/{message_id}/stats", response_model=StatsOut, responses={200: {"content": {
     "text/csv": {"schema": {"type": "string", "description": "the same series, one day a row"}},
 }}})
@@ -127,14 +134,15 @@ def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
                   last: IsoDate | None = Query(default=None, alias="to"),
                   format: Literal["json", "csv"] = "json"):
     """The daily series (distinct customers and raw counts), `from`–`to` inclusive (UTC days;
-    the last 30 days by default). `format=csv` downloads it."""
+    the last 30 days by default; at most two years, else 422 `bad_range`). `format=csv`
+    downloads it."""
     m = service.access_message(db, user, message_id)
     last = last or utcnow().date()
     first = first or last - timedelta(days=29)
     if first > last:
         raise Invalid("from", _("from must not be after to"), code="bad_range")
-    if (last - first).days > 366:
-        raise Invalid("from", _("at most 367 days at a time"), code="bad_range")
+    if last > _two_years_after(first):
+        raise Invalid("from", _("at most two years at a time"), code="bad_range")
     out = stats.series(db, m, first, last)
     if format == "csv":
         return Response(stats.to_csv(out), media_type="text/csv; charset=utf-8", headers={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import jwt
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select, update
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from overture.brands.models import Brand
 from overture.channels.models import Channel
+from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid, Unauthorized
 from overture.kit.schemas import control_message, has_control_characters
@@ -159,18 +162,31 @@ def _repoint(db: Session, browser: Visitor, customer: Visitor) -> None:
 
 
 def _merge_reach(db: Session, reach, old: Visitor, new: Visitor) -> None:
-    """Keep one reach row per (message, customer): the earliest of the two."""
+    """Keep one reach row per (message, customer), with the earliest moments of the two.
+
+    Sent / Opened / Replied count customers (SPEC §6): a moment both rows have was counted
+    twice, once for each browser; it is taken back from the day of the later one."""
+    from overture.proactive import stats
+
     existing = {r.message_id: r for r in db.scalars(select(reach).where(
         reach.visitor_id == new.id))}
+    twice: list[tuple[int, datetime, str]] = []
     for row in list(db.scalars(select(reach).where(reach.visitor_id == old.id))):
         keep = existing.get(row.message_id)
         if keep is None:
             row.visitor_id = new.id
-        else:
-            keep.opened_at = keep.opened_at or row.opened_at
-            keep.replied_at = keep.replied_at or row.replied_at
-            db.delete(row)
+            continue
+        for kind in ("sent", "opened", "replied"):
+            ours, theirs = getattr(keep, f"{kind}_at"), getattr(row, f"{kind}_at")
+            if ours is not None and theirs is not None:
+                twice.append((row.message_id, max(ours, theirs), kind))
+            setattr(keep, f"{kind}_at", min((t for t in (ours, theirs) if t is not None),
+                                            default=None))
+        db.delete(row)
     db.flush()
+    for message_id, when, kind in twice:
+        hotsql.drive(db.connection(), stats._bump(
+            None, stats.session_shard(), message_id, when, {kind: -1}))
 
 
 def device_from_user_agent(ua: str) -> str:

@@ -54,11 +54,18 @@ FOR_EVENT = HotSQL(f"""
     WHERE v.anon_id = :anon_id
 """)
 
+# The page view and the delivery on screen at it: shown at it, or at an earlier page of the
+# visit and neither opened nor dismissed before it.
 FOR_REPLAY = HotSQL("""
     SELECT p.id, p.visitor_id, p.visit_id, p.url, p.title, p.device_type,
-           (SELECT d.id FROM deliveries d WHERE d.page_view_id = p.id),
-           (SELECT d.message_id FROM deliveries d WHERE d.page_view_id = p.id)
-    FROM page_views p WHERE p.id = :page_view_id
+           d.id, d.message_id, d.page_view_id
+    FROM page_views p LEFT JOIN deliveries d ON d.id = (
+        SELECT s.id FROM deliveries s
+        WHERE s.visitor_id = p.visitor_id AND s.visit_id = p.visit_id AND s.page_view_id <= p.id
+          AND (s.opened_at IS NULL OR s.opened_at >= p.at)
+          AND (s.dismissed_at IS NULL OR s.dismissed_at >= p.at)
+        ORDER BY s.id DESC LIMIT 1)
+    WHERE p.id = :page_view_id
 """)
 
 

@@ -177,12 +177,12 @@ def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
 def _replay(channel: ChannelState, loaded: Loaded, body: PageViewIn,
             page_view_id: int) -> Steps[DecisionOut]:
     """A retried page view: the same answer as the first time, and nothing written."""
-    (pv_id, pv_visitor, pv_visit, url, title, device_type, delivery_id,
-     message_id) = yield hotsql.row(FOR_REPLAY, page_view_id=page_view_id)
+    (pv_id, pv_visitor, pv_visit, url, title, device_type, delivery_id, message_id,
+     shown_at) = yield hotsql.row(FOR_REPLAY, page_view_id=page_view_id)
     if pv_visitor != loaded.customer_id:
         raise Unauthorized("this event id belongs to another visitor", code="bad_event")
     entry = next((e for e in channel.entries if e.id == message_id), None)
-    show = (_show(channel, entry, delivery_id, loaded.name, repeat=False,
+    show = (_show(channel, entry, delivery_id, loaded.name, repeat=shown_at != pv_id,
                   language=body.language or loaded.language) if entry else None)
     decision = engine.decide(channel.entries, engine.VisitorState(), _context(
         loaded, url=url, title=title, referrer=loaded.visit_referrer, language="",

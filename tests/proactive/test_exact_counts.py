@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from overture.kit.clock import clock, utcnow
+from tests.scaleout.test_two_process_chat import two_processes
+from tests.scaleout.test_two_processes import shared_site  # noqa: F401 - a fixture
 from tests.widget import conftest as widget
 from tests.widget.helpers import Browser, new_id
 
@@ -101,7 +106,8 @@ def send(v: Visitor, step: str, retried: bool) -> None:
             v.delivery_id = show["delivery_id"]
     elif step == "conversation":
         body = {"visitor_id": b.visitor_id, "delivery_id": v.delivery_id,
-                "client_id": new_id("c"), "name": "Ana Lima", "email": "ana@example.com"}
+                "client_id": new_id("c"), "name": "Ana Lima", "email": "ana@example.com",
+                "message": "Which plan fits a team of five?"}
         for attempt in range(1 + retried):
             r = b._post("conversations", body)
             assert r.status_code == (200 if attempt else 201), r.text
@@ -114,10 +120,10 @@ def send(v: Visitor, step: str, retried: bool) -> None:
             assert r.json()["duplicate"] is bool(attempt)
 
 
-def run_clients(app, key: str, visitors: list[list[Visitor]], half: int, day: date,
-                e: Expected, step_no: list[int]) -> None:
-    """Each client, in its own thread with its own HTTP client and address, plays the steps
-    of its visitors for `half` of the scripts; every tenth step is retried."""
+def run_clients(http_client: Callable[[int], Any], visitors: list[list[Visitor]], half: int,
+                day: date, e: Expected, step_no: list[int]) -> None:
+    """Each client, in its own thread with its own HTTP client (`http_client(n)`), plays the
+    steps of its visitors for `half` of the scripts; every tenth step is retried."""
     plan: list[list[tuple[Visitor, str, bool]]] = []
     for mine in visitors:
         steps = []
@@ -130,7 +136,7 @@ def run_clients(app, key: str, visitors: list[list[Visitor]], half: int, day: da
     errors: list[BaseException] = []
 
     def play(n: int, steps: list[tuple[Visitor, str, bool]]) -> None:
-        http = TestClient(app, base_url="http://testserver", client=(f"10.0.0.{n + 1}", 50000))
+        http = http_client(n)
         try:
             for v, step, retried in steps:
                 v.browser.client = http
@@ -164,9 +170,12 @@ def test_every_counter_is_exact_under_concurrent_clients_that_retry(
     visitors = [everyone[n::CLIENTS] for n in range(CLIENTS)]
     e, step_no = Expected(), [0]
 
-    run_clients(app, key, visitors, 0, DAY_1.date(), e, step_no)
+    def http_client(n: int) -> TestClient:  # a client of its own, from an address of its own
+        return TestClient(app, base_url="http://testserver", client=(f"10.0.0.{n + 1}", 50000))
+
+    run_clients(http_client, visitors, 0, DAY_1.date(), e, step_no)
     clock.freeze(DAY_2)
-    run_clients(app, key, visitors, 1, DAY_2.date(), e, step_no)
+    run_clients(http_client, visitors, 1, DAY_2.date(), e, step_no)
     assert step_no[0] == 2000
 
     totals = e.totals()
@@ -273,3 +282,34 @@ def test_stats_of_an_unknown_message_is_404(client, admin):
     for fmt in ("json", "csv"):
         r = client.get(f"{API}/987654/stats", headers=admin.headers, params={"format": fmt})
         assert r.status_code == 404, r.text
+
+
+@pytest.mark.scaleout
+def test_every_counter_is_exact_across_two_server_processes(shared_site):  # noqa: F811
+    """The same 2,000 events with their retries, sent by 8 clients to two `overture serve`
+    processes sharing PostgreSQL and Redis, half of the clients to each."""
+    site = shared_site
+    with two_processes(site, OVERTURE_WIDGET_REQUESTS_PER_IP_PER_MINUTE="100000") as servers:
+        key = site["key"]
+        everyone = [Visitor(Browser(None, key), SCRIPTS[i % len(SCRIPTS)]) for i in range(500)]
+        visitors = [everyone[n::CLIENTS] for n in range(CLIENTS)]
+        e, step_no = Expected(), [0]
+        today = datetime.now(UTC).date()
+
+        def http_client(n: int) -> httpx.Client:
+            return httpx.Client(base_url=servers[n % 2].url, timeout=30)
+
+        run_clients(http_client, visitors, 0, today, e, step_no)
+        run_clients(http_client, visitors, 1, today, e, step_no)
+        assert step_no[0] == 2000
+        r = httpx.get(f"{servers[0].url}{API}/{site['message_id']}/stats", timeout=30,
+                      headers={"Authorization": f"Bearer {site['token']}"},
+                      params={"from": (today - timedelta(days=1)).isoformat(),
+                              "to": (datetime.now(UTC).date() + timedelta(days=1)).isoformat()})
+        assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["totals"] == e.totals() == {
+        "sent": 500, "opened": 375, "replied": 250,
+        "showings": 750, "opens": 500, "dismissals": 375, "replies": 250}
+    for c in COUNTS:
+        assert sum(d[c] for d in out["days"]) == out["totals"][c]

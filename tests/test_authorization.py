@@ -247,6 +247,8 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("GET", "/admin/proactive-messages/{message_id}/delete"): admin_page(),
     ("GET", "/admin/proactive-messages/{message_id}/report"): admin_page(),
     ("GET", "/admin/proactive-messages/{message_id}/report.csv"): admin_page(),
+    ("GET", "/admin/proactive-messages/overview"): admin_page(),
+    ("GET", "/admin/proactive-messages/overview.csv"): admin_page(),
     ("POST", "/admin/proactive-messages/{message_id}/delete"): admin_page(303),
     ("POST", "/admin/proactive-messages/{message_id}/{action}"): admin_page(303),
     # -- sign-in, sign-out, language: for everyone

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.kit.clock import utcnow
 from overture.kit.ids import IdPath
-from overture.proactive import report, service, stats
+from overture.proactive import overview, report, service, stats
 from overture.web.templating import render
 
 BASE = "/admin/proactive-messages"
@@ -53,3 +53,41 @@ def message_report_csv(message_id: IdPath, request: Request, db: DB, user: PageA
     return Response(stats.to_csv(out, name=m.name), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f'attachment; filename="message-{m.id}-{start}-{end}.csv"'})
+
+
+def _overview_asked(first: str | None, last: str | None, sort: str, order: str):
+    return {"from": first or "", "to": last or "", "sort": sort, "order": order}
+
+
+@router.get("/overview")
+def messages_overview(request: Request, db: DB, user: PageAdmin, first: From = None,
+                      last: To = None, sort: Annotated[str, Query(max_length=20)] = "replied",
+                      order: Annotated[str, Query(max_length=4)] = ""):
+    """Every message's figures over a range, side by side, sortable by each column."""
+    try:
+        start, end = report.parse_range(first, last, utcnow().date())
+    except report.BadRange as e:
+        return render(request, "admin/proactive_overview.html", status_code=422,
+                      error=str(e), asked=_overview_asked(first, last, sort, order), ov=None)
+    ov = overview.build(db, user, start, end, sort, order)
+    asked = _overview_asked(start.isoformat(), end.isoformat(), ov.sort, ov.order)
+    return render(request, "admin/proactive_overview.html", error=None, ov=ov, asked=asked,
+                  csv_href=f"{BASE}/overview.csv?from={start}&to={end}"
+                           f"&sort={ov.sort}&order={ov.order}")
+
+
+@router.get("/overview.csv")
+def messages_overview_csv(request: Request, db: DB, user: PageAdmin, first: From = None,
+                          last: To = None,
+                          sort: Annotated[str, Query(max_length=20)] = "replied",
+                          order: Annotated[str, Query(max_length=4)] = ""):
+    """The overview's rows as CSV, in the page's order."""
+    try:
+        start, end = report.parse_range(first, last, utcnow().date())
+    except report.BadRange as e:
+        return render(request, "admin/proactive_overview.html", status_code=422,
+                      error=str(e), asked=_overview_asked(first, last, sort, order), ov=None)
+    ov = overview.build(db, user, start, end, sort, order)
+    return Response(overview.to_csv(ov), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="messages-{start}-{end}.csv"'})

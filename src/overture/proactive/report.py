@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
 from sqlalchemy import func, select
@@ -105,6 +106,7 @@ class Report:
     tickets: int
     tags: list[TagCount]
     chart: Chart
+    zone: str = "UTC"  # the account's time zone: the one the days are in
 
 
 def _nice_top(peak: int) -> tuple[int, int]:
@@ -152,9 +154,11 @@ def chart(out: StatsOut) -> Chart:
 
 def tickets_by_tag(db: Session, message_id: int, first: date,
                    last: date) -> tuple[int, list[TagCount]]:
-    """The tickets the message started in the range (UTC days), and how many carry each tag."""
-    start = _moment(first)
-    end = _moment(last + timedelta(days=1))
+    """The tickets the message started in the range (days in the account's zone), and how many
+    carry each tag."""
+    zone = ZoneInfo(stats.zone_name(db))
+    start = _moment(first, zone)
+    end = _moment(last + timedelta(days=1), zone)
     in_range = (Ticket.proactive_message_id == message_id, Ticket.created_at >= start,
                 Ticket.created_at < end)
     count = db.scalar(select(func.count()).select_from(Ticket).where(*in_range)) or 0
@@ -165,8 +169,9 @@ def tickets_by_tag(db: Session, message_id: int, first: date,
     return int(count), [TagCount(r.tag, int(r.n)) for r in rows]
 
 
-def _moment(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def _moment(day: date, zone: ZoneInfo) -> datetime:
+    """The day's first moment in `zone`, in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def build(db: Session, m: ProactiveMessage, first: date, last: date) -> Report:
@@ -178,4 +183,5 @@ def build(db: Session, m: ProactiveMessage, first: date, last: date) -> Report:
         "reply_of_sent": percent(totals["replied"], totals["sent"]),
     }
     count, tags = tickets_by_tag(db, m.id, first, last)
-    return Report(m, first, last, out, totals, rates, count, tags, chart(out))
+    return Report(m, first, last, out, totals, rates, count, tags, chart(out),
+                  zone=stats.zone_name(db))

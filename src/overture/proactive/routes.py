@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from overture.deps import DB, ApiAdmin
 from overture.i18n import gettext as _
-from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid
 from overture.kit.ids import MAX_ID, IdPath
 from overture.kit.schemas import IsoDate
@@ -133,11 +132,11 @@ def message_stats(message_id: IdPath, db: DB, user: ApiAdmin,
                   first: IsoDate | None = Query(default=None, alias="from"),
                   last: IsoDate | None = Query(default=None, alias="to"),
                   format: Literal["json", "csv"] = "json"):
-    """The daily series (distinct customers and raw counts), `from`–`to` inclusive (UTC days;
-    the last 30 days by default; at most two years, else 422 `bad_range`). `format=csv`
-    downloads it."""
+    """The daily series (distinct customers and raw counts), `from`–`to` inclusive (days in the
+    account's time zone, the `time_zone` setting; the last 30 days by default; at most two
+    years, else 422 `bad_range`). `format=csv` downloads it."""
     m = service.access_message(db, user, message_id)
-    last = last or utcnow().date()
+    last = last or stats.today(db)
     first = first or last - timedelta(days=29)
     if first > last:
         raise Invalid("from", _("from must not be after to"), code="bad_range")

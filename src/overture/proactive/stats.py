@@ -6,6 +6,11 @@ Counters live in the daily rows only, and are only ever changed by an atomic ups
 to them — never read-modify-write. Each writer adds to its own shard of the day (the lane
 thread's number), so the showings of a popular message don't queue on one row; totals are
 sums.
+
+Days are the account's (its `time_zone` setting, UTC by default): an event counts on the date
+it happened there. The zone is known to the process (`use_zone`, from the channel state the
+widget loads anyway, so counting costs no query); a process that hasn't loaded one yet reads
+it once. A changed zone applies to events from then on: stored days are not rewritten.
 """
 
 from __future__ import annotations
@@ -13,15 +18,19 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from overture.accounts.service import get_settings_row, zone_of
 from overture.i18n import gettext as _
 from overture.kit import hotsql
+from overture.kit.clock import utcnow
 from overture.kit.errors import Invalid
 from overture.kit.hotsql import HotSQL, Steps
 from overture.kit.lane import Contended, JobContext
@@ -65,6 +74,48 @@ _STAMP_REACH = {kind: HotSQL(f"UPDATE message_reach SET {kind}_at = :now WHERE "
                              f"AND {kind}_at IS NULL")
                 for kind in _DISTINCT}
 
+_ZONE = HotSQL("SELECT time_zone FROM account_settings WHERE id = 1")
+_zone: ZoneInfo | None = None  # this process's idea of the account's zone; None: not known yet
+_zone_of = lru_cache(maxsize=64)(zone_of)
+
+
+def use_zone(name: str | None) -> ZoneInfo:
+    """The account's zone is `name` (an IANA name; UTC when unknown) from now on."""
+    global _zone
+    _zone = _zone_of(name or "UTC")
+    return _zone
+
+
+def forget_zone() -> None:
+    """The account's settings changed: read the zone again before the next count."""
+    global _zone
+    _zone = None
+
+
+def day_in(zone: ZoneInfo, moment: datetime) -> date:
+    """The date of `moment` in `zone` (a naive moment, as SQLite gives them back, is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date()
+
+
+def today(db: Session) -> date:
+    """Today in the account's zone (the settings row read, not the process's cache)."""
+    return day_in(_zone_of(get_settings_row(db).time_zone or "UTC"), utcnow())
+
+
+def zone_name(db: Session) -> str:
+    """The account's zone's IANA name ("UTC" for one this server does not know)."""
+    return _zone_of(get_settings_row(db).time_zone or "UTC").key
+
+
+def _account_zone() -> Steps[ZoneInfo]:
+    zone = _zone
+    if zone is None:
+        zone = use_zone((yield hotsql.value(_ZONE)))
+    return zone
+
+
 def session_shard() -> int:
     """The shard for writes made outside the lane (a thread's own, so they rarely meet)."""
     return threading.get_ident() % SHARDS
@@ -72,14 +123,16 @@ def session_shard() -> int:
 
 def _bump(job: JobContext | None, shard: int, message_id: int, now: datetime,
           counts: dict[str, int]) -> Steps[None]:
-    """Add to the message's daily row: at the batch's commit in the lane, at once otherwise."""
+    """Add to the message's daily row (the day `now` is in the account's zone): at the batch's
+    commit in the lane, at once otherwise."""
+    day = day_in((yield from _account_zone()), now)
     if job is not None:
         acc = job.deferred("daily_stats", _flush_bumps)
-        row = acc.setdefault((message_id, now.date(), shard % SHARDS), dict.fromkeys(COUNTS, 0))
+        row = acc.setdefault((message_id, day, shard % SHARDS), dict.fromkeys(COUNTS, 0))
         for name, n in counts.items():
             row[name] += n
         return
-    yield _bump_step(message_id, now.date(), shard % SHARDS, counts)
+    yield _bump_step(message_id, day, shard % SHARDS, counts)
 
 
 def _flush_bumps(conn: Connection, acc: dict) -> None:

@@ -25,6 +25,7 @@ from overture.accounts.models import AccountSettings
 from overture.bots.models import Bot
 from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.i18n import LOCALES, normalise
+from overture.proactive import stats
 from overture.proactive.engine import Entry, compile_channel
 
 # A safety net only: invalidation through the hub is what makes changes apply at once.
@@ -83,6 +84,7 @@ class ChannelState:
     bot_name: str | None = None
     bot_avatar_url: str = ""
     greeting: bool = False  # the bot has a greeting answer for the launcher
+    time_zone: str = "UTC"  # the account's: the days its statistics count on
 
     def texts_for(self, language: str | None) -> Texts:
         """The texts in the visitor's language, or in the account's default language when the
@@ -101,7 +103,8 @@ _CHANNEL = (select(Channel.id, Channel.key, Channel.name, Channel.kind,
                    Channel.translations, Bot.name.label("bot_name"),
                    Bot.avatar_url.label("bot_avatar_url"), Bot.greeting_answer_id)
             .outerjoin(Bot, (Bot.id == Channel.bot_id) & (Bot.status == "published")))
-_SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes)
+_SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes,
+                   AccountSettings.time_zone)
 
 
 def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
@@ -123,6 +126,7 @@ def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
                               channel.translations),
         bot_name=channel.bot_name, bot_avatar_url=channel.bot_avatar_url or "",
         greeting=channel.bot_name is not None and channel.greeting_answer_id is not None,
+        time_zone=(settings.time_zone if settings else None) or "UTC",
     )
 
 
@@ -138,6 +142,7 @@ class ChannelStates:
         self._changed_at: dict[int, int] = {}  # channel id → generation of its last change
         self._all_changed_at = 0
         self.loads = 0  # for tests and benchmarks
+        stats.forget_zone()  # a new app: its account's zone is read again
 
     def cached(self, key: str) -> ChannelState | None:
         state = self._by_key.get(key)
@@ -157,15 +162,18 @@ class ChannelStates:
             with self._lock:
                 if max(self._all_changed_at, self._changed_at.get(state.id, 0)) <= began:
                     self._by_key[key] = state
+                    # The account's zone, current as this state is: counting needs no query.
+                    stats.use_zone(state.time_zone)
         return state
 
     def invalidate(self, channel_ids: Iterable[int] | None = None) -> None:
         ids = None if channel_ids is None else set(channel_ids)
         with self._lock:
             self._generation += 1
-            if ids is None or ALL in ids:
+            if ids is None or ALL in ids:  # also what a change of the settings does
                 self._all_changed_at = self._generation
                 self._by_key.clear()
+                stats.forget_zone()
                 return
             for cid in ids:
                 self._changed_at[cid] = self._generation

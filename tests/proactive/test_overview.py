@@ -230,8 +230,9 @@ def test_for_all_time_the_overview_agrees_with_the_list_and_the_api(client, admi
 
 # -- a fixed number of statements ---------------------------------------------------------------
 
-# The signed-in user, the messages with their channels and the range's sums.
-PAGE_STATEMENTS = 2
+# The signed-in user, the account's settings (today in its time zone), the messages with their
+# channels and the range's sums.
+PAGE_STATEMENTS = 3
 
 
 @pytest.mark.parametrize("n", [5, 200])

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from overture.accounts.service import get_settings_row
 from overture.deps import DB, PageAdmin, check_csrf, page_admin
-from overture.kit.clock import utcnow
 from overture.kit.ids import IdPath
 from overture.proactive import overview, report, service, stats
 from overture.web.templating import render
@@ -29,7 +29,7 @@ def message_report(message_id: IdPath, request: Request, db: DB, user: PageAdmin
                    first: From = None, last: To = None):
     m = service.access_message(db, user, message_id)
     try:
-        start, end = report.parse_range(first, last, utcnow().date())
+        start, end = report.parse_range(first, last, stats.today(db))
     except report.BadRange as e:
         return render(request, "admin/proactive_report.html", status_code=422, message=m,
                       error=str(e), asked={"from": first or "", "to": last or ""}, report=None)
@@ -45,7 +45,7 @@ def message_report_csv(message_id: IdPath, request: Request, db: DB, user: PageA
     """The range's daily series as CSV, the message's name in the first column."""
     m = service.access_message(db, user, message_id)
     try:
-        start, end = report.parse_range(first, last, utcnow().date())
+        start, end = report.parse_range(first, last, stats.today(db))
     except report.BadRange as e:
         return render(request, "admin/proactive_report.html", status_code=422, message=m,
                       error=str(e), asked={"from": first or "", "to": last or ""}, report=None)
@@ -64,14 +64,16 @@ def messages_overview(request: Request, db: DB, user: PageAdmin, first: From = N
                       last: To = None, sort: Annotated[str, Query(max_length=20)] = "replied",
                       order: Annotated[str, Query(max_length=4)] = ""):
     """Every message's figures over a range, side by side, sortable by each column."""
+    _held = get_settings_row(db)  # the session keeps it while held: today and the zone read it
     try:
-        start, end = report.parse_range(first, last, utcnow().date())
+        start, end = report.parse_range(first, last, stats.today(db))
     except report.BadRange as e:
         return render(request, "admin/proactive_overview.html", status_code=422,
                       error=str(e), asked=_overview_asked(first, last, sort, order), ov=None)
     ov = overview.build(db, user, start, end, sort, order)
     asked = _overview_asked(start.isoformat(), end.isoformat(), ov.sort, ov.order)
     return render(request, "admin/proactive_overview.html", error=None, ov=ov, asked=asked,
+                  zone=stats.zone_name(db),
                   csv_href=f"{BASE}/overview.csv?from={start}&to={end}"
                            f"&sort={ov.sort}&order={ov.order}")
 
@@ -83,7 +85,7 @@ def messages_overview_csv(request: Request, db: DB, user: PageAdmin, first: From
                           order: Annotated[str, Query(max_length=4)] = ""):
     """The overview's rows as CSV, in the page's order."""
     try:
-        start, end = report.parse_range(first, last, utcnow().date())
+        start, end = report.parse_range(first, last, stats.today(db))
     except report.BadRange as e:
         return render(request, "admin/proactive_overview.html", status_code=422,
                       error=str(e), asked=_overview_asked(first, last, sort, order), ov=None)

@@ -741,6 +741,8 @@
   function updateComposerHint() {
     var solved = !!(current.ticket && current.ticket.status === "solved");
     var wasSolved = draft.disabled;
+    // Asked before Reopen is hidden: hiding it takes the focus away from it.
+    var fromReopen = document.activeElement === $("aw-reopen");
     $("aw-solved").hidden = !solved;
     draft.disabled = solved;
     $("aw-send").disabled = solved;
@@ -748,7 +750,7 @@
     var state = $("aw-send-state");
     if (state.textContent === t("solved_no_reply")) state.textContent = "";
     // Reopened here or elsewhere: the reply box takes the focus back from the Reopen button.
-    if (wasSolved && !solved && document.activeElement === $("aw-reopen")) draft.focus();
+    if (wasSolved && !solved && fromReopen) draft.focus();
   }
 
   $("aw-reopen").addEventListener("click", function () {

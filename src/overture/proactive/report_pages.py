@@ -24,15 +24,25 @@ From = Annotated[str | None, Query(alias="from", max_length=40)]
 To = Annotated[str | None, Query(alias="to", max_length=40)]
 
 
+def _in_range(request: Request, db, first: str | None, last: str | None, template: str,
+              **refused: object):
+    """The range asked for, or the page that says why it is refused (422); one of them None."""
+    try:
+        return report.parse_range(first, last, stats.today(db)), None
+    except report.BadRange as e:
+        return None, render(request, template, status_code=422, error=str(e), **refused)
+
+
 @router.get("/{message_id}/report")
 def message_report(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
                    first: From = None, last: To = None):
     m = service.access_message(db, user, message_id)
-    try:
-        start, end = report.parse_range(first, last, stats.today(db))
-    except report.BadRange as e:
-        return render(request, "admin/proactive_report.html", status_code=422, message=m,
-                      error=str(e), asked={"from": first or "", "to": last or ""}, report=None)
+    asked, refusal = _in_range(request, db, first, last, "admin/proactive_report.html",
+                               message=m, asked={"from": first or "", "to": last or ""},
+                               report=None)
+    if refusal:
+        return refusal
+    start, end = asked
     built = report.build(db, m, start, end)
     return render(request, "admin/proactive_report.html", message=m, error=None, report=built,
                   asked={"from": start.isoformat(), "to": end.isoformat()},
@@ -44,11 +54,12 @@ def message_report_csv(message_id: IdPath, request: Request, db: DB, user: PageA
                        first: From = None, last: To = None):
     """The range's daily series as CSV, the message's name in the first column."""
     m = service.access_message(db, user, message_id)
-    try:
-        start, end = report.parse_range(first, last, stats.today(db))
-    except report.BadRange as e:
-        return render(request, "admin/proactive_report.html", status_code=422, message=m,
-                      error=str(e), asked={"from": first or "", "to": last or ""}, report=None)
+    asked, refusal = _in_range(request, db, first, last, "admin/proactive_report.html",
+                               message=m, asked={"from": first or "", "to": last or ""},
+                               report=None)
+    if refusal:
+        return refusal
+    start, end = asked
     out = stats.series(db, m, start, end)
     return Response(stats.to_csv(out, name=m.name), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
@@ -65,11 +76,11 @@ def messages_overview(request: Request, db: DB, user: PageAdmin, first: From = N
                       order: Annotated[str, Query(max_length=4)] = ""):
     """Every message's figures over a range, side by side, sortable by each column."""
     _held = get_settings_row(db)  # the session keeps it while held: today and the zone read it
-    try:
-        start, end = report.parse_range(first, last, stats.today(db))
-    except report.BadRange as e:
-        return render(request, "admin/proactive_overview.html", status_code=422,
-                      error=str(e), asked=_overview_asked(first, last, sort, order), ov=None)
+    asked, refusal = _in_range(request, db, first, last, "admin/proactive_overview.html",
+                               asked=_overview_asked(first, last, sort, order), ov=None)
+    if refusal:
+        return refusal
+    start, end = asked
     ov = overview.build(db, user, start, end, sort, order)
     asked = _overview_asked(start.isoformat(), end.isoformat(), ov.sort, ov.order)
     return render(request, "admin/proactive_overview.html", error=None, ov=ov, asked=asked,
@@ -84,11 +95,11 @@ def messages_overview_csv(request: Request, db: DB, user: PageAdmin, first: From
                           sort: Annotated[str, Query(max_length=20)] = "replied",
                           order: Annotated[str, Query(max_length=4)] = ""):
     """The overview's rows as CSV, in the page's order."""
-    try:
-        start, end = report.parse_range(first, last, stats.today(db))
-    except report.BadRange as e:
-        return render(request, "admin/proactive_overview.html", status_code=422,
-                      error=str(e), asked=_overview_asked(first, last, sort, order), ov=None)
+    asked, refusal = _in_range(request, db, first, last, "admin/proactive_overview.html",
+                               asked=_overview_asked(first, last, sort, order), ov=None)
+    if refusal:
+        return refusal
+    start, end = asked
     ov = overview.build(db, user, start, end, sort, order)
     return Response(overview.to_csv(ov), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":

@@ -39,7 +39,9 @@ from tests.throwaway_redis import throwaway_redis  # noqa: F401 - a fixture for 
 PASSWORD = "correct horse battery"
 # Every app and server process the tests start runs with these, besides its database.
 TEST_SETTINGS = dict(environment="test", secret_key="test-" + "x" * 40,
-                     login_attempts_per_minute=1000, password_hash_profile="test")
+                     login_attempts_per_minute=1000, password_hash_profile="test",
+                     # Tests send webhooks with a worker of their own (tests/webhooks).
+                     webhook_worker=False)
 # How long cleaning waits for the live server, the lane and the pools to be done with the
 # database. Only a bound: a test that gets there in order never waits for it.
 SETTLE_SECONDS = 30.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -115,6 +117,26 @@ def _install_error_handlers(app: FastAPI) -> None:
                       new_session=False)
 
 
+@asynccontextmanager
+async def _webhook_worker(app: FastAPI):
+    """The webhook worker runs inside the server unless the settings leave it to
+    `overture worker`."""
+    settings = app.state.settings
+    if not settings.webhook_worker:
+        yield
+        return
+    from overture.webhooks.worker import Worker
+
+    async with Worker(app.state.db, settings) as worker:
+        task = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     setup_logging(settings.log_level, settings.json_logs)
@@ -129,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db.hub = hub
         app.state.db.start()
         try:
-            async with wiring.follow_changes(app):
+            async with wiring.follow_changes(app), _webhook_worker(app):
                 yield
         finally:
             await hub.stop()

@@ -1,9 +1,10 @@
-"""`overture serve | migrate | demo | create-admin | create-token | set-password | deactivate |
-activate | sign-out | tokens | revoke-token`."""
+"""`overture serve | worker | migrate | demo | create-admin | create-token | set-password |
+deactivate | activate | sign-out | tokens | revoke-token`."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 from pathlib import Path
@@ -168,6 +169,38 @@ def cmd_serve(args: argparse.Namespace) -> None:
                 **uvicorn_http_options(settings.max_header_bytes))
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Send webhooks until stopped (Ctrl-C, SIGTERM): for installations whose servers run
+    with OVERTURE_WEBHOOK_WORKER=false, or that want more senders."""
+    import asyncio
+    import signal
+
+    from overture.kit.logs import setup_logging
+    from overture.webhooks.worker import Worker
+
+    settings = get_settings()
+    setup_logging(settings.log_level, settings.json_logs)
+    db = _db()
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with Worker(db, settings) as worker:
+            task = asyncio.create_task(worker.run())
+            print("Sending webhooks; stop with Ctrl-C.", flush=True)
+            await stop.wait()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    try:
+        asyncio.run(work())
+    finally:
+        db.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="overture")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="send webhooks (beside servers, or instead of theirs)"
+                   ).set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     widget_sockets_per_ip: int = 100
     widget_socket_opens_per_ip_per_minute: int = 120
     widget_requests_per_visitor_per_minute: int = 120
+    # Webhooks (webhooks/): `overture serve` sends them itself unless this is off (then run
+    # `overture worker`, as many as needed). Receivers on loopback or private addresses are
+    # refused unless allowed here (an installation whose receivers live on its own network).
+    webhook_worker: bool = True
+    webhooks_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, ge=0.1, le=60)
+    # The first retry waits this long, each next one twice as long (at most 6 hours), for 24
+    # hours from the event.
+    webhook_retry_seconds: float = Field(default=30.0, ge=0.05, le=3600)
+    webhook_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:

@@ -9,9 +9,11 @@ from overture.db import Base
 from overture.proactive.models import DailyStat, Delivery, DeliveryEvent, ProactiveMessage, Reach
 from overture.schedules.models import Schedule
 from overture.visitors.models import PageView, Visit, Visitor
+from overture.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AccountSettings", "ApiToken", "Base", "Bot", "BotAnswer", "BotRun", "BotVersion", "Brand",
     "Channel", "ChatMessage", "Conversation", "DailyStat", "Delivery", "DeliveryEvent", "PageView",
     "ProactiveMessage", "Reach", "Schedule", "Ticket", "TicketTag", "User", "Visit", "Visitor",
+    "Webhook", "WebhookDelivery",
 ]

@@ -33,6 +33,7 @@ from overture.kit.errors import Conflict, Invalid, NotFound
 from overture.proactive import render, stats
 from overture.proactive.models import Delivery, ProactiveMessage
 from overture.visitors.models import Visitor
+from overture.webhooks import outbox
 
 _EMAIL = TypeAdapter(EmailStr)
 
@@ -174,9 +175,11 @@ def _count_reply(db: Session, delivery_id: int) -> None:
     if delivery is None:
         return
     # The same event id as a written reply: one reply per delivery, however it came.
+    message = db.get(ProactiveMessage, delivery.message_id)
     hotsql.drive(db.connection(), stats.apply_event(
         None, shard=stats.session_shard(), delivery=delivery, kind="replied",
-        event_id=f"reply-{delivery.id}", now=utcnow()))
+        event_id=f"reply-{delivery.id}", now=utcnow(),
+        notify=outbox.delivery_data(delivery, message.name if message else None)))
     db.expire(delivery)
 
 

@@ -37,6 +37,7 @@ from overture.proactive import render, stats
 from overture.proactive.models import Delivery, ProactiveMessage
 from overture.visitors.models import PageView, Visitor
 from overture.visitors.service import shares_customers
+from overture.webhooks import outbox
 
 QUEUE_TOPIC = "agent-queue"
 
@@ -62,6 +63,7 @@ def _add(db: Session, conv: Conversation, author: str, body: str, *, name: str =
     conv.last_activity = now
     db.flush()
     _announce(db, conv, message)
+    outbox.enqueue(db, "conversation.message", outbox.chat_message_data(conv, message))
     return message
 
 
@@ -134,6 +136,7 @@ def _start_from_launcher(db: Session, channel: Channel, visitor: Visitor,
                     created_at=now, updated_at=now)
     db.add(ticket)
     set_tags(db, ticket, [])
+    _ticket_created(db, ticket, channel)
     return conv, True
 
 
@@ -187,6 +190,7 @@ def _reply_to_delivery(db: Session, channel: Channel, visitor: Visitor,
                         proactive_message_name=message.name, created_at=now, updated_at=now)
         db.add(ticket)
         set_tags(db, ticket, list(message.tags or []))
+        _ticket_created(db, ticket, channel)
     else:
         ticket = ticket_of(db, conv)
         set_tags(db, ticket, list(dict.fromkeys([*ticket.tags, *(message.tags or [])])))
@@ -197,7 +201,8 @@ def _reply_to_delivery(db: Session, channel: Channel, visitor: Visitor,
     db.flush()
     hotsql.drive(db.connection(), stats.apply_event(
         None, shard=stats.session_shard(), delivery=delivery, kind="replied",
-        event_id=f"reply-{delivery.id}", now=now))
+        event_id=f"reply-{delivery.id}", now=now,
+        notify=outbox.delivery_data(delivery, message.name)))
     db.expire(delivery)  # written by a plain UPDATE, behind the session's back
     return conv, created
 
@@ -229,6 +234,7 @@ def hand_over(db: Session, channel: Channel, visitor: Visitor, *, delivery: Deli
                         created_at=now, updated_at=now)
         db.add(ticket)
         set_tags(db, ticket, list(dict.fromkeys(tags)))
+        _ticket_created(db, ticket, channel)
     else:
         ticket = ticket_of(db, conv)
         set_tags(db, ticket, list(dict.fromkeys([*ticket.tags, *tags])))
@@ -239,6 +245,11 @@ def hand_over(db: Session, channel: Channel, visitor: Visitor, *, delivery: Deli
         delivery.conversation_id = conv.id
     db.flush()
     return conv
+
+
+def _ticket_created(db: Session, ticket: Ticket, channel: Channel) -> None:
+    db.flush()
+    outbox.enqueue(db, "ticket.created", outbox.ticket_data(ticket, channel.id))
 
 
 def _open_conversation(db: Session, channel: Channel, visitor: Visitor) -> Conversation | None:

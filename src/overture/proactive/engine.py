@@ -44,10 +44,11 @@ class Entry:
     message: str
     response: dict
     tags: tuple[str, ...]
+    name: str = ""  # for webhooks' events
 
 
 _LIVE = select(
-    ProactiveMessage.id, ProactiveMessage.version, ProactiveMessage.priority,
+    ProactiveMessage.id, ProactiveMessage.name, ProactiveMessage.version, ProactiveMessage.priority,
     ProactiveMessage.published_at, ProactiveMessage.created_at, ProactiveMessage.conditions,
     ProactiveMessage.trigger, ProactiveMessage.timing, ProactiveMessage.frequency,
     ProactiveMessage.message, ProactiveMessage.response, ProactiveMessage.tags,
@@ -75,7 +76,7 @@ def compile_channel(conn: Connection, channel_id: int) -> tuple[Entry, ...]:
             seconds=int(trigger.get("seconds", 0)) if trigger.get("event") == "on_page" else 0,
             when=when, hours=None if when == "any_time" else hours.get(timing.get("schedule_id")),
             frequency=m.frequency, message=m.message, response=m.response,
-            tags=tuple(m.tags or ()),
+            tags=tuple(m.tags or ()), name=m.name,
         ))
     entries.sort(key=lambda e: (e.priority, e.published_at, e.id))
     return tuple(entries)

@@ -36,6 +36,7 @@ from overture.kit.hotsql import HotSQL, Steps
 from overture.kit.lane import Contended, JobContext
 from overture.proactive.models import DailyStat, ProactiveMessage
 from overture.proactive.schemas import DayStats, StatsOut
+from overture.webhooks import outbox
 
 EVENT_KINDS = ("opened", "dismissed", "replied")
 COUNTS = ("sent", "opened", "replied", "showings", "opens", "dismissals", "replies")
@@ -161,11 +162,12 @@ def record_showing(job: JobContext | None, *, shard: int, message_id: int, versi
 
 
 def apply_event(job: JobContext | None, *, shard: int, delivery: Any, kind: str,
-                event_id: str, now: datetime) -> Steps[bool]:
+                event_id: str, now: datetime, notify: dict | None = None) -> Steps[bool]:
     """Apply one client event to a delivery (anything with id, message_id and visitor_id).
 
     False when this event id was applied before (a retry): nothing is counted again.
-    Outside the lane (`job` None), run it with `hotsql.drive(connection, …)`.
+    Outside the lane (`job` None), run it with `hotsql.drive(connection, …)`. With `notify`
+    (the event's data), the delivery's first event of the kind goes to webhooks too.
     """
     if kind not in EVENT_KINDS:
         raise Invalid("kind", _("kind must be one of: %(kinds)s")
@@ -183,6 +185,8 @@ def apply_event(job: JobContext | None, *, shard: int, delivery: Any, kind: str,
         counts[_DISTINCT[kind]] = 1
     if counts:
         yield from _bump(job, shard, delivery.message_id, now, counts)
+    if notify is not None and _RAW[kind] in counts:
+        yield outbox.step(f"proactive_message.{kind}", notify, now)
     return True
 
 

@@ -27,6 +27,7 @@ from overture.channels.models import MESSAGING_KINDS, Channel
 from overture.i18n import LOCALES, normalise
 from overture.proactive import stats
 from overture.proactive.engine import Entry, compile_channel
+from overture.webhooks.models import Webhook
 
 # A safety net only: invalidation through the hub is what makes changes apply at once.
 TTL_SECONDS = 300.0
@@ -85,6 +86,8 @@ class ChannelState:
     bot_avatar_url: str = ""
     greeting: bool = False  # the bot has a greeting answer for the launcher
     time_zone: str = "UTC"  # the account's: the days its statistics count on
+    # The event types some active webhook takes: only those are written to the outbox here.
+    hooks: frozenset[str] = frozenset()
 
     def texts_for(self, language: str | None) -> Texts:
         """The texts in the visitor's language, or in the account's default language when the
@@ -103,6 +106,7 @@ _CHANNEL = (select(Channel.id, Channel.key, Channel.name, Channel.kind,
                    Channel.translations, Bot.name.label("bot_name"),
                    Bot.avatar_url.label("bot_avatar_url"), Bot.greeting_answer_id)
             .outerjoin(Bot, (Bot.id == Channel.bot_id) & (Bot.status == "published")))
+_HOOKS = select(Webhook.events_text).where(Webhook.active.is_(True))
 _SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes,
                    AccountSettings.time_zone)
 
@@ -113,6 +117,7 @@ def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
         return None
     settings = conn.execute(_SETTINGS.where(AccountSettings.id == 1)).first()
     entries = compile_channel(conn, channel.id) if channel.kind in MESSAGING_KINDS else ()
+    hooks = frozenset(e for events in conn.scalars(_HOOKS) for e in events.split(",") if e)
     return ChannelState(
         id=channel.id, key=channel.key, name=channel.name, kind=channel.kind,
         allowed_origins=tuple(channel.allowed_origins or ()), color=channel.color,
@@ -126,7 +131,7 @@ def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
                               channel.translations),
         bot_name=channel.bot_name, bot_avatar_url=channel.bot_avatar_url or "",
         greeting=channel.bot_name is not None and channel.greeting_answer_id is not None,
-        time_zone=(settings.time_zone if settings else None) or "UTC",
+        time_zone=(settings.time_zone if settings else None) or "UTC", hooks=hooks,
     )
 
 

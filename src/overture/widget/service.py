@@ -26,6 +26,7 @@ from overture.proactive.rules import VisitContext
 from overture.visitors import recording
 from overture.visitors import service as visitors
 from overture.visitors.state import FOR_CHECK, FOR_EVENT, FOR_PAGE_VIEW, FOR_REPLAY, Loaded, parse
+from overture.webhooks import outbox
 from overture.widget.channel_state import ChannelState
 from overture.widget.schemas import (
     CheckIn,
@@ -38,6 +39,8 @@ from overture.widget.schemas import (
     Sender,
     Show,
 )
+
+SENT = "proactive_message.sent"
 
 
 @lru_cache(maxsize=4096)
@@ -154,13 +157,13 @@ def page_view(job: JobContext, channel: ChannelState, body: PageViewIn,
         raise
     show = yield from _record(job, channel, decision, customer_id, visit_id, page_view_id,
                               loaded.name if loaded else "", now,
-                              body.language or (loaded.language if loaded else ""))
+                              body.language or (loaded.language if loaded else ""), body.url)
     return _decision(body.visitor_id, visit_id, page_view_id, show, decision.pending)
 
 
 def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
             customer_id: int, visit_id: int, page_view_id: int, name: str,
-            now: datetime, language: str) -> Steps[Show | None]:
+            now: datetime, language: str, url: str) -> Steps[Show | None]:
     entry = decision.show
     if entry is None:
         return None
@@ -171,6 +174,10 @@ def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
         job, shard=job.shard, message_id=entry.id, version=entry.version,
         channel_id=channel.id, visitor_id=customer_id, visit_id=visit_id,
         page_view_id=page_view_id, now=now)
+    if SENT in channel.hooks:
+        yield outbox.step(SENT, outbox.message_data(
+            message_id=entry.id, message_name=entry.name, delivery_id=delivery_id,
+            channel_id=channel.id, visitor_id=customer_id, url=url), now)
     return _show(channel, entry, delivery_id, name, repeat=False, language=language)
 
 
@@ -211,7 +218,7 @@ def check(job: JobContext, channel: ChannelState, body: CheckIn) -> Steps[Decisi
         pages_in_visit=loaded.visit_pages, attributes=loaded.attributes),
         (now - hotsql.read_when(at)).total_seconds(), now)
     show = yield from _record(job, channel, decision, loaded.customer_id, loaded.visit_id,
-                              body.page_view_id, loaded.name, now, loaded.language)
+                              body.page_view_id, loaded.name, now, loaded.language, url)
     return _decision(body.visitor_id, loaded.visit_id, body.page_view_id, show,
                      decision.pending)
 
@@ -231,9 +238,15 @@ def event(job: JobContext, channel: ChannelState, body: EventIn) -> Steps[EventO
     customer_id, delivery_id, message_id, visitor_id, channel_id = row
     if visitor_id != customer_id or channel_id != channel.id:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
+    notify = None
+    if f"proactive_message.{body.kind}" in channel.hooks:
+        entry = next((e for e in channel.entries if e.id == message_id), None)
+        notify = outbox.message_data(
+            message_id=message_id, message_name=entry.name if entry else None,
+            delivery_id=delivery_id, channel_id=channel.id, visitor_id=visitor_id)
     fresh = yield from stats.apply_event(
         job, shard=job.shard, delivery=_Delivery(delivery_id, message_id, visitor_id),
-        kind=body.kind, event_id=body.event_id, now=utcnow())
+        kind=body.kind, event_id=body.event_id, now=utcnow(), notify=notify)
     return EventOut(ok=True, duplicate=not fresh)
 
 

@@ -1,0 +1,7 @@
+"""Admin pages for webhooks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,248 @@
+"""The worker that sends the outbox: claims due deliveries, posts them signed, records how
+it went.
+
+It runs inside `overture serve` (a task on the server's event loop; its database work in a
+thread of its own, its sends asynchronous), or alone as `overture worker`. Any number may
+run against one database: a claim takes due rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL
+(SQLite has one writer, and the claim is one statement) and moves their `next_attempt_at`
+past the send's timeout, so no other worker takes them meanwhile and a worker that dies
+leaves them to be sent again once that lease is over. Delivery is at least once: receivers
+drop repeats by the event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from sqlalchemy import delete, select, update
+
+from overture.config import Settings
+from overture.db import Database
+from overture.kit.clock import utcnow
+from overture.webhooks import outbox
+from overture.webhooks.addresses import Unreachable, resolve
+from overture.webhooks.models import Webhook, WebhookDelivery
+from overture.webhooks.signing import SIGNATURE_HEADER, signature
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(hours=24)
+LONGEST_WAIT = timedelta(hours=6)
+KEEP_FINISHED = timedelta(days=30)
+D = WebhookDelivery
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    event_id: str
+    event: str
+    payload: str
+    attempts: int  # this one included
+    created_at: datetime
+    url: str
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+
+
+def retry_delay(settings: Settings, attempts: int) -> timedelta:
+    """How long after its `attempts`-th failure a delivery is tried again."""
+    seconds = settings.webhook_retry_seconds * 2 ** min(max(attempts - 1, 0), 30)
+    return min(timedelta(seconds=seconds), LONGEST_WAIT)
+
+
+class Worker:
+    def __init__(self, db: Database, settings: Settings, *, concurrency: int = 8) -> None:
+        self.db = db
+        self.settings = settings
+        self.concurrency = concurrency
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks")
+        self._client: httpx.AsyncClient | None = None
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inflight: set[asyncio.Task] = set()
+        self._pruned_at: datetime | None = None
+
+    # -- the database side (in the worker's thread) --------------------------------------
+
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.webhook_timeout_seconds + 30)
+
+    def claim(self, limit: int) -> list[Claimed]:
+        """Up to `limit` due deliveries, now this worker's until their lease ends."""
+        now = utcnow()
+        due = (D.status == "pending") & (D.next_attempt_at <= now)
+        with self.db.sessions() as s:
+            # A read first: an idle worker never takes SQLite's writer lock.
+            if s.scalar(select(D.id).where(due).limit(1)) is None:
+                return []
+            ids = (select(D.id).join(Webhook, Webhook.id == D.webhook_id)
+                   .where(due, Webhook.active).order_by(D.next_attempt_at, D.id).limit(limit))
+            if not self.db.is_sqlite:
+                ids = ids.with_for_update(of=D, skip_locked=True)
+            rows = s.execute(
+                update(D).where(D.id.in_(ids.scalar_subquery()), due)
+                .values(attempts=D.attempts + 1, last_attempt_at=now,
+                        next_attempt_at=now + self._lease())
+                .returning(D.id, D.webhook_id, D.event_id, D.event, D.payload, D.attempts,
+                           D.created_at)
+                .execution_options(synchronize_session=False)).all()
+            hooks = {h.id: h for h in s.execute(
+                select(Webhook.id, Webhook.url, Webhook.secret)
+                .where(Webhook.id.in_({r.webhook_id for r in rows})))} if rows else {}
+            s.commit()
+        return [Claimed(r.id, r.event_id, r.event, r.payload, r.attempts,
+                        _aware(r.created_at), hooks[r.webhook_id].url,
+                        hooks[r.webhook_id].secret)
+                for r in sorted(rows, key=lambda r: r.id) if r.webhook_id in hooks]
+
+    def record(self, claimed: Claimed, outcome: Outcome) -> None:
+        now = utcnow()
+        values: dict = {"response_status": outcome.status,
+                        "last_error": (outcome.error or "")[:300] or None}
+        if outcome.ok:
+            values.update(status="delivered", delivered_at=now)
+        elif now - claimed.created_at >= GIVE_UP_AFTER:
+            values.update(status="failed", next_attempt_at=now)
+        else:
+            values["next_attempt_at"] = min(now + retry_delay(self.settings, claimed.attempts),
+                                            claimed.created_at + GIVE_UP_AFTER)
+        with self.db.sessions() as s:
+            s.execute(update(D).where(D.id == claimed.id, D.status == "pending").values(**values)
+                      .execution_options(synchronize_session=False))
+            self._prune(s, now)
+            s.commit()
+
+    def _prune(self, s, now: datetime) -> None:
+        """Finished deliveries are kept 30 days (the admin's history), then dropped."""
+        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        s.execute(delete(D).where(D.status != "pending", D.created_at < now - KEEP_FINISHED)
+                  .execution_options(synchronize_session=False))
+
+    # -- the sending side (on the event loop) -----------------------------------------------
+
+    async def send(self, claimed: Claimed) -> Outcome:
+        """Post one delivery; what the receiver answered, or why it could not be reached."""
+        assert self._client is not None
+        parts = urlsplit(claimed.url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        body = claimed.payload.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Overture-Webhooks/1",
+            "Host": parts.netloc,
+            "Overture-Event": claimed.event,
+            "Overture-Event-Id": claimed.event_id,
+            "Overture-Delivery": str(claimed.id),
+            SIGNATURE_HEADER: signature(claimed.secret, int(utcnow().timestamp()), body),
+        }
+        try:
+            async with asyncio.timeout(self.settings.webhook_timeout_seconds):
+                address = await resolve(host, port, self.settings.webhooks_allow_private)
+                # To the address just checked, with the URL's name for Host and TLS.
+                shown = f"[{address}]" if ":" in address else address
+                target = urlunsplit((parts.scheme, f"{shown}:{port}", parts.path or "/",
+                                     parts.query, ""))
+                extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+                response = await self._client.post(target, content=body, headers=headers,
+                                                   extensions=extensions)
+        except TimeoutError:
+            seconds = self.settings.webhook_timeout_seconds
+            return Outcome(False, None, f"no answer within {seconds:g} s")
+        except Unreachable as exc:
+            return Outcome(False, None, str(exc))
+        except httpx.HTTPError as exc:
+            return Outcome(False, None, f"{type(exc).__name__}: {exc}" if str(exc)
+                           else type(exc).__name__)
+        if 200 <= response.status_code < 300:
+            return Outcome(True, response.status_code)
+        return Outcome(False, response.status_code, f"HTTP {response.status_code}")
+
+    async def _in_thread(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def _deliver(self, claimed: Claimed) -> None:
+        outcome = await self.send(claimed)
+        try:
+            await self._in_thread(self.record, claimed, outcome)
+        except Exception:
+            log.exception("could not record webhook delivery %s (sent again later)", claimed.id)
+        if self._wake is not None:
+            self._wake.set()  # a free place: claim more
+
+    async def round(self) -> int:
+        """Claim what is due (as many as there are free places) and start sending it."""
+        free = self.concurrency - len(self._inflight)
+        if free <= 0:
+            return 0
+        claimed = await self._in_thread(self.claim, free)
+        for c in claimed:
+            task = asyncio.create_task(self._deliver(c))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return len(claimed)
+
+    async def drain(self) -> None:
+        """Send everything due now and wait for the answers (for tests and one-off runs)."""
+        while await self.round() or self._inflight:
+            if self._inflight:
+                await asyncio.wait(set(self._inflight))
+
+    def wake(self) -> None:
+        """Thread-safe: something was just put in the outbox."""
+        loop, event = self._loop, self._wake
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(event.set)
+
+    async def __aenter__(self) -> Worker:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                         timeout=self.settings.webhook_timeout_seconds)
+        outbox.add_waker(self.wake)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        outbox.remove_waker(self.wake)
+        for task in list(self._inflight):
+            task.cancel()  # their leases run out and they are sent again: nothing is lost
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+        self._pool.shutdown(wait=True)
+
+    async def run(self) -> None:
+        """Until cancelled: send what is due, then wait to be woken or for the next poll."""
+        assert self._wake is not None
+        while True:
+            self._wake.clear()
+            try:
+                await self.round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: try again at the next poll
+                log.exception("webhook worker could not claim deliveries")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_seconds)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

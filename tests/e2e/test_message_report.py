@@ -103,7 +103,8 @@ def test_the_report_after_widget_visits(browser: Browser, admin_page: Page, live
     # The tickets it started, by tag, linked to the agent workspace.
     expect(page.locator('[data-figure="tickets"]')).to_contain_text("1")
     expect(page.locator(".rp-tags tbody tr")).to_have_count(2)
-    expect(page.locator('tr[data-tag="pricing"] a')).to_have_attribute("href", "/agent")
+    expect(page.locator('tr[data-tag="pricing"] a')).to_have_attribute(
+        "href", "/agent?view=open&q=pricing")
 
     assert_accessible(page, f"the message's report ({locale})")
 
@@ -117,6 +118,11 @@ def test_the_report_after_widget_visits(browser: Browser, admin_page: Page, live
     assert rows[0][0] == "message"
     assert {r[0] for r in rows[1:]} == {"'" + NAME}
     assert rows[-1][1:4] == [today, "3", "1"]
+
+    # A tag opens the queue on the open tickets that carry it: the reply's ticket.
+    page.locator('tr[data-tag="pricing"] a').click()
+    expect(page.locator("#aw-q")).to_have_value("pricing")
+    expect(page.locator("#aw-queue-list a")).to_have_count(1)
 
 
 def test_a_reversed_range_is_said_on_the_page(admin_page: Page, live_server: str,

@@ -127,10 +127,10 @@ def test_tickets_by_tag_in_the_range(client, db, message, setup, complete):
     add_ticket(db, None, channel, datetime(2026, 11, 20, 8, tzinfo=UTC), ["other"])  # no message
     html = client.get(f"{BASE}/{mid}/report", params={"from": "2026-11-15", "to": "2026-11-25"}).text
     assert "3 tickets started by this message in this range." in html
-    tags = re.findall(r'<tr data-tag="([^"]+)"><td><a href="/agent">[^<]+</a></td><td>(\d+)</td>',
-                      html)
-    assert tags == [("pricing", "2"), ("vip", "1")]
-    assert "search a tag there" in html
+    tags = re.findall(r'<tr data-tag="([^"]+)"><td><a href="/agent\?view=open&amp;q=([^"]+)">'
+                      r'[^<]+</a></td><td>(\d+)</td>', html)
+    assert tags == [("pricing", "pricing", "2"), ("vip", "vip", "1")]
+    assert "the open tickets that carry it" in html
     one = client.get(f"{BASE}/{mid}/report", params={"from": "2026-11-22", "to": "2026-11-22"})
     assert "1 ticket started by this message in this range." in one.text
     assert "data-tag=" not in one.text

@@ -188,6 +188,11 @@
                 view: VIEWS.indexOf(storedView) >= 0 ? storedView : "open", q: "",
                 wanted: SOLVED_PAGE, counts: null, searchTimer: null, focusRow: null };
 
+  // A link may open the queue on a view and a search (the report's tags: ?view=open&q=promo).
+  var asked = new URLSearchParams(window.location.search);
+  if (VIEWS.indexOf(asked.get("view")) >= 0) queue.view = asked.get("view");
+  if (asked.get("q")) { queue.q = asked.get("q").trim(); $("aw-q").value = queue.q; }
+
   function queueQuery() {
     return "view=" + queue.view + (queue.q ? "&q=" + encodeURIComponent(queue.q) : "");
   }

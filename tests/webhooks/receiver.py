@@ -33,6 +33,12 @@ class Request(NamedTuple):
     body: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # kept-alive connections end with their sender
+    request_queue_size = 128  # many senders connecting at once are not made to retry
+
+
 class Receiver:
     def __init__(self, script: Iterable[Behaviour] = (), *, then: Behaviour = 200) -> None:
         self._script = list(script)
@@ -110,9 +116,7 @@ class Receiver:
             def log_message(self, *args) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False  # kept-alive connections end with their sender
+        server = _Server(("127.0.0.1", 0), Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="webhook-receiver",
                                         daemon=True)

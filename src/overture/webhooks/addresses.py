@@ -88,6 +88,8 @@ async def resolve(host: str, port: int, allow_private: bool) -> str:
     if not addresses:
         raise Unreachable(f"{host} has no address")
     refused = [a for a in addresses if not allowed(a, allow_private)]
+    if refused and literal is not None:
+        raise Unreachable(f"{host} is a loopback or private address")
     if refused:
         raise Unreachable(f"{host} resolves to a loopback or private address ({refused[0]})")
     return addresses[0]

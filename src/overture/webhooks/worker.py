@@ -6,8 +6,8 @@ thread of its own, its sends asynchronous), or alone as `overture worker`. Any n
 run against one database: a claim takes due rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL
 (SQLite has one writer, and the claim is one statement) and moves their `next_attempt_at`
 past the send's timeout, so no other worker takes them meanwhile and a worker that dies
-leaves them to be sent again once that lease is over. Delivery is at least once: receivers
-drop repeats by the event id.
+leaves them to be sent again once that lease is over (one stopped normally gives them back at
+once). Delivery is at least once: receivers drop repeats by the event id.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,7 @@ class Claimed:
     created_at: datetime
     url: str
     secret: str
+    lease_ends: datetime  # its next_attempt_at while this worker has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ class Worker:
         self._client: httpx.AsyncClient | None = None
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._inflight: set[asyncio.Task] = set()
+        self._inflight: dict[asyncio.Task, Claimed] = {}
         self._pruned_at: datetime | None = None
 
     # -- the database side (in the worker's thread) --------------------------------------
@@ -84,19 +86,21 @@ class Worker:
     def claim(self, limit: int) -> list[Claimed]:
         """Up to `limit` due deliveries, now this worker's until their lease ends."""
         now = utcnow()
+        lease_ends = now + self._lease()
         due = (D.status == "pending") & (D.next_attempt_at <= now)
+        ids = select(D.id).join(Webhook, Webhook.id == D.webhook_id).where(due, Webhook.active)
         with self.db.sessions() as s:
-            # A read first: an idle worker never takes SQLite's writer lock.
-            if s.scalar(select(D.id).where(due).limit(1)) is None:
+            # A read first: an idle worker (or one whose due rows all wait for a turned-off
+            # webhook) never takes SQLite's writer lock.
+            if s.scalar(ids.limit(1)) is None:
                 return []
-            ids = (select(D.id).join(Webhook, Webhook.id == D.webhook_id)
-                   .where(due, Webhook.active).order_by(D.next_attempt_at, D.id).limit(limit))
+            ids = ids.order_by(D.next_attempt_at, D.id).limit(limit)
             if not self.db.is_sqlite:
                 ids = ids.with_for_update(of=D, skip_locked=True)
             rows = s.execute(
                 update(D).where(D.id.in_(ids.scalar_subquery()), due)
                 .values(attempts=D.attempts + 1, last_attempt_at=now,
-                        next_attempt_at=now + self._lease())
+                        next_attempt_at=lease_ends)
                 .returning(D.id, D.webhook_id, D.event_id, D.event, D.payload, D.attempts,
                            D.created_at)
                 .execution_options(synchronize_session=False)).all()
@@ -106,24 +110,42 @@ class Worker:
             s.commit()
         return [Claimed(r.id, r.event_id, r.event, r.payload, r.attempts,
                         _aware(r.created_at), hooks[r.webhook_id].url,
-                        hooks[r.webhook_id].secret)
+                        hooks[r.webhook_id].secret, lease_ends)
                 for r in sorted(rows, key=lambda r: r.id) if r.webhook_id in hooks]
 
     def record(self, claimed: Claimed, outcome: Outcome) -> None:
         now = utcnow()
         values: dict = {"response_status": outcome.status,
                         "last_error": (outcome.error or "")[:300] or None}
+        mine = (D.id == claimed.id) & (D.status == "pending")
         if outcome.ok:
             values.update(status="delivered", delivered_at=now)
-        elif now - claimed.created_at >= GIVE_UP_AFTER:
-            values.update(status="failed", next_attempt_at=now)
         else:
-            values["next_attempt_at"] = min(now + retry_delay(self.settings, claimed.attempts),
-                                            claimed.created_at + GIVE_UP_AFTER)
+            # A failure is not recorded over a later claim's (this one's lease ran out and
+            # another worker is trying it now).
+            mine &= D.attempts == claimed.attempts
+            if now - claimed.created_at >= GIVE_UP_AFTER:
+                values.update(status="failed", next_attempt_at=now)
+            else:
+                values["next_attempt_at"] = min(
+                    now + retry_delay(self.settings, claimed.attempts),
+                    claimed.created_at + GIVE_UP_AFTER)
         with self.db.sessions() as s:
-            s.execute(update(D).where(D.id == claimed.id, D.status == "pending").values(**values)
+            s.execute(update(D).where(mine).values(**values)
                       .execution_options(synchronize_session=False))
             self._prune(s, now)
+            s.commit()
+
+    def give_back(self, claims: list[Claimed]) -> None:
+        """Claims this worker will not finish are due again now, not when their lease ends."""
+        now = utcnow()
+        with self.db.sessions() as s:
+            for c in claims:
+                s.execute(update(D).where(D.id == c.id, D.status == "pending",
+                                          D.attempts == c.attempts,
+                                          D.next_attempt_at == c.lease_ends)
+                          .values(next_attempt_at=now)
+                          .execution_options(synchronize_session=False))
             s.commit()
 
     def _prune(self, s, now: datetime) -> None:
@@ -143,6 +165,7 @@ class Worker:
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         body = claimed.payload.encode()
+        address: str | None = None
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Overture-Webhooks/1",
@@ -160,19 +183,24 @@ class Worker:
                 target = urlunsplit((parts.scheme, f"{shown}:{port}", parts.path or "/",
                                      parts.query, ""))
                 extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-                response = await self._client.post(target, content=body, headers=headers,
-                                                   extensions=extensions)
-        except TimeoutError:
+                # Only the status counts: the answer's body is never read.
+                async with self._client.stream("POST", target, content=body, headers=headers,
+                                               extensions=extensions) as response:
+                    status = response.status_code
+        except (TimeoutError, httpx.TimeoutException):
             seconds = self.settings.webhook_timeout_seconds
             return Outcome(False, None, f"no answer within {seconds:g} s")
         except Unreachable as exc:
             return Outcome(False, None, str(exc))
+        except httpx.ConnectError as exc:
+            where = parts.netloc if address in (None, host) else f"{parts.netloc} ({address})"
+            return Outcome(False, None, f"could not connect to {where}: {_reason(exc)}")
         except httpx.HTTPError as exc:
             return Outcome(False, None, f"{type(exc).__name__}: {exc}" if str(exc)
                            else type(exc).__name__)
-        if 200 <= response.status_code < 300:
-            return Outcome(True, response.status_code)
-        return Outcome(False, response.status_code, f"HTTP {response.status_code}")
+        if 200 <= status < 300:
+            return Outcome(True, status)
+        return Outcome(False, status, f"HTTP {status}")
 
     async def _in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
@@ -194,15 +222,20 @@ class Worker:
         claimed = await self._in_thread(self.claim, free)
         for c in claimed:
             task = asyncio.create_task(self._deliver(c))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            self._inflight[task] = c
+            task.add_done_callback(self._finished)
         return len(claimed)
 
+    def _finished(self, task: asyncio.Task) -> None:
+        self._inflight.pop(task, None)
+
     async def drain(self) -> None:
-        """Send everything due now and wait for the answers (for tests and one-off runs)."""
+        """Send everything due now and wait for the answers (for tests and one-off runs).
+        A place freed by one answer takes the next due delivery: a slow receiver holds up
+        only its own."""
         while await self.round() or self._inflight:
             if self._inflight:
-                await asyncio.wait(set(self._inflight))
+                await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
 
     def wake(self) -> None:
         """Thread-safe: something was just put in the outbox."""
@@ -221,10 +254,18 @@ class Worker:
 
     async def __aexit__(self, *exc) -> None:
         outbox.remove_waker(self.wake)
+        unfinished = list(self._inflight.values())
         for task in list(self._inflight):
-            task.cancel()  # their leases run out and they are sent again: nothing is lost
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*self._inflight, return_exceptions=True)
+        if unfinished:
+            # Sent again at once, by whichever worker claims next. Should this fail (the
+            # database is away), their leases run out instead: nothing is lost either way.
+            try:
+                await self._in_thread(self.give_back, unfinished)
+            except Exception:
+                log.exception("could not give back %d webhook deliveries", len(unfinished))
         if self._client is not None:
             await self._client.aclose()
         self._pool.shutdown(wait=True)
@@ -242,6 +283,23 @@ class Worker:
                 log.exception("webhook worker could not claim deliveries")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_seconds)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a connection failed, from the OS error under the client's wrappers ("Connection
+    refused"), or the client's own words."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        e = pending.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno:
+            return os.strerror(e.errno)
+        pending += [x for x in (e.__cause__, e.__context__) if x is not None]
+        pending += list(getattr(e, "exceptions", ()))
+    return str(exc) or type(exc).__name__
 
 
 def _aware(moment: datetime) -> datetime:

@@ -13,7 +13,7 @@ further request gets `then` (200 unless given). An item is:
 - `CLOSE`: the connection is closed without an answer.
 Every request is recorded when it has arrived whole, before it is answered: `requests` is a
 list of `Request(headers, body)`, `headers` case-insensitive (`http.client.HTTPMessage`),
-`body` the raw bytes.
+`body` the raw bytes; `paths` has each one's path and query string, in the same order.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Receiver:
             if not (isinstance(item, int) or item in (HANG, CLOSE)):
                 raise ValueError(f"not a receiver behaviour: {item!r}")
         self.requests: list[Request] = []
+        self.paths: list[str] = []
         self._arrived = threading.Condition()
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -76,8 +77,9 @@ class Receiver:
         index = len(self.requests) - 1
         return self._script[index] if index < len(self._script) else self._then
 
-    def _record(self, request: Request) -> Behaviour:
+    def _record(self, path: str, request: Request) -> Behaviour:
         with self._arrived:
+            self.paths.append(path)
             self.requests.append(request)
             behaviour = self._next()
             self._arrived.notify_all()
@@ -92,7 +94,7 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                behaviour = receiver._record(Request(self.headers, body))
+                behaviour = receiver._record(self.path, Request(self.headers, body))
                 if behaviour == CLOSE:
                     self.close_connection = True
                     return

@@ -27,7 +27,7 @@ from overture.kit.clock import clock
 from overture.webhooks import outbox, service, signing
 from overture.webhooks.models import WebhookDelivery
 from overture.webhooks.schemas import WebhookIn, WebhookPatch
-from overture.webhooks.worker import Worker
+from overture.webhooks.worker import Outcome, Worker
 from tests.conftest import TEST_SETTINGS
 from tests.webhooks.receiver import CLOSE, HANG, Receiver
 
@@ -177,6 +177,50 @@ def test_every_subscribed_webhook_gets_the_event_with_the_same_id(app, backend):
         assert body_a == body_b and ha["Overture-Event-Id"] == hb["Overture-Event-Id"]
         assert ha["Overture-Delivery"] != hb["Overture-Delivery"]
         assert other.requests == []
+
+
+def test_the_urls_host_path_and_query_reach_the_receiver(app, backend):
+    with Receiver() as r:
+        port = r.url.split(":")[2].split("/")[0]
+        # A name, not an address: the worker resolves it, checks the address, connects to it,
+        # and still says which host it wants.
+        make_webhook(app, f"http://localhost:{port}/hooks/in?token=a%20b&x=1")
+        enqueue(app)
+        drain(app, backend)
+        [(headers, _)] = r.wait_for(1)
+        assert r.paths == ["/hooks/in?token=a%20b&x=1"]
+        assert headers["Host"] == f"localhost:{port}"
+        assert deliveries(app)[0].status == "delivered"
+
+
+def test_a_test_event_and_a_resend_go_out_like_any_event(app, backend):
+    clock.freeze(T0)
+    with Receiver() as r:
+        hook_id, secret = make_webhook(app, r.url, events=(MESSAGE,))
+        with app.state.db.unit_of_work() as s:
+            service.ping(s, s.get(service.Webhook, hook_id))
+        drain(app, backend)
+        [first] = deliveries(app)
+        assert first.status == "delivered" and first.event == "ping"
+
+        clock.advance(timedelta(minutes=5))
+        with app.state.db.unit_of_work() as s:
+            hook = s.get(service.Webhook, hook_id)
+            service.resend(s, hook, s.get(WebhookDelivery, first.id))
+        drain(app, backend)
+        [(h1, b1), (h2, b2)] = r.wait_for(2)
+
+    assert json.loads(b1) == {"id": first.event_id, "type": "ping",
+                              "created_at": "2026-11-30T12:00:00Z",
+                              "data": {"webhook_id": hook_id}}
+    assert b2 == b1 and h2["Overture-Event-Id"] == h1["Overture-Event-Id"] == first.event_id
+    assert h1["Overture-Event"] == h2["Overture-Event"] == "ping"
+    [_, again] = deliveries(app)
+    assert (h1["Overture-Delivery"], h2["Overture-Delivery"]) == (str(first.id), str(again.id))
+    assert again.status == "delivered" and again.attempts == 1
+    # Signed when sent: the resend's signature is five minutes younger.
+    assert signing.verify(secret, h2["Overture-Signature"], b2, unix(T0) + 300 + 300)
+    assert not signing.verify(secret, h1["Overture-Signature"], b1, unix(T0) + 300 + 300)
 
 
 # -- failing, retrying, giving up ----------------------------------------------------------
@@ -432,6 +476,45 @@ def test_a_worker_stopped_mid_send_gives_its_claims_back(app, backend):
         r.wait_for(2)
         [d] = deliveries(app)
         assert (d.status, d.attempts) == ("delivered", 2)
+
+
+def test_a_late_failure_is_not_recorded_over_a_later_claim(app, backend):
+    clock.freeze(T0)
+    with Receiver([HANG]) as r:
+        make_webhook(app, r.url)
+        enqueue(app)
+        late = Worker(app.state.db, settings(backend, webhook_timeout_seconds=5))
+        [claimed] = late.claim(10)
+        clock.advance(timedelta(seconds=5 + 30))  # its lease is over: another worker sends
+        sending = Draining(app, backend, webhook_timeout_seconds=30)
+        r.wait_for(1)
+        eventually(lambda: deliveries(app)[0].attempts == 2)
+        [d] = deliveries(app)
+        # The first worker's answer comes in only now: the second one's lease stands.
+        late.record(claimed, Outcome(False, 500, "HTTP 500"))
+        [after] = deliveries(app)
+        assert (after.next_attempt_at, after.last_error, after.attempts) == (
+            d.next_attempt_at, None, 2)
+        r.release()
+        sending.join()
+        assert deliveries(app)[0].status == "delivered"
+
+
+def test_finished_deliveries_are_kept_thirty_days(app, backend):
+    clock.freeze(T0)
+    with Receiver() as r:
+        hook_id, _ = make_webhook(app, r.url, events=(TICKET,))
+        off_id, _ = make_webhook(app, r.url, events=(TICKET,))
+        enqueue(app)
+        patch(app, off_id, active=False)
+        drain(app, backend)
+        clock.advance(timedelta(days=30, minutes=1))
+        enqueue(app)
+        drain(app, backend)  # a worker drops the old finished ones as it records
+        assert [(d.status, d.created_at) for d in deliveries(app, hook_id)] == [
+            ("delivered", clock.now())]
+        # A pending one is kept, however old: it waits for its webhook to be on again.
+        assert [d.status for d in deliveries(app, off_id)] == ["pending"]
 
 
 CHILD = """

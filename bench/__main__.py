@@ -1,7 +1,7 @@
 """`make bench` (`python -m bench`): what visitors feel, each figure beside a baseline measured
 in the same run. Tables go to stdout, progress to stderr, every figure to bench/results.json.
 
-Phases, in order (`--only` picks some): rules, pageviews, events, widget, sockets.
+Phases, in order (`--only` picks some): rules, pageviews, events, webhooks, widget, sockets.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bench import report, servers
 from bench.load import wrk_version
 from bench.run import QUICK, Options, Run, progress
 
-PHASES = ("rules", "pageviews", "events", "widget", "sockets")
+PHASES = ("rules", "pageviews", "events", "webhooks", "widget", "sockets")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -113,6 +113,19 @@ def show_events(r: dict, o: Options) -> str:
         _http_rows(r["rows"], False), _problems(r["rows"]))
 
 
+def show_webhooks(r: dict, o: Options) -> str:
+    made = sum(r["outbox_drained"].values())
+    notes = [*_problems(r["rows"]),
+             f"outbox when the load stopped: {r['outbox_at_end']}; {r['drain_seconds']:.1f} s "
+             f"later: {r['outbox_drained']} ({made:,} deliveries in all, each a POST to the "
+             "bare server, signed, from the server's own worker)."]
+    return report.table(
+        f"page views with webhooks: wrk -t1 -c32 -d{o.seconds:g}s after a {o.warmup:g} s "
+        f"warm-up, SQLite, {o.typical_messages} messages + one that shows on every page",
+        ["server", "messages", "req/s", "p50 ms", "p99 ms", "vs baseline", "shown", "errors"],
+        _http_rows(r["rows"], True), notes)
+
+
 def show_widget(r: dict, o: Options) -> str:
     sizes = [[path, s["wire"], s["encoding"], s["gzip9"], s["identity"]]
              for path, s in r["sizes"].items()]
@@ -176,6 +189,10 @@ def run_phase(name: str, run: Run) -> dict:
         from bench.widget_api import bench_events
 
         return bench_events(run)
+    if name == "webhooks":
+        from bench.webhooks import bench_webhooks
+
+        return bench_webhooks(run)
     if name == "widget":
         from bench.browser import bench_widget
 
@@ -187,7 +204,7 @@ def run_phase(name: str, run: Run) -> dict:
 
 
 SHOW = {"rules": show_rules, "pageviews": show_page_views, "events": show_events,
-        "widget": show_widget, "sockets": show_sockets}
+        "webhooks": show_webhooks, "widget": show_widget, "sockets": show_sockets}
 
 
 def invalid(name: str, result: dict) -> bool:

@@ -162,12 +162,15 @@ def record_showing(job: JobContext | None, *, shard: int, message_id: int, versi
 
 
 def apply_event(job: JobContext | None, *, shard: int, delivery: Any, kind: str,
-                event_id: str, now: datetime, notify: dict | None = None) -> Steps[bool]:
+                event_id: str, now: datetime, notify: dict | None = None,
+                hooks: tuple[int, ...] | None = None) -> Steps[bool]:
     """Apply one client event to a delivery (anything with id, message_id and visitor_id).
 
     False when this event id was applied before (a retry): nothing is counted again.
     Outside the lane (`job` None), run it with `hotsql.drive(connection, …)`. With `notify`
-    (the event's data), the delivery's first event of the kind goes to webhooks too.
+    (the event's data), the delivery's first event of the kind goes to webhooks too: to
+    `hooks` (their ids, as the widget's channel state knows them), or to every webhook that
+    takes it.
     """
     if kind not in EVENT_KINDS:
         raise Invalid("kind", _("kind must be one of: %(kinds)s")
@@ -186,7 +189,11 @@ def apply_event(job: JobContext | None, *, shard: int, delivery: Any, kind: str,
     if counts:
         yield from _bump(job, shard, delivery.message_id, now, counts)
     if notify is not None and _RAW[kind] in counts:
-        yield outbox.step(f"proactive_message.{kind}", notify, now)
+        event = f"proactive_message.{kind}"
+        steps = (outbox.steps_to(hooks, event, notify, now) if hooks is not None
+                 else [outbox.step(event, notify, now)])
+        for step in steps:  # noqa: UP028 — the driver sends answers, which a list can't take
+            yield step
     return True
 
 

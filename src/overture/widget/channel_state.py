@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -86,8 +86,8 @@ class ChannelState:
     bot_avatar_url: str = ""
     greeting: bool = False  # the bot has a greeting answer for the launcher
     time_zone: str = "UTC"  # the account's: the days its statistics count on
-    # The event types some active webhook takes: only those are written to the outbox here.
-    hooks: frozenset[str] = frozenset()
+    # Event type → the active webhooks that take it: only those are written to the outbox.
+    hooks: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def texts_for(self, language: str | None) -> Texts:
         """The texts in the visitor's language, or in the account's default language when the
@@ -106,7 +106,8 @@ _CHANNEL = (select(Channel.id, Channel.key, Channel.name, Channel.kind,
                    Channel.translations, Bot.name.label("bot_name"),
                    Bot.avatar_url.label("bot_avatar_url"), Bot.greeting_answer_id)
             .outerjoin(Bot, (Bot.id == Channel.bot_id) & (Bot.status == "published")))
-_HOOKS = select(Webhook.events_text).where(Webhook.active.is_(True))
+_HOOKS = (select(Webhook.id, Webhook.events_text).where(Webhook.active.is_(True))
+          .order_by(Webhook.id))
 _SETTINGS = select(AccountSettings.default_locale, AccountSettings.visit_timeout_minutes,
                    AccountSettings.time_zone)
 
@@ -117,7 +118,10 @@ def load_channel_state(conn: Connection, key: str) -> ChannelState | None:
         return None
     settings = conn.execute(_SETTINGS.where(AccountSettings.id == 1)).first()
     entries = compile_channel(conn, channel.id) if channel.kind in MESSAGING_KINDS else ()
-    hooks = frozenset(e for events in conn.scalars(_HOOKS) for e in events.split(",") if e)
+    hooks: dict[str, tuple[int, ...]] = {}
+    for webhook_id, events in conn.execute(_HOOKS):
+        for event in filter(None, events.split(",")):
+            hooks[event] = (*hooks.get(event, ()), webhook_id)
     return ChannelState(
         id=channel.id, key=channel.key, name=channel.name, kind=channel.kind,
         allowed_origins=tuple(channel.allowed_origins or ()), color=channel.color,

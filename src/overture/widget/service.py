@@ -175,9 +175,11 @@ def _record(job: JobContext, channel: ChannelState, decision: engine.Decision,
         channel_id=channel.id, visitor_id=customer_id, visit_id=visit_id,
         page_view_id=page_view_id, now=now)
     if SENT in channel.hooks:
-        yield outbox.step(SENT, outbox.message_data(
+        steps = outbox.steps_to(channel.hooks[SENT], SENT, outbox.message_data(
             message_id=entry.id, message_name=entry.name, delivery_id=delivery_id,
             channel_id=channel.id, visitor_id=customer_id, url=url), now)
+        for step in steps:  # noqa: UP028 — the driver sends answers, which a list can't take
+            yield step
     return _show(channel, entry, delivery_id, name, repeat=False, language=language)
 
 
@@ -239,14 +241,15 @@ def event(job: JobContext, channel: ChannelState, body: EventIn) -> Steps[EventO
     if visitor_id != customer_id or channel_id != channel.id:
         raise NotFound(_("delivery not found for this visitor"), code="delivery_not_found")
     notify = None
-    if f"proactive_message.{body.kind}" in channel.hooks:
+    hooks = channel.hooks.get(f"proactive_message.{body.kind}")
+    if hooks:
         entry = next((e for e in channel.entries if e.id == message_id), None)
         notify = outbox.message_data(
             message_id=message_id, message_name=entry.name if entry else None,
             delivery_id=delivery_id, channel_id=channel.id, visitor_id=visitor_id)
     fresh = yield from stats.apply_event(
         job, shard=job.shard, delivery=_Delivery(delivery_id, message_id, visitor_id),
-        kind=body.kind, event_id=body.event_id, now=utcnow(), notify=notify)
+        kind=body.kind, event_id=body.event_id, now=utcnow(), notify=notify, hooks=hooks)
     return EventOut(ok=True, duplicate=not fresh)
 
 

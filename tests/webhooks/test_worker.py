@@ -9,6 +9,7 @@ network would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -436,6 +437,36 @@ def test_a_turned_off_webhooks_deliveries_wait_until_it_is_on(app, backend):
 
 
 # -- workers that stop, die, or run side by side ------------------------------------------
+
+def test_a_running_worker_is_woken_by_a_commit_not_the_next_poll(app, backend):
+    with Receiver() as r:
+        make_webhook(app, r.url)
+        started, stop = threading.Event(), threading.Event()
+
+        async def serve() -> None:
+            # As in `overture serve`; its next look at the outbox would be a minute away.
+            async with Worker(app.state.db, settings(backend, webhook_poll_seconds=60)) as w:
+                task = asyncio.create_task(w.run())
+                started.set()
+                await asyncio.to_thread(stop.wait)
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        server = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        server.start()
+        try:
+            assert started.wait(10)
+            for n in (1, 2):
+                time.sleep(0.2)  # let it go back to waiting (it finds the event either way)
+                enqueue(app)
+                r.wait_for(n, timeout=20)
+                eventually(lambda n=n: [d.status for d in deliveries(app)] == ["delivered"] * n)
+        finally:
+            stop.set()
+            server.join(30)
+        assert not server.is_alive()
+
 
 def test_a_worker_that_dies_after_claiming_loses_nothing(app, backend):
     clock.freeze(T0)

@@ -16,7 +16,7 @@ from overture.webhooks.signing import SIGNATURE_HEADER, verify
 from tests.conftest import _postgres_database
 from tests.scaleout.processes import ServerProcess, seed_site
 from tests.services import database_url, redis_url
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import HANG, Receiver
 from tests.widget.helpers import new_id
 
 SHOWINGS = 6
@@ -107,3 +107,31 @@ def test_a_server_killed_between_tries_sends_every_event_after_its_restart(store
     assert set(bodies) == {d["event_id"] for d in deliveries}
     assert all(len(same) == 1 for same in bodies.values())
     assert max(d["attempts"] for d in deliveries) >= 2  # a refused one was tried again
+
+
+def test_a_receiver_that_never_answers_holds_up_no_page_view(store):
+    """The server's own worker is stuck on a receiver that does not answer: visitors' page
+    views go on being answered all the while."""
+    url, redis = store
+    site = seed_site(url, "Need a hand with pricing?")
+    headers = {"Authorization": f"Bearer {site['token']}"}
+    server = None
+    with Receiver(script=[HANG] * 50) as receiver:
+        try:
+            server = ServerProcess(url, redis, f"overture-hooks-{secrets.token_hex(4)}:",
+                                   secrets.token_urlsafe(32),
+                                   OVERTURE_WEBHOOKS_ALLOW_PRIVATE="true",
+                                   OVERTURE_WEBHOOK_TIMEOUT_SECONDS="60")
+            server.wait_ready()
+            created = httpx.post(f"{server.url}/api/v1/webhooks", headers=headers, json={
+                "url": receiver.url, "events": ["proactive_message.sent"]}, timeout=10)
+            assert created.status_code == 201, created.text
+            _show(server.url, site["key"])
+            receiver.wait_for(1)  # the worker is now waiting for an answer that won't come
+            # Each is answered (within _show's 10 s) while the receiver holds what it got.
+            for _ in range(30):
+                _show(server.url, site["key"])
+        finally:
+            receiver.release()
+            if server is not None:
+                server.stop()

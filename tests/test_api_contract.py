@@ -16,8 +16,8 @@ invalid, and checks each answer:
 - an operation that declares authentication refuses a call without it (`ignored_auth`).
 
 Calls to `/api/...` carry an admin's API token; path ids and the ids inside bodies name seeded
-objects half of the time (a brand, channel, schedule, message, ticket, conversation, delivery),
-so that operations get past their 404s and do their work.
+objects half of the time (a brand, channel, schedule, message, ticket, conversation, delivery,
+webhook), so that operations get past their 404s and do their work.
 
 Two allowances, both narrow and named below: a valid request may be refused by a rule no JSON
 Schema can state (a 422 with its own code or detail type: an id that names nothing, a start
@@ -117,7 +117,8 @@ def _created(client, admin: Caller, path: str, body: dict) -> dict:
 @pytest.fixture
 def world(app, client, admin) -> Iterator[World]:
     """A brand, a channel, a schedule, a live and a draft message, a visitor who was shown
-    the live one and replied (a conversation and its ticket), another user, another token."""
+    the live one and replied (a conversation and its ticket), another user, another token, a
+    webhook."""
     brand = _created(client, admin, "/api/v1/brands", {"name": "Acme"})
     schedule = _created(client, admin, "/api/v1/schedules", {
         "name": "Office", "timezone": "UTC",
@@ -144,6 +145,8 @@ def world(app, client, admin) -> Iterator[World]:
         ticket_id = session.scalar(select(Ticket.id).where(
             Ticket.conversation_id == conversation_id))
     other = _make_user(app, "agent", "agent@example.test")
+    webhook = _created(client, admin, "/api/v1/webhooks", {
+        "url": "https://hooks.example.com/overture", "events": ["ticket.created"]})
     with app.state.db.unit_of_work() as session:  # a token to revoke: not the one calling
         spare, _secret = create_token(session, session.get(User, admin.id), "spare")
         spare_id = spare.id
@@ -153,6 +156,7 @@ def world(app, client, admin) -> Iterator[World]:
         "channel_key": channel["key"], "visitor_id": visitor.visitor_id,
         "delivery_id": delivery_id, "page_view_id": visitor.last["page_view_id"],
         "user_id": other.id, "assignee_id": other.id, "token_id": spare_id, "tag": "sales",
+        "webhook_id": webhook["id"],
     }
     yield WORLD
     WORLD.__init__()
@@ -215,6 +219,8 @@ BEYOND_SCHEMA_CODES = {
     "bad_cursor",  # a cursor this list did not give out
     "bad_range",  # stats: `from` after `to`, or more than two years
     "wrong_password",  # the current password is not right
+    "bad_url",  # a webhook's URL that is no http(s) URL with a host, or carries a password
+    "private_address",  # a webhook's URL on loopback or a private network
 }
 BEYOND_SCHEMA_TYPES = {
     "cross_field",  # start before end, last day after first, intervals that don't overlap

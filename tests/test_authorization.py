@@ -8,10 +8,11 @@ for a WebSocket OPEN (accepted) or the code it was closed with.
 
 A route the app serves that the table does not declare fails, and so does an entry that names
 no route: a new route is declared here together with who may call it. Path ids name real
-objects (a brand, channel, schedule, proactive message, ticket and its conversation) and
-unsafe calls send a valid body, so an admin's 2xx is a real success and a 401/403 a refusal of
-something that would otherwise have worked. Unsafe calls get objects of their own, made for
-the call, so that one caller's delete does not decide the next caller's answer.
+objects (a brand, channel, schedule, proactive message, ticket and its conversation, webhook
+and one of its finished deliveries) and unsafe calls send a valid body, so an admin's 2xx is a
+real success and a 401/403 a refusal of something that would otherwise have worked. Unsafe
+calls get objects of their own, made for the call, so that one caller's delete does not decide
+the next caller's answer.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from overture.demo.service import DEMO_CHANNEL_KEY
 from overture.kit.errors import Forbidden, NotFound
 from overture.proactive.service import access_message, list_messages
 from overture.schedules.service import access_schedule, list_schedules
+from overture.webhooks.service import access_webhook, list_webhooks
 from tests.conftest import PASSWORD, csrf_from, login
 from tests.widget.helpers import ORIGIN, Browser, make_jwt, new_id
 
@@ -162,6 +164,16 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("GET", "/api/v1/tickets/{ticket_id}"): staff_api(),
     ("PATCH", "/api/v1/tickets/{ticket_id}"): staff_api(),
     ("POST", "/api/v1/tickets/{ticket_id}/messages"): staff_api(201),
+    # -- webhooks API: configuration
+    ("GET", "/api/v1/webhooks"): admin_api(),
+    ("POST", "/api/v1/webhooks"): admin_api(201),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): admin_api(),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): admin_api(),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): admin_api(204),
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"): admin_api(),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): admin_api(),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"): admin_api(201),
+    ("POST", "/api/v1/webhooks/{webhook_id}/ping"): admin_api(201),
     # -- the widget API (public, per channel key)
     ("OPTIONS", "/widget/v1/{channel_key}/{path:path}"): PREFLIGHT,
     ("GET", "/widget/v1/{channel_key}/config"): widget(),
@@ -251,6 +263,18 @@ TABLE: dict[tuple[str, str], Expected] = {
     ("GET", "/admin/proactive-messages/overview.csv"): admin_page(),
     ("POST", "/admin/proactive-messages/{message_id}/delete"): admin_page(303),
     ("POST", "/admin/proactive-messages/{message_id}/{action}"): admin_page(303),
+    ("GET", "/admin/webhooks"): admin_page(),
+    ("GET", "/admin/webhooks/new"): admin_page(),
+    ("POST", "/admin/webhooks/new"): admin_page(303),
+    ("GET", "/admin/webhooks/{webhook_id}"): admin_page(),
+    ("POST", "/admin/webhooks/{webhook_id}"): admin_page(303),
+    ("POST", "/admin/webhooks/{webhook_id}/secret"): admin_page(),
+    ("POST", "/admin/webhooks/{webhook_id}/rotate-secret"): admin_page(303),
+    ("POST", "/admin/webhooks/{webhook_id}/ping"): admin_page(303),
+    ("POST", "/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"): admin_page(303),
+    ("GET", "/admin/webhooks/{webhook_id}/deliveries/{delivery_id}"): admin_page(),
+    ("GET", "/admin/webhooks/{webhook_id}/delete"): admin_page(),
+    ("POST", "/admin/webhooks/{webhook_id}/delete"): admin_page(303),
     # -- sign-in, sign-out, language: for everyone
     ("GET", "/login"): public(),
     ("POST", "/login"): public(303),
@@ -295,6 +319,7 @@ def test_the_table_declares_every_route_and_nothing_else(app):
 
 # -- the world the calls run in ----------------------------------------------------------------
 
+WEBHOOK_URL = "https://hooks.example.com/overture"
 COMPLETE = {"message": "Can we help?", "frequency": "every_time",
             "response": {"type": "agent", "collect": [], "follow_up": "Thanks, we will reply."}}
 
@@ -321,7 +346,7 @@ class World:
                        "bot_id": bot, "answer_id": answer,
                        "brand_id": self.brand, "channel_id": self.new_channel(),
                        "schedule_id": self.schedule, "message_id": self.new_message("draft"),
-                       **self.new_ticket()}
+                       **self.new_webhook(), **self.new_ticket()}
         self.shared.update(self.new_run(self.shared["visitor_id"]))
 
     def unique(self, prefix: str) -> str:
@@ -403,6 +428,20 @@ class World:
         return {"ticket_id": ticket_id, "conversation_id": conversation_id,
                 "visitor_id": visitor.visitor_id}
 
+    def new_webhook(self) -> dict[str, int]:
+        """A webhook (its URL a public name, accepted offline) and a delivery of it that is
+        finished, as a resend needs."""
+        webhook = self._created("/api/v1/webhooks", {
+            "url": WEBHOOK_URL, "events": ["ticket.created"],
+            "description": self.unique("Orders")})["id"]
+        delivery = self.client.post(f"/api/v1/webhooks/{webhook}/ping", headers=self.h)
+        assert delivery.status_code == 201, delivery.text
+        with self.db() as session:
+            from overture.webhooks.models import WebhookDelivery
+
+            session.get(WebhookDelivery, delivery.json()["id"]).status = "delivered"
+        return {"webhook_id": webhook, "delivery_id": delivery.json()["id"]}
+
     def new_user(self) -> int:
         return self._created("/api/v1/users", _user(self, {}))["id"]
 
@@ -440,6 +479,8 @@ class World:
             values.update(self.new_ticket())
         if "{run_id}" in path:
             values.update(self.new_run())
+        if "{webhook_id}" in path:
+            values.update(self.new_webhook())
         return values
 
 
@@ -502,6 +543,11 @@ def _name(prefix: str) -> Callable[[World, dict], dict]:
     return lambda world, ids: {"name": world.unique(prefix)}
 
 
+def _webhook_form(world: World, ids: dict) -> dict:
+    return {"url": WEBHOOK_URL, "description": world.unique("Orders"),
+            "events": ["ticket.created", "conversation.message"], "active": "on"}
+
+
 BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/api/v1/settings"): _json(lambda w, ids: {"visit_timeout_minutes": 30}),
     ("POST", "/api/v1/users"): _json(_user),
@@ -544,6 +590,12 @@ BODIES: dict[tuple[str, str], Body] = {
                         "step": "hi", "option": 0}),
     ("OPTIONS", "/widget/v1/{channel_key}/{path:path}"): lambda w, ids: {"headers": {
         "Origin": ORIGIN, "Access-Control-Request-Method": "POST"}},
+    ("POST", "/api/v1/webhooks"): _json(lambda w, ids: {
+        "url": WEBHOOK_URL, "events": ["ticket.created"], "description": w.unique("Orders")}),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): _json(lambda w, ids: {
+        "description": w.unique("Orders"), "events": ["conversation.message"]}),
+    ("POST", "/admin/webhooks/new"): _form(_webhook_form),
+    ("POST", "/admin/webhooks/{webhook_id}"): _form(_webhook_form),
     ("POST", "/admin/settings"): _form(lambda w, ids: {
         "visit_timeout_minutes": "30", "default_locale": "en", "messaging_enabled": "on",
         "agent_workspace_enabled": "on"}),
@@ -705,7 +757,8 @@ def test_every_route_answers_every_caller_as_declared(app, client, admin, agent,
 def test_loaders_refuse_agents_before_looking_anything_up(db, admin, agent):
     """Called directly (no route in front), every configuration loader and list refuses an
     agent — for ids that exist or not — and lets an admin through to a plain 404."""
-    configuration = (access_brand, access_channel, access_schedule, access_message, access_bot)
+    configuration = (access_brand, access_channel, access_schedule, access_message, access_bot,
+                     access_webhook)
     with db() as session:
         as_agent, as_admin = session.get(User, agent.id), session.get(User, admin.id)
         for loader in configuration:
@@ -714,7 +767,7 @@ def test_loaders_refuse_agents_before_looking_anything_up(db, admin, agent):
             with pytest.raises(NotFound):
                 loader(session, as_admin, 1)
         for listing in (list_brands, list_channels, list_schedules, list_users, list_bots,
-                        list_messages, access_settings, overview_counts):
+                        list_messages, access_settings, overview_counts, list_webhooks):
             with pytest.raises(Forbidden):
                 listing(session, as_agent)
             listing(session, as_admin)

@@ -468,6 +468,17 @@ def test_a_running_worker_is_woken_by_a_commit_not_the_next_poll(app, backend):
         assert not server.is_alive()
 
 
+def test_a_claim_takes_no_more_than_asked_oldest_first(app, backend):
+    clock.freeze(T0)
+    make_webhook(app, f"http://127.0.0.1:{unused_port()}/hook")
+    enqueue(app, n=20)
+    worker = Worker(app.state.db, settings(backend))
+    first = worker.claim(8)
+    assert [c.id for c in first] == [d.id for d in deliveries(app)][:8]
+    assert len(worker.claim(8)) == 8 and len(worker.claim(8)) == 4 and worker.claim(8) == []
+    assert {d.attempts for d in deliveries(app)} == {1}
+
+
 def test_a_worker_that_dies_after_claiming_loses_nothing(app, backend):
     clock.freeze(T0)
     timeout = 5

@@ -95,10 +95,17 @@ class Worker:
             if s.scalar(ids.limit(1)) is None:
                 return []
             ids = ids.order_by(D.next_attempt_at, D.id).limit(limit)
-            if not self.db.is_sqlite:
-                ids = ids.with_for_update(of=D, skip_locked=True)
+            if self.db.is_sqlite:
+                chosen = ids.scalar_subquery()
+            else:
+                # Locked by a statement of its own: as a subquery of the UPDATE, PostgreSQL
+                # may run it again for every row it scans (a semi-join), LIMIT then holding
+                # for each run, and one claim would take every due row.
+                chosen = list(s.scalars(ids.with_for_update(of=D, skip_locked=True)))
+                if not chosen:
+                    return []
             rows = s.execute(
-                update(D).where(D.id.in_(ids.scalar_subquery()), due)
+                update(D).where(D.id.in_(chosen), due)
                 .values(attempts=D.attempts + 1, last_attempt_at=now,
                         next_attempt_at=lease_ends)
                 .returning(D.id, D.webhook_id, D.event_id, D.event, D.payload, D.attempts,

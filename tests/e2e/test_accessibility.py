@@ -1,8 +1,8 @@
 """axe-core over every page a person uses: the sign-in page, each admin page (lists and forms,
-the message editor, the bot pages and the flow editor), /account, the agent workspace with a
-ticket open, and the widget on the demo site (bubble, messenger with a conversation, a bot's
-buttons). No serious or critical violation is allowed; a failure names each rule, its impact,
-its help text and the elements it was found on.
+the message editor, the bot pages and the flow editor, the webhook pages), /account, the agent
+workspace with a ticket open, and the widget on the demo site (bubble, messenger with a
+conversation, a bot's buttons). No serious or critical violation is allowed; a failure names
+each rule, its impact, its help text and the elements it was found on.
 
 axe-core is read from .cache/axe/ (`make axe`, a step of `make test`); nothing is fetched here.
 Pages are opened with the Content-Security-Policy bypassed so that axe's script tag can be
@@ -33,6 +33,8 @@ from overture.demo.service import (
 )
 from overture.proactive.models import ProactiveMessage
 from overture.schedules.models import Schedule
+from overture.webhooks import service as webhooks
+from overture.webhooks.schemas import WebhookIn
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import choose_language, sign_in
 from tests.e2e.widget_helpers import bubble, launcher, messenger, new_page
@@ -54,6 +56,8 @@ class Ids:
     bot: int
     answer: int
     user: int
+    webhook: int
+    delivery: int
 
 
 @pytest.fixture
@@ -62,6 +66,10 @@ def ids(app, demo) -> Ids:
     with app.state.db.unit_of_work() as db:
         admin = db.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
         create_token(db, admin, "Reporting script")
+        webhook = webhooks.create_webhook(db, WebhookIn(
+            url="https://hooks.example.com/overture", description="CRM",
+            events=["ticket.created", "conversation.message"]), allow_private=False)
+        delivery = webhooks.ping(db, webhook)  # a pending delivery in its table
         return Ids(
             message=db.scalar(select(ProactiveMessage.id).where(
                 ProactiveMessage.name == "Demo: welcome on the home page")),
@@ -71,6 +79,8 @@ def ids(app, demo) -> Ids:
             bot=db.scalar(select(Bot.id)),
             answer=db.scalar(select(BotAnswer.id).where(BotAnswer.name == "App help")),
             user=db.scalar(select(User.id).where(User.email == DEMO_AGENT_EMAIL)),
+            webhook=webhook.id,
+            delivery=delivery.id,
         )
 
 
@@ -103,6 +113,11 @@ ADMIN_PAGES = [
     "/admin/users",
     "/admin/users/{user}",
     "/admin/brands/{brand}/delete",
+    "/admin/webhooks",
+    "/admin/webhooks/new",
+    "/admin/webhooks/{webhook}",
+    "/admin/webhooks/{webhook}/deliveries/{delivery}",
+    "/admin/webhooks/{webhook}/delete",
     "/account",
 ]
 # The pages with the most words and widgets are checked in Brazilian Portuguese as well.
@@ -111,6 +126,7 @@ PT_BR_PAGES = [
     "/admin/proactive-messages/{message}",
     "/admin/bots/{bot}/answers/{answer}",
     "/admin/settings",
+    "/admin/webhooks/{webhook}",
     "/account",
 ]
 CASES = [(path, "en") for path in ADMIN_PAGES] + [(path, "pt_BR") for path in PT_BR_PAGES]

@@ -375,6 +375,15 @@ def test_redirects_are_not_followed(app, backend):
         assert len(r.requests) == 1  # nothing went to the Location
 
 
+def test_port_zero_is_refused_when_saved(client, admin):
+    # urlsplit takes it, and a send would have gone to port 80.
+    response = client.post("/api/v1/webhooks", headers=admin.headers, json={
+        "url": "http://hooks.example.com:0/in", "events": [TICKET]})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "bad_url" and "65535" in error["message"]
+
+
 def test_a_private_address_is_refused_at_send_time_too(app, backend):
     with Receiver() as r:
         make_webhook(app, r.url)  # saved while private addresses were allowed

@@ -44,6 +44,8 @@ def check_url(url: str, allow_private: bool) -> str:
         raise Invalid("url", _("the URL must start with http:// or https://"), code="bad_url")
     try:
         host, port = parts.hostname, parts.port
+        if port == 0:  # urlsplit takes it; nothing listens there
+            raise ValueError
     except ValueError:
         raise Invalid("url", _("the URL's port is not a number from 1 to 65535"),
                       code="bad_url") from None

@@ -170,7 +170,7 @@ class Worker:
         assert self._client is not None
         parts = urlsplit(claimed.url)
         host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port if parts.port is not None else 443 if parts.scheme == "https" else 80
         body = claimed.payload.encode()
         address: str | None = None
         headers = {
@@ -213,7 +213,11 @@ class Worker:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     async def _deliver(self, claimed: Claimed) -> None:
-        outcome = await self.send(claimed)
+        try:
+            outcome = await self.send(claimed)
+        except Exception as exc:  # our bug, not the receiver's: recorded, and tried again
+            log.exception("could not send webhook delivery %s", claimed.id)
+            outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
         try:
             await self._in_thread(self.record, claimed, outcome)
         except Exception:

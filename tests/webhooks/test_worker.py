@@ -342,6 +342,23 @@ def test_one_slow_receiver_does_not_hold_up_the_others(app, backend):
         assert s.status == "delivered"
 
 
+def test_a_receiver_that_hangs_on_many_deliveries_holds_half_the_places(app, backend):
+    """Twenty events wait for a receiver that never answers, older than the others: it gets
+    at most half the worker's places, and the other webhook's events go out meanwhile."""
+    clock.freeze(T0)
+    with Receiver(then=HANG) as slow, Receiver() as quick:
+        make_webhook(app, slow.url, events=(TICKET,))
+        quick_id, _ = make_webhook(app, quick.url, events=(MESSAGE,))
+        enqueue(app, TICKET, n=20)  # all claimed before the quick ones, oldest first
+        enqueue(app, MESSAGE, n=5)
+        sending = Draining(app, backend, webhook_timeout_seconds=30)
+        quick.wait_for(5)
+        eventually(lambda: all(d.status == "delivered" for d in deliveries(app, quick_id)))
+        assert len(slow.requests) == 4  # the default 8 places, half of them
+        slow.release()
+        sending.join()
+
+
 def test_a_refused_connection_is_a_failure_that_says_so(app, backend):
     clock.freeze(T0)
     port = unused_port()
@@ -479,13 +496,27 @@ def test_a_running_worker_is_woken_by_a_commit_not_the_next_poll(app, backend):
 
 def test_a_claim_takes_no_more_than_asked_oldest_first(app, backend):
     clock.freeze(T0)
-    make_webhook(app, f"http://127.0.0.1:{unused_port()}/hook")
-    enqueue(app, n=20)
+    make_webhook(app, f"http://127.0.0.1:{unused_port()}/hook", events=(TICKET,))
+    make_webhook(app, f"http://127.0.0.1:{unused_port()}/hook", events=(TICKET,))
+    enqueue(app, n=10)  # 20 deliveries, the two webhooks' alternating
     worker = Worker(app.state.db, settings(backend))
     first = worker.claim(8)
     assert [c.id for c in first] == [d.id for d in deliveries(app)][:8]
     assert len(worker.claim(8)) == 8 and len(worker.claim(8)) == 4 and worker.claim(8) == []
     assert {d.attempts for d in deliveries(app)} == {1}
+
+
+def test_a_claim_takes_half_its_places_at_most_for_one_webhook(app, backend):
+    clock.freeze(T0)
+    one, _ = make_webhook(app, f"http://127.0.0.1:{unused_port()}/hook", events=(TICKET,))
+    two, _ = make_webhook(app, f"http://127.0.0.1:{unused_port()}/hook", events=(MESSAGE,))
+    enqueue(app, TICKET, n=10)
+    enqueue(app, MESSAGE, n=10)
+    worker = Worker(app.state.db, settings(backend))  # 8 places
+    claimed = worker.claim(8)
+    assert Counter(c.webhook_id for c in claimed) == {one: 4, two: 4}
+    # Sends already under way count: the first webhook has 3, so 1 more of its own.
+    assert Counter(c.webhook_id for c in worker.claim(8, {one: 3, two: 4})) == {one: 1}
 
 
 def test_a_worker_that_dies_after_claiming_loses_nothing(app, backend):
@@ -494,11 +525,12 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(app, backend):
     with Receiver() as r:
         make_webhook(app, r.url)
         enqueue(app, n=5)
-        dead = Worker(app.state.db, settings(backend, webhook_timeout_seconds=timeout))
+        dead = Worker(app.state.db, settings(backend, webhook_timeout_seconds=timeout),
+                      concurrency=10)
         assert len(dead.claim(10)) == 5  # ... and never sends nor records them
         assert [(d.status, d.attempts) for d in deliveries(app)] == [("pending", 1)] * 5
 
-        lease = timedelta(seconds=timeout + 30)
+        lease = timedelta(seconds=timeout + 10)
         clock.advance(lease - timedelta(seconds=1))
         drain(app, backend, webhook_timeout_seconds=timeout)
         assert r.requests == []  # still leased to the dead one
@@ -579,9 +611,9 @@ db = Database(settings.database_url)
 claimed = 0
 
 class Counting(Worker):
-    def claim(self, limit):
+    def claim(self, limit, busy=None):
         global claimed
-        rows = super().claim(limit)
+        rows = super().claim(limit, busy)
         claimed += len(rows)
         return rows
 

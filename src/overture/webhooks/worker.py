@@ -51,6 +51,7 @@ class Claimed:
     url: str
     secret: str
     lease_ends: datetime  # its next_attempt_at while this worker has it
+    webhook_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,29 +82,47 @@ class Worker:
     # -- the database side (in the worker's thread) --------------------------------------
 
     def _lease(self) -> timedelta:
-        return timedelta(seconds=self.settings.webhook_timeout_seconds + 30)
+        # A send is cut off at the timeout; the margin covers recording its outcome.
+        return timedelta(seconds=self.settings.webhook_timeout_seconds + 10)
 
-    def claim(self, limit: int) -> list[Claimed]:
-        """Up to `limit` due deliveries, now this worker's until their lease ends."""
+    @property
+    def per_webhook(self) -> int:
+        """Sends at once to one webhook: a receiver that hangs holds half the places at most,
+        and the other webhooks' deliveries go on meanwhile."""
+        return max(1, self.concurrency // 2)
+
+    def claim(self, limit: int, busy: dict[int, int] | None = None) -> list[Claimed]:
+        """Up to `limit` due deliveries, oldest first, now this worker's until their lease
+        ends; at most `per_webhook` of one webhook, counting the `busy` sends it already has
+        (webhook id → sends in progress)."""
         now = utcnow()
         lease_ends = now + self._lease()
+        busy = dict(busy or {})
+        full = [w for w, n in busy.items() if n >= self.per_webhook]
         due = (D.status == "pending") & (D.next_attempt_at <= now)
-        ids = select(D.id).join(Webhook, Webhook.id == D.webhook_id).where(due, Webhook.active)
+        candidates = (select(D.id, D.webhook_id).join(Webhook, Webhook.id == D.webhook_id)
+                      .where(due, Webhook.active, D.webhook_id.not_in(full))
+                      .order_by(D.next_attempt_at, D.id).limit(limit * self.per_webhook))
+        if not self.db.is_sqlite:
+            # Locked by a statement of its own (as a subquery of the UPDATE, PostgreSQL may
+            # run it again for every row it scans, and LIMIT would hold for each run).
+            candidates = candidates.with_for_update(of=D, skip_locked=True)
         with self.db.sessions() as s:
             # A read first: an idle worker (or one whose due rows all wait for a turned-off
             # webhook) never takes SQLite's writer lock.
-            if s.scalar(ids.limit(1)) is None:
+            chosen = []
+            for delivery_id, webhook_id in s.execute(candidates):
+                if busy.get(webhook_id, 0) < self.per_webhook:
+                    busy[webhook_id] = busy.get(webhook_id, 0) + 1
+                    chosen.append(delivery_id)
+                    if len(chosen) == limit:
+                        break
+            if not chosen:
                 return []
-            ids = ids.order_by(D.next_attempt_at, D.id).limit(limit)
             if self.db.is_sqlite:
-                chosen = ids.scalar_subquery()
-            else:
-                # Locked by a statement of its own: as a subquery of the UPDATE, PostgreSQL
-                # may run it again for every row it scans (a semi-join), LIMIT then holding
-                # for each run, and one claim would take every due row.
-                chosen = list(s.scalars(ids.with_for_update(of=D, skip_locked=True)))
-                if not chosen:
-                    return []
+                # The read's snapshot ends here: the claim is a write of its own, and takes
+                # only rows still due (another process may have claimed some meanwhile).
+                s.rollback()
             rows = s.execute(
                 update(D).where(D.id.in_(chosen), due)
                 .values(attempts=D.attempts + 1, last_attempt_at=now,
@@ -117,7 +136,7 @@ class Worker:
             s.commit()
         return [Claimed(r.id, r.event_id, r.event, r.payload, r.attempts,
                         _aware(r.created_at), hooks[r.webhook_id].url,
-                        hooks[r.webhook_id].secret, lease_ends)
+                        hooks[r.webhook_id].secret, lease_ends, r.webhook_id)
                 for r in sorted(rows, key=lambda r: r.id) if r.webhook_id in hooks]
 
     def record(self, claimed: Claimed, outcome: Outcome) -> None:
@@ -230,7 +249,10 @@ class Worker:
         free = self.concurrency - len(self._inflight)
         if free <= 0:
             return 0
-        claimed = await self._in_thread(self.claim, free)
+        busy: dict[int, int] = {}
+        for c in self._inflight.values():
+            busy[c.webhook_id] = busy.get(c.webhook_id, 0) + 1
+        claimed = await self._in_thread(self.claim, free, busy)
         for c in claimed:
             task = asyncio.create_task(self._deliver(c))
             self._inflight[task] = c

@@ -267,6 +267,7 @@ REFUSED_URLS = [
     ("https:///path-without-host", "bad_url"),
     ("hooks.example.com/x", "bad_url"),
     ("https://hooks.example.com:99999/x", "bad_url"),
+    ("https://hooks.example.com:0/x", "bad_url"),
     ("https://hooks.example.com:port/x", "bad_url"),
     ("https://user:pass@hooks.example.com/x", "bad_url"),
     ("https://token@hooks.example.com/x", "bad_url"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -37,9 +38,25 @@ def _literal(host: str) -> IP | None:
         return None
 
 
+# A name's labels (letters, digits, hyphens; underscores, which some DNS names hold), dotted.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+
+
+def _ascii(host: str) -> str:
+    """The name as DNS has it (an internationalised one in its xn-- form), or "" if none."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
 def check_url(url: str, allow_private: bool) -> str:
     """The URL as saved, or Invalid naming what is wrong with it."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed or unknown [host]
+        raise Invalid("url", _("the URL is not well formed"), code="bad_url") from None
     if parts.scheme not in ("http", "https"):
         raise Invalid("url", _("the URL must start with http:// or https://"), code="bad_url")
     try:
@@ -55,6 +72,8 @@ def check_url(url: str, allow_private: bool) -> str:
         raise Invalid("url", _("put no user name or password in the URL: receivers check the "
                                "signature instead"), code="bad_url")
     literal = _literal(host)
+    if literal is None and not _HOST_NAME.fullmatch(_ascii(host)):
+        raise Invalid("url", _("the URL's host name is not valid"), code="bad_url")
     if literal is not None:
         addresses = [str(literal)]
     else:

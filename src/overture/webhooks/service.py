@@ -10,7 +10,7 @@ from overture.accounts.service import require_role
 from overture.db import after_commit, load
 from overture.i18n import gettext as _
 from overture.kit.clock import utcnow
-from overture.kit.errors import Conflict, Invalid, NotFound
+from overture.kit.errors import Conflict, NotFound
 from overture.proactive import events as proactive_events
 from overture.webhooks import outbox
 from overture.webhooks.addresses import check_url
@@ -46,17 +46,8 @@ def _subscriptions_changed(db: Session) -> None:
     proactive_events.changed(db, proactive_events.ALL_CHANNELS)
 
 
-def _checked_url(url: str, allow_private: bool) -> str:
-    try:
-        return check_url(url, allow_private)
-    except ValueError:
-        # What urlsplit cannot take apart (an unclosed or unknown [host]): the caller's
-        # mistake, not a 500.
-        raise Invalid("url", _("the URL is not well formed"), code="bad_url") from None
-
-
 def create_webhook(db: Session, data: WebhookIn, *, allow_private: bool) -> Webhook:
-    webhook = Webhook(url=_checked_url(data.url, allow_private), description=data.description,
+    webhook = Webhook(url=check_url(data.url, allow_private), description=data.description,
                       active=data.active)
     webhook.events = list(data.events)
     db.add(webhook)
@@ -68,7 +59,7 @@ def create_webhook(db: Session, data: WebhookIn, *, allow_private: bool) -> Webh
 def update_webhook(db: Session, webhook: Webhook, data: WebhookPatch, *,
                    allow_private: bool) -> Webhook:
     if data.url is not None:
-        webhook.url = _checked_url(data.url, allow_private)
+        webhook.url = check_url(data.url, allow_private)
     if data.description is not None:
         webhook.description = data.description
     if data.events is not None:

@@ -657,4 +657,8 @@ def test_workers_side_by_side_send_each_event_once(app, backend):
     assert len(rows) == 200 and sorted(sent) == sorted(d.event_id for d in rows)
     assert set(sent.values()) == {1}  # each event exactly once
     assert {(d.status, d.attempts) for d in rows} == {("delivered", 1)}
-    assert sum(claimed) == 200 and min(claimed) > 0  # both took a share
+    assert sum(claimed) == 200
+    if backend.name == "pg":
+        # Both took a share (SKIP LOCKED lets them claim side by side). SQLite has one
+        # writer across processes, and the other may find the work done before it gets in.
+        assert min(claimed) > 0

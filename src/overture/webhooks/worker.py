@@ -77,6 +77,7 @@ class Worker:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inflight: dict[asyncio.Task, Claimed] = {}
+        self._finished_sends: list[tuple[Claimed, Outcome]] = []
         self._pruned_at: datetime | None = None
 
     # -- the database side (in the worker's thread) --------------------------------------
@@ -140,7 +141,18 @@ class Worker:
                 for r in sorted(rows, key=lambda r: r.id) if r.webhook_id in hooks]
 
     def record(self, claimed: Claimed, outcome: Outcome) -> None:
+        self.record_all([(claimed, outcome)])
+
+    def record_all(self, finished: list[tuple[Claimed, Outcome]]) -> None:
+        """How the sends went, in one transaction."""
         now = utcnow()
+        with self.db.sessions() as s:
+            for claimed, outcome in finished:
+                s.execute(self._outcome(claimed, outcome, now))
+            self._prune(s, now)
+            s.commit()
+
+    def _outcome(self, claimed: Claimed, outcome: Outcome, now: datetime):
         values: dict = {"response_status": outcome.status,
                         "last_error": (outcome.error or "")[:300] or None}
         mine = (D.id == claimed.id) & (D.status == "pending")
@@ -156,11 +168,19 @@ class Worker:
                 values["next_attempt_at"] = min(
                     now + retry_delay(self.settings, claimed.attempts),
                     claimed.created_at + GIVE_UP_AFTER)
-        with self.db.sessions() as s:
-            s.execute(update(D).where(mine).values(**values)
-                      .execution_options(synchronize_session=False))
-            self._prune(s, now)
-            s.commit()
+        return (update(D).where(mine).values(**values)
+                .execution_options(synchronize_session=False))
+
+    def settle(self, finished: list[tuple[Claimed, Outcome]], limit: int,
+               busy: dict[int, int]) -> list[Claimed]:
+        """Record the sends that finished, then claim up to `limit` more: one call to the
+        worker's thread a round, however many sends ended since the last."""
+        if finished:
+            try:
+                self.record_all(finished)
+            except Exception:  # their leases run out and they are sent again
+                log.exception("could not record %d webhook deliveries", len(finished))
+        return self.claim(limit, busy) if limit > 0 else []
 
     def give_back(self, claims: list[Claimed]) -> None:
         """Claims this worker will not finish are due again now, not when their lease ends."""
@@ -237,22 +257,23 @@ class Worker:
         except Exception as exc:  # our bug, not the receiver's: recorded, and tried again
             log.exception("could not send webhook delivery %s", claimed.id)
             outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
-        try:
-            await self._in_thread(self.record, claimed, outcome)
-        except Exception:
-            log.exception("could not record webhook delivery %s (sent again later)", claimed.id)
+        # Recorded by the next round, with every other send that ended meanwhile; its place
+        # is free from now (not once the task's callbacks have run, which the round that
+        # records it could otherwise miss).
+        self._inflight.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+        self._finished_sends.append((claimed, outcome))
         if self._wake is not None:
             self._wake.set()  # a free place: claim more
 
     async def round(self) -> int:
-        """Claim what is due (as many as there are free places) and start sending it."""
+        """Record the sends that ended, claim what is due (as many as there are free places)
+        and start sending it; how many were claimed."""
+        finished, self._finished_sends = self._finished_sends, []
         free = self.concurrency - len(self._inflight)
-        if free <= 0:
-            return 0
         busy: dict[int, int] = {}
         for c in self._inflight.values():
             busy[c.webhook_id] = busy.get(c.webhook_id, 0) + 1
-        claimed = await self._in_thread(self.claim, free, busy)
+        claimed = await self._in_thread(self.settle, finished, free, busy)
         for c in claimed:
             task = asyncio.create_task(self._deliver(c))
             self._inflight[task] = c
@@ -266,9 +287,14 @@ class Worker:
         """Send everything due now and wait for the answers (for tests and one-off runs).
         A place freed by one answer takes the next due delivery: a slow receiver holds up
         only its own."""
-        while await self.round() or self._inflight:
-            if self._inflight:
-                await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
+        assert self._wake is not None
+        while True:
+            self._wake.clear()  # set again by every send that ends from here on
+            claimed = await self.round()
+            if not (claimed or self._inflight or self._finished_sends):
+                return
+            if not (claimed or self._finished_sends):
+                await self._wake.wait()
 
     def wake(self) -> None:
         """Thread-safe: something was just put in the outbox."""
@@ -292,6 +318,11 @@ class Worker:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*self._inflight, return_exceptions=True)
+        if self._finished_sends:  # ended before the stop: recorded, not sent again
+            done = {c.id for c, _ in self._finished_sends}
+            unfinished = [c for c in unfinished if c.id not in done]
+            await self._in_thread(self.settle, self._finished_sends, 0, {})
+            self._finished_sends = []
         if unfinished:
             # Sent again at once, by whichever worker claims next. Should this fail (the
             # database is away), their leases run out instead: nothing is lost either way.

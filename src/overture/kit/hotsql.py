@@ -72,12 +72,17 @@ def count(stmt: HotSQL, **params: Any) -> Step:
     return Step(stmt, params, "count")
 
 
+def rows(stmt: HotSQL, **params: Any) -> Step:
+    """Every row it answers (for the few statements off the page-view path that need them)."""
+    return Step(stmt, params, "rows")
+
+
 # A job's statements: a generator that yields `Step`s and is sent back each one's answer.
 Steps = Generator[Step, Any, T]
 
 
-# Datetime and date parameters are named `now` and `day` (a convention of the hot statements):
-# on SQLite they are kept as SQLAlchemy writes them, naive UTC text and ISO dates.
+# Datetime and date parameters are named `now`, `until` and `day` (a convention of the hot
+# statements): on SQLite they are kept as SQLAlchemy writes them, naive UTC text and ISO dates.
 _last_time: tuple[datetime | None, str] = (None, "")
 
 
@@ -94,6 +99,9 @@ def _sqlite_time(value: datetime) -> str:
 def _sqlite_params(params: dict[str, Any]) -> dict[str, Any]:
     if "now" in params:
         params = {**params, "now": _sqlite_time(params["now"])}
+    if "until" in params:  # a second moment (a lease's end), formatted the same way
+        until = params["until"].astimezone(UTC).replace(tzinfo=None)
+        params = {**params, "until": until.isoformat(" ", "microseconds")}
     if "day" in params:
         params = {**params, "day": params["day"].isoformat()}
     return params
@@ -132,6 +140,8 @@ def _execute(driver: tuple[Any, str, Any, Any], info: dict, step: Step):
 def _answer(cursor, step: Step) -> Any:
     if step.fetch == "count":
         return cursor.rowcount
+    if step.fetch == "rows":
+        return cursor.fetchall()
     found = cursor.fetchone()
     if step.fetch == "row" or found is None:
         return found

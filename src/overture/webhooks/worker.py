@@ -22,14 +22,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from overture.config import Settings
 from overture.db import Database
+from overture.kit import hotsql
 from overture.kit.clock import utcnow
 from overture.webhooks import outbox
 from overture.webhooks.addresses import Unreachable, resolve
-from overture.webhooks.models import Webhook, WebhookDelivery
+from overture.webhooks.models import WebhookDelivery
 from overture.webhooks.signing import SIGNATURE_HEADER, signature
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(hours=24)
 LONGEST_WAIT = timedelta(hours=6)
 KEEP_FINISHED = timedelta(days=30)
+ANSWER_READ_BYTES = 64 * 1024
 D = WebhookDelivery
 
 
@@ -67,6 +69,48 @@ def retry_delay(settings: Settings, attempts: int) -> timedelta:
     return min(timedelta(seconds=seconds), LONGEST_WAIT)
 
 
+def _ids(ids) -> str:
+    return ", ".join(str(int(i)) for i in ids)  # integers from our own rows: safe as text
+
+
+def _candidates(pg: bool, full: list[int]) -> hotsql.HotSQL:
+    skip = f" AND d.webhook_id NOT IN ({_ids(full)})" if full else ""
+    # PostgreSQL: rows another worker is claiming are skipped, not waited for.
+    lock = " FOR UPDATE OF d SKIP LOCKED" if pg else ""
+    return hotsql.HotSQL(f"""
+        SELECT d.id, d.webhook_id FROM webhook_deliveries d
+        JOIN webhooks w ON w.id = d.webhook_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= :now AND w.active{skip}
+        ORDER BY d.next_attempt_at, d.id LIMIT :limit{lock}""")  # noqa: S608 (see _ids)
+
+
+def _claim(ids: list[int]) -> hotsql.HotSQL:
+    return hotsql.HotSQL(f"""
+        UPDATE webhook_deliveries
+        SET attempts = attempts + 1, last_attempt_at = :now, next_attempt_at = :until
+        WHERE id IN ({_ids(ids)}) AND status = 'pending' AND next_attempt_at <= :now
+        RETURNING id, webhook_id, event_id, event, payload, attempts, created_at""")  # noqa: S608
+
+
+def _hooks(ids) -> hotsql.HotSQL:
+    return hotsql.HotSQL(f"SELECT id, url, secret FROM webhooks "  # noqa: S608 (integers)
+                         f"WHERE id IN ({_ids(ids)})")
+
+
+_DELIVERED = hotsql.HotSQL("""
+    UPDATE webhook_deliveries SET status = 'delivered', delivered_at = :now,
+        response_status = :status, last_error = NULL
+    WHERE id = :id AND status = 'pending'""")
+_RETRY = hotsql.HotSQL("""
+    UPDATE webhook_deliveries SET next_attempt_at = :until, response_status = :status,
+        last_error = :error
+    WHERE id = :id AND status = 'pending' AND attempts = :attempts""")
+_FAILED = hotsql.HotSQL("""
+    UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = :now,
+        response_status = :status, last_error = :error
+    WHERE id = :id AND status = 'pending' AND attempts = :attempts""")
+
+
 class Worker:
     def __init__(self, db: Database, settings: Settings, *, concurrency: int = 8) -> None:
         self.db = db
@@ -95,24 +139,20 @@ class Worker:
     def claim(self, limit: int, busy: dict[int, int] | None = None) -> list[Claimed]:
         """Up to `limit` due deliveries, oldest first, now this worker's until their lease
         ends; at most `per_webhook` of one webhook, counting the `busy` sends it already has
-        (webhook id → sends in progress)."""
+        (webhook id → sends in progress).
+
+        Hand-written statements (kit/hotsql.py): through SQLAlchemy's statement machinery a
+        claim cost 5 ms of the server's CPU, and a record 3 ms, on every round."""
         now = utcnow()
-        lease_ends = now + self._lease()
         busy = dict(busy or {})
         full = [w for w, n in busy.items() if n >= self.per_webhook]
-        due = (D.status == "pending") & (D.next_attempt_at <= now)
-        candidates = (select(D.id, D.webhook_id).join(Webhook, Webhook.id == D.webhook_id)
-                      .where(due, Webhook.active, D.webhook_id.not_in(full))
-                      .order_by(D.next_attempt_at, D.id).limit(limit * self.per_webhook))
-        if not self.db.is_sqlite:
-            # Locked by a statement of its own (as a subquery of the UPDATE, PostgreSQL may
-            # run it again for every row it scans, and LIMIT would hold for each run).
-            candidates = candidates.with_for_update(of=D, skip_locked=True)
-        with self.db.sessions() as s:
+        pg = not self.db.is_sqlite
+        with self.db.engine.connect() as conn:
             # A read first: an idle worker (or one whose due rows all wait for a turned-off
             # webhook) never takes SQLite's writer lock.
             chosen = []
-            for delivery_id, webhook_id in s.execute(candidates):
+            for delivery_id, webhook_id in hotsql.run(conn, hotsql.rows(
+                    _candidates(pg, full), now=now, limit=limit * self.per_webhook)):
                 if busy.get(webhook_id, 0) < self.per_webhook:
                     busy[webhook_id] = busy.get(webhook_id, 0) + 1
                     chosen.append(delivery_id)
@@ -120,25 +160,18 @@ class Worker:
                         break
             if not chosen:
                 return []
-            if self.db.is_sqlite:
+            if not pg:
                 # The read's snapshot ends here: the claim is a write of its own, and takes
                 # only rows still due (another process may have claimed some meanwhile).
-                s.rollback()
-            rows = s.execute(
-                update(D).where(D.id.in_(chosen), due)
-                .values(attempts=D.attempts + 1, last_attempt_at=now,
-                        next_attempt_at=lease_ends)
-                .returning(D.id, D.webhook_id, D.event_id, D.event, D.payload, D.attempts,
-                           D.created_at)
-                .execution_options(synchronize_session=False)).all()
-            hooks = {h.id: h for h in s.execute(
-                select(Webhook.id, Webhook.url, Webhook.secret)
-                .where(Webhook.id.in_({r.webhook_id for r in rows})))} if rows else {}
-            s.commit()
-        return [Claimed(r.id, r.event_id, r.event, r.payload, r.attempts,
-                        _aware(r.created_at), hooks[r.webhook_id].url,
-                        hooks[r.webhook_id].secret, lease_ends, r.webhook_id)
-                for r in sorted(rows, key=lambda r: r.id) if r.webhook_id in hooks]
+                conn.rollback()
+            lease_ends = now + self._lease()
+            rows = hotsql.run(conn, hotsql.rows(_claim(chosen), now=now, until=lease_ends))
+            hooks = {h[0]: h for h in hotsql.run(conn, hotsql.rows(
+                _hooks({r[1] for r in rows})))} if rows else {}
+            conn.commit()
+        return [Claimed(r[0], r[2], r[3], r[4], r[5], _aware(hotsql.read_when(r[6])),
+                        hooks[r[1]][1], hooks[r[1]][2], lease_ends, r[1])
+                for r in sorted(rows) if r[1] in hooks]
 
     def record(self, claimed: Claimed, outcome: Outcome) -> None:
         self.record_all([(claimed, outcome)])
@@ -146,30 +179,25 @@ class Worker:
     def record_all(self, finished: list[tuple[Claimed, Outcome]]) -> None:
         """How the sends went, in one transaction."""
         now = utcnow()
-        with self.db.sessions() as s:
-            for claimed, outcome in finished:
-                s.execute(self._outcome(claimed, outcome, now))
-            self._prune(s, now)
-            s.commit()
+        with self.db.engine.connect() as conn:
+            hotsql.run_all(conn, [self._outcome(c, o, now) for c, o in finished])
+            conn.commit()
+        if self._pruned_at is None or now - self._pruned_at >= timedelta(hours=1):
+            self._prune(now)
 
-    def _outcome(self, claimed: Claimed, outcome: Outcome, now: datetime):
-        values: dict = {"response_status": outcome.status,
-                        "last_error": (outcome.error or "")[:300] or None}
-        mine = (D.id == claimed.id) & (D.status == "pending")
+    def _outcome(self, claimed: Claimed, outcome: Outcome, now: datetime) -> hotsql.Step:
+        status, error = outcome.status, (outcome.error or "")[:300] or None
         if outcome.ok:
-            values.update(status="delivered", delivered_at=now)
-        else:
-            # A failure is not recorded over a later claim's (this one's lease ran out and
-            # another worker is trying it now).
-            mine &= D.attempts == claimed.attempts
-            if now - claimed.created_at >= GIVE_UP_AFTER:
-                values.update(status="failed", next_attempt_at=now)
-            else:
-                values["next_attempt_at"] = min(
-                    now + retry_delay(self.settings, claimed.attempts),
+            return hotsql.count(_DELIVERED, id=claimed.id, now=now, status=status)
+        # A failure is not recorded over a later claim's (this one's lease ran out and
+        # another worker is trying it now).
+        if now - claimed.created_at >= GIVE_UP_AFTER:
+            return hotsql.count(_FAILED, id=claimed.id, attempts=claimed.attempts, now=now,
+                                status=status, error=error)
+        again = min(now + retry_delay(self.settings, claimed.attempts),
                     claimed.created_at + GIVE_UP_AFTER)
-        return (update(D).where(mine).values(**values)
-                .execution_options(synchronize_session=False))
+        return hotsql.count(_RETRY, id=claimed.id, attempts=claimed.attempts, until=again,
+                            status=status, error=error)
 
     def settle(self, finished: list[tuple[Claimed, Outcome]], limit: int,
                busy: dict[int, int]) -> list[Claimed]:
@@ -194,13 +222,13 @@ class Worker:
                           .execution_options(synchronize_session=False))
             s.commit()
 
-    def _prune(self, s, now: datetime) -> None:
+    def _prune(self, now: datetime) -> None:
         """Finished deliveries are kept 30 days (the admin's history), then dropped."""
-        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
-            return
         self._pruned_at = now
-        s.execute(delete(D).where(D.status != "pending", D.created_at < now - KEEP_FINISHED)
-                  .execution_options(synchronize_session=False))
+        with self.db.sessions() as s:
+            s.execute(delete(D).where(D.status != "pending", D.created_at < now - KEEP_FINISHED)
+                      .execution_options(synchronize_session=False))
+            s.commit()
 
     # -- the sending side (on the event loop) -----------------------------------------------
 
@@ -229,10 +257,17 @@ class Worker:
                 target = urlunsplit((parts.scheme, f"{shown}:{port}", parts.path or "/",
                                      parts.query, ""))
                 extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-                # Only the status counts: the answer's body is never read.
+                # Only the status counts. A short answer is read through, so that its
+                # connection serves the next send; a long one is cut off (and its connection
+                # closed) rather than read.
                 async with self._client.stream("POST", target, content=body, headers=headers,
                                                extensions=extensions) as response:
                     status = response.status_code
+                    read = 0
+                    async for chunk in response.aiter_raw():
+                        read += len(chunk)
+                        if read > ANSWER_READ_BYTES:
+                            break
         except (TimeoutError, httpx.TimeoutException):
             seconds = self.settings.webhook_timeout_seconds
             return Outcome(False, None, f"no answer within {seconds:g} s")

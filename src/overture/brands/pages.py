@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from overture.brands import service
@@ -13,13 +12,12 @@ from overture.deps import DB, PageAdmin, check_csrf, page_admin
 from overture.i18n import gettext as _
 from overture.kit.ids import IdPath
 from overture.web.forms import PostedForm, labelled, submit
-from overture.web.templating import ask_before_delete, flash_to, render
+from overture.web.templating import ask_before_delete, flash_to, render, secret_revealed
 
 router = APIRouter(
     prefix="/admin/brands", include_in_schema=False,
     dependencies=[Depends(check_csrf), Depends(page_admin)],
 )
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _form(request: Request, db: Session | None, brand: Brand | None, form: dict,
@@ -73,12 +71,8 @@ def reveal_secret(brand_id: IdPath, request: Request, db: DB, user: PageAdmin):
     JavaScript) the brand's page with the secret shown; a POST with the CSRF token, never
     stored by a cache (as for a channel's secret)."""
     brand = service.access_brand(db, user, brand_id)
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"secret": brand.identity_secret}, headers=NO_STORE)
-    response = _form(request, db, brand, {"name": brand.name},
-                     revealed_secret=brand.identity_secret)
-    response.headers.update(NO_STORE)
-    return response
+    return secret_revealed(request, brand.identity_secret, lambda: _form(
+        request, db, brand, {"name": brand.name}, revealed_secret=brand.identity_secret))
 
 
 @router.post("/{brand_id}/rotate-secret")

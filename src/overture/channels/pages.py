@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.models import User
@@ -20,7 +19,7 @@ from overture.i18n import gettext as _
 from overture.kit.ids import IdPath
 from overture.schedules.service import list_schedules
 from overture.web.forms import PostedForm, labelled, one, submit
-from overture.web.templating import ask_before_delete, flash_to, render
+from overture.web.templating import ask_before_delete, flash_to, render, secret_revealed
 
 router = APIRouter(
     prefix="/admin/channels", include_in_schema=False,
@@ -31,7 +30,6 @@ TEXT_FIELDS = ("name", "kind", "sender_name", "sender_avatar_url", "launcher_tex
 # The texts shown to visitors per language: form fields `translations.<tag>.<text>`.
 TRANSLATED = ("launcher_text", "sender_name")
 LANGUAGES = {locale.replace("_", "-"): name for locale, name in LOCALE_NAMES.items()}
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def kind_labels() -> dict[str, str]:
@@ -206,12 +204,9 @@ def reveal_secret(channel_id: IdPath, request: Request, db: DB, user: PageAdmin)
     stored by a cache: the secret is in no page that a GET, a prefetch or a history entry
     returns."""
     channel = service.access_channel(db, user, channel_id)
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"secret": channel.jwt_secret}, headers=NO_STORE)
-    response = _render_form(request, db, user, channel, _form_of(channel),
-                            revealed_secret=channel.jwt_secret)
-    response.headers.update(NO_STORE)
-    return response
+    return secret_revealed(request, channel.jwt_secret, lambda: _render_form(
+        request, db, user, channel, _form_of(channel),
+        revealed_secret=channel.jwt_secret))
 
 
 @router.post("/{channel_id}/rotate-secret")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -89,3 +90,17 @@ def ask_before_delete(request: Request, label: str, action: str, back: str,
     """The page that asks before deleting `label`; its form posts to `action`."""
     return render(request, "admin/confirm_delete.html", label=label, warning=warning,
                   action=action, back=back)
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def secret_revealed(request: Request, secret: str, page: Callable[[], Response]) -> Response:
+    """What Reveal asked for (a POST with the CSRF token): the secret alone for the page's
+    script, or (without JavaScript) `page()` showing it. Never stored by a cache: the secret is
+    in no page that a GET, a prefetch or a history entry returns."""
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"secret": secret}, headers=NO_STORE)
+    response = page()
+    response.headers.update(NO_STORE)
+    return response

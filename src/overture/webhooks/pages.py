@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from overture.accounts.service import get_settings_row, local_time, zone_of
@@ -16,7 +15,13 @@ from overture.i18n import gettext as _
 from overture.i18n import ngettext
 from overture.kit.ids import IdPath
 from overture.web.forms import PostedForm, attempt, labelled, many, one, submit
-from overture.web.templating import ask_before_delete, flash_to, refusal_to, render
+from overture.web.templating import (
+    ask_before_delete,
+    flash_to,
+    refusal_to,
+    render,
+    secret_revealed,
+)
 from overture.webhooks import service
 from overture.webhooks.models import EVENT_TYPES, PING, Webhook
 from overture.webhooks.schemas import WebhookIn, WebhookPatch
@@ -27,7 +32,6 @@ router = APIRouter(
     prefix=BASE, include_in_schema=False,
     dependencies=[Depends(check_csrf), Depends(page_admin)],
 )
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def event_labels() -> dict[str, str]:
@@ -145,12 +149,8 @@ def reveal_secret(webhook_id: IdPath, request: Request, db: DB, user: PageAdmin)
     JavaScript) the webhook's page with the secret shown; a POST with the CSRF token, never
     stored by a cache (as for a channel's secret)."""
     webhook = service.access_webhook(db, user, webhook_id)
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"secret": webhook.secret}, headers=NO_STORE)
-    response = _render_form(request, db, webhook, _form_of(webhook),
-                            revealed_secret=webhook.secret)
-    response.headers.update(NO_STORE)
-    return response
+    return secret_revealed(request, webhook.secret, lambda: _render_form(
+        request, db, webhook, _form_of(webhook), revealed_secret=webhook.secret))
 
 
 @router.post("/{webhook_id}/rotate-secret")

@@ -755,10 +755,15 @@
     var state = $("aw-send-state");
     if (state.textContent === t("solved_no_reply")) state.textContent = "";
     // Reopened here or elsewhere: the reply box takes the focus back from the Reopen button.
-    if (wasSolved && !solved && fromReopen) draft.focus();
+    // Reopen pressed here hands it the focus however the news arrives (the answer, the
+    // socket, or a reload of the ticket that already shows it open).
+    if (!solved && (reopenAsked || (wasSolved && fromReopen))) draft.focus();
+    if (!solved) reopenAsked = false;
   }
 
+  var reopenAsked = false;
   $("aw-reopen").addEventListener("click", function () {
+    reopenAsked = true;
     patchTicket({ status: "open" });
   });
 

@@ -33,13 +33,20 @@ def _in_range(request: Request, db, first: str | None, last: str | None, templat
         return None, render(request, template, status_code=422, error=str(e), **refused)
 
 
-@router.get("/{message_id}/report")
-def message_report(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
-                   first: From = None, last: To = None):
+def _message_in_range(request: Request, db, user, message_id: int, first: str | None,
+                      last: str | None):
+    """The message, and its report's range or the report page saying why it is refused."""
     m = service.access_message(db, user, message_id)
     asked, refusal = _in_range(request, db, first, last, "admin/proactive_report.html",
                                message=m, asked={"from": first or "", "to": last or ""},
                                report=None)
+    return m, asked, refusal
+
+
+@router.get("/{message_id}/report")
+def message_report(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
+                   first: From = None, last: To = None):
+    m, asked, refusal = _message_in_range(request, db, user, message_id, first, last)
     if refusal:
         return refusal
     start, end = asked
@@ -53,10 +60,7 @@ def message_report(message_id: IdPath, request: Request, db: DB, user: PageAdmin
 def message_report_csv(message_id: IdPath, request: Request, db: DB, user: PageAdmin,
                        first: From = None, last: To = None):
     """The range's daily series as CSV, the message's name in the first column."""
-    m = service.access_message(db, user, message_id)
-    asked, refusal = _in_range(request, db, first, last, "admin/proactive_report.html",
-                               message=m, asked={"from": first or "", "to": last or ""},
-                               report=None)
+    m, asked, refusal = _message_in_range(request, db, user, message_id, first, last)
     if refusal:
         return refusal
     start, end = asked
